@@ -1,0 +1,130 @@
+import { systemClock, type Clock } from '../core/clock.js';
+import { uuidv7 } from '../core/ids.js';
+import type { Decision, GovernanceRequest, NormalizedRequest } from '../core/types.js';
+import { digest, entryHash, GENESIS_HASH, type AuditEntry } from './entry.js';
+import { MemoryAuditSink, type AuditSink } from './sink.js';
+import { verifyChain, type VerifyResult } from './verify.js';
+
+/** What an entry is made from: the request as decided, and its decision. */
+export interface AuditRecordInput {
+  request: GovernanceRequest | NormalizedRequest;
+  decision: Decision;
+}
+
+export interface AuditLogOptions {
+  /** Where entries are stored; memory by default. */
+  sink?: AuditSink;
+  clock?: Clock;
+}
+
+const EMPTY_ARGS_DIGEST = digest({});
+
+/**
+ * The hash-chained audit log: one entry per decision, each committing to its predecessor, so
+ * an edit, deletion, insertion or reordering breaks verification at the first affected entry.
+ * Entries are frozen when made: what `entries()` returns cannot be used to change the log.
+ */
+export class AuditLog {
+  private readonly sink: AuditSink;
+  private readonly clock: Clock;
+  private prevHash: string;
+  private seq: number;
+  private lastMs = -1;
+  private lastIso = '';
+
+  constructor(options: AuditLogOptions = {}) {
+    this.sink = options.sink ?? new MemoryAuditSink();
+    this.clock = options.clock ?? systemClock;
+    const tail = this.sink.last();
+    this.prevHash = tail?.hash ?? GENESIS_HASH;
+    this.seq = tail?.seq ?? 0;
+  }
+
+  /** Appends the entry for one decision and returns it (frozen). */
+  append({ request, decision }: AuditRecordInput): AuditEntry {
+    const agent = request.agent?.id;
+    const action = request.action;
+    const actionType = typeof action === 'string' ? action : typeof action?.type === 'string' ? action.type : null;
+    const args = request.args;
+    const entry = {
+      seq: this.seq + 1,
+      entryId: uuidv7(),
+      timestamp: this.isoNow(),
+      agent: typeof agent === 'string' ? agent : 'anonymous',
+      stage: decision.stage,
+      tool: typeof request.tool_name === 'string' ? request.tool_name : null,
+      actionType,
+      argsDigest: args === undefined || args === null || isEmpty(args) ? EMPTY_ARGS_DIGEST : safeDigest(args),
+      verdict: decision.verdict,
+      rule: decision.rule,
+      policy: decision.policy,
+      reason: decision.reason,
+      policyRevision: decision.policyRevision,
+      decisionId: decision.decisionId,
+      prevHash: this.prevHash,
+      hash: '',
+    };
+    entry.hash = entryHash(entry);
+    Object.freeze(entry);
+    this.sink.append(entry);
+    this.seq = entry.seq;
+    this.prevHash = entry.hash;
+    return entry;
+  }
+
+  /** Number of entries in the chain. */
+  get length(): number {
+    return this.seq;
+  }
+
+  /** Hash of the newest entry (the chain head). */
+  get head(): string {
+    return this.prevHash;
+  }
+
+  /** Every entry, in order; each is frozen. */
+  entries(): readonly AuditEntry[] {
+    return [...this.sink.read()] as AuditEntry[];
+  }
+
+  /** Re-checks the whole chain as stored. Never throws. */
+  verify(): VerifyResult {
+    try {
+      return verifyChain(this.sink.read());
+    } catch (error) {
+      return { ok: false, entries: 0, firstBadSeq: null, reason: `could not read the log: ${(error as Error).message}` };
+    }
+  }
+
+  flush(): void {
+    this.sink.flush();
+  }
+
+  close(): void {
+    this.sink.close();
+  }
+
+  /** ISO timestamps are cached per millisecond: a burst of decisions formats the time once. */
+  private isoNow(): string {
+    const now = this.clock();
+    if (now !== this.lastMs) {
+      this.lastMs = now;
+      this.lastIso = new Date(now).toISOString();
+    }
+    return this.lastIso;
+  }
+}
+
+function isEmpty(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return false;
+  return true;
+}
+
+/** A digest of arguments that are not JSON data still records something checkable, never throws. */
+function safeDigest(args: unknown): string {
+  try {
+    return digest(args);
+  } catch (error) {
+    return digest({ unserializable: (error as Error).message });
+  }
+}

@@ -1,0 +1,10 @@
+/** Audit: the hash-chained log of every decision, its sinks, and verification. */
+export { AuditLog } from './audit-log.js';
+export type { AuditLogOptions, AuditRecordInput } from './audit-log.js';
+export { entryHash, hashedContent, digest, GENESIS_HASH } from './entry.js';
+export type { AuditEntry } from './entry.js';
+export { MemoryAuditSink } from './sink.js';
+export type { AuditSink } from './sink.js';
+export { JsonlAuditSink, readJsonl } from './jsonl-sink.js';
+export { verifyChain } from './verify.js';
+export type { VerifyResult } from './verify.js';

@@ -1,0 +1,87 @@
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { AuditEntry } from './entry.js';
+import type { AuditSink } from './sink.js';
+
+/**
+ * Appends entries as JSON lines. Writes are batched: entries appended in one tick are written
+ * together right after it (and on flush(), close() and process exit), so a burst of decisions
+ * costs one write system call instead of one each.
+ */
+export class JsonlAuditSink implements AuditSink {
+  private readonly fd: number;
+  private buffer: string[] = [];
+  private scheduled = false;
+  private tail: AuditEntry | null = null;
+  private closed = false;
+  private readonly onExit = () => this.flush();
+
+  constructor(readonly path: string) {
+    this.tail = existsSync(path) ? lastEntryOf(path) : null;
+    this.fd = openSync(path, 'a');
+    process.once('exit', this.onExit);
+  }
+
+  append(entry: AuditEntry): void {
+    if (this.closed) throw new Error(`audit sink ${this.path} is closed`);
+    this.buffer.push(JSON.stringify(entry) + '\n');
+    this.tail = entry;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  last(): AuditEntry | null {
+    return this.tail;
+  }
+
+  read(): Iterable<unknown> {
+    this.flush();
+    return readJsonl(this.path);
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.buffer.length === 0 || this.closed) return;
+    const chunk = this.buffer.join('');
+    this.buffer = [];
+    writeSync(this.fd, chunk);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    process.removeListener('exit', this.onExit);
+    closeSync(this.fd);
+  }
+}
+
+/**
+ * Reads a JSONL audit file. A line that is not JSON yields a marker string rather than throwing,
+ * so verification reports it as the bad entry instead of crashing.
+ */
+export function* readJsonl(path: string): Generator<unknown> {
+  const text = readFileSync(path, 'utf8');
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end);
+    start = end + 1;
+    if (line.trim() === '') continue;
+    try {
+      yield JSON.parse(line) as unknown;
+    } catch {
+      yield `unparseable line: ${line.slice(0, 80)}`;
+    }
+  }
+}
+
+function lastEntryOf(path: string): AuditEntry | null {
+  let last: unknown = null;
+  for (const entry of readJsonl(path)) last = entry;
+  if (last === null) return null;
+  if (typeof last !== 'object') throw new Error(`audit file ${path} ends with a malformed line; run verify before appending`);
+  return last as AuditEntry;
+}

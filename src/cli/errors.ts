@@ -1,0 +1,7 @@
+/** A mistake in how a command was called: printed as one line, exit code 2, never a stack trace. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Exit codes, documented in `agt --help`. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;

@@ -1,0 +1,139 @@
+/**
+ * The shared vocabulary of the toolkit: what a request looks like, what a decision says.
+ * Every layer (policy, audit, kernel, adapters) speaks in these types.
+ */
+
+/** What a decision tells the caller to do. */
+export type Verdict = 'allow' | 'deny' | 'warn' | 'log' | 'require_approval' | 'transform';
+
+/** Every verdict, most restrictive first: the order `deny_overrides` resolves in. */
+export const VERDICTS_BY_RESTRICTIVENESS: readonly Verdict[] = [
+  'deny',
+  'require_approval',
+  'transform',
+  'warn',
+  'log',
+  'allow',
+];
+
+/** Verdicts that let the action go ahead without a human. */
+export function isAllowingVerdict(verdict: Verdict): boolean {
+  return verdict === 'allow' || verdict === 'warn' || verdict === 'log' || verdict === 'transform';
+}
+
+/**
+ * Where in an agent's turn a request is decided.
+ * `pre_input` screens inbound text, `pre_tool` decides a tool call, `post_tool` inspects its
+ * result, `pre_output` inspects what the agent is about to say.
+ */
+export type Stage = 'pre_input' | 'pre_tool' | 'post_tool' | 'pre_output';
+
+/** Stage names accepted on input: ours plus the Agent Control Specification's synonyms. */
+export type StageName = Stage | 'input' | 'pre_tool_call' | 'post_tool_call' | 'output';
+
+/** The agent on whose behalf an action is taken. */
+export interface AgentRef {
+  /** Stable identifier; rate limits and audit entries are keyed by it. */
+  id: string;
+  did?: string;
+  /** Privilege ring, 0 (most privileged) to 3. */
+  ring?: number;
+  /** Trust score in [0, 1000]. */
+  trust?: number;
+  roles?: string[];
+  [extra: string]: unknown;
+}
+
+/** The action being attempted; `type` defaults to the tool name. */
+export interface ActionRef {
+  type?: string;
+  [extra: string]: unknown;
+}
+
+/**
+ * One request for a decision, as callers write it. Conditions see exactly these names.
+ * Missing parts are filled in by normalization (see {@link NormalizedRequest}).
+ */
+export interface GovernanceRequest {
+  stage?: StageName;
+  agent?: Partial<AgentRef>;
+  tool_name?: string;
+  /** An object with a `type`, or just the type as a string. */
+  action?: ActionRef | string;
+  args?: Record<string, unknown>;
+  input?: unknown;
+  output?: unknown;
+  context?: Record<string, unknown>;
+}
+
+/** A request after validation and defaults: every name a condition may read is bound. */
+export interface NormalizedRequest {
+  stage: Stage;
+  agent: Record<string, unknown>;
+  tool_name: string | null;
+  action: Record<string, unknown>;
+  args: Record<string, unknown>;
+  input: unknown;
+  output: unknown;
+  context: Record<string, unknown>;
+}
+
+/** How a transform verdict rewrites the subject of its stage (arguments, or output). */
+export interface Transform {
+  /** Field paths whose values are replaced by `[REDACTED]`; `*` matches any key or index. */
+  redact: string[];
+  /** Field path → value to write. */
+  set: Record<string, unknown>;
+}
+
+/** A rule whose condition held for this request. */
+export interface MatchedRule {
+  policy: string;
+  rule: string;
+  verdict: Verdict;
+  priority: number;
+}
+
+/** Something that went wrong while deciding; the decision says how it counted. */
+export interface DecisionError {
+  /** e.g. `condition_error`, `invalid_request`. */
+  kind: string;
+  message: string;
+  policy?: string;
+  rule?: string;
+}
+
+/** Why a decision came out the way it did (Cedar's `diagnostics` is the model). */
+export interface Diagnostics {
+  matchedRules: MatchedRule[];
+  errors: DecisionError[];
+}
+
+/**
+ * The answer to a request. Self-explaining: it names the rule and policy that decided, why, and
+ * which revision of the policies was loaded.
+ */
+export interface Decision {
+  verdict: Verdict;
+  /** True for allow, warn, log and transform; false for deny and (until approved) require_approval. */
+  allowed: boolean;
+  /** The deciding rule, or null when a document default or a request error decided. */
+  rule: string | null;
+  /** The deciding policy document, or null when no document was involved. */
+  policy: string | null;
+  /** Human-readable explanation; runtime failures start with `runtime_error:<kind>`. */
+  reason: string;
+  /** Same text as `reason` (AGT calls it `message`). */
+  message: string;
+  approvers: string[];
+  transform: Transform | null;
+  rateLimited: boolean;
+  retryAfterMs: number | null;
+  /** Time-ordered unique id (UUIDv7). */
+  decisionId: string;
+  /** SHA-256 of the loaded policy documents. */
+  policyRevision: string;
+  stage: Stage;
+  durationUs: number;
+  diagnostics: Diagnostics;
+}

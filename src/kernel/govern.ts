@@ -1,0 +1,127 @@
+import { GovernanceDenied } from '../core/errors.js';
+import type { AgentRef, Decision, GovernanceRequest } from '../core/types.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { PolicyDocument } from '../policy/document.js';
+import { PolicyEvaluator } from '../policy/evaluator.js';
+import { loadPoliciesSync } from '../policy/loader.js';
+import type { ConflictStrategy } from '../policy/schema.js';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, requestApproval, type ApprovalHandler } from './approvals.js';
+import { defaultAuditLog, derive, Kernel } from './kernel.js';
+import { applyTransform } from './transform.js';
+
+/** How {@link govern} decides and records a tool's calls. */
+export interface GovernOptions {
+  /** A policy file or directory path, a PolicyDocument (or plain document object), or an evaluator. */
+  policy: string | PolicyEvaluator | PolicyDocument | Record<string, unknown>;
+  /** The tool's name in requests and the audit log. Default: the function's name. */
+  name?: string;
+  /** The agent on whose behalf calls are made (an id, or a full reference). */
+  agent?: AgentRef | string;
+  /** Where decisions are recorded: an AuditLog, or false for none. Default: the shared in-memory log. */
+  audit?: AuditLog | false;
+  /** Called with every denial, before GovernanceDenied is thrown. */
+  onDeny?: (decision: Decision, request: GovernanceRequest) => void;
+  /** Resolves require_approval decisions. Without one, require_approval denies. */
+  approvals?: ApprovalHandler;
+  /** How long an approval may take; default 5 minutes. A timeout denies. */
+  approvalTimeoutMs?: number;
+  /** Conflict strategy when govern() builds the evaluator (not with a ready evaluator). */
+  conflictStrategy?: ConflictStrategy;
+  /** Free-form values conditions can read as `context`. */
+  context?: Record<string, unknown>;
+}
+
+/** A governed tool: same parameters, always async, plus what governs it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function is governable
+export type GovernedTool<F extends (...args: any[]) => unknown> = ((...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>) & {
+  readonly toolName: string;
+  readonly evaluator: PolicyEvaluator;
+  readonly audit: AuditLog | null;
+};
+
+/**
+ * Wraps a tool so every call is decided by policy before it runs and its result is checked
+ * after. A denied call never reaches the tool and throws {@link GovernanceDenied}.
+ *
+ * @example
+ * const safeTool = govern(myTool, { policy: 'policy.yaml' });
+ * await safeTool({ action: 'read', table: 'users' }); // runs
+ * await safeTool({ action: 'drop', table: 'users' }); // throws GovernanceDenied
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function is governable
+export function govern<F extends (...args: any[]) => unknown>(tool: F, options: GovernOptions): GovernedTool<F> {
+  if (typeof tool !== 'function') throw new TypeError('govern() needs a function to wrap');
+  if (!options || options.policy === undefined || options.policy === null) throw new TypeError('govern() needs options.policy: a policy path, document or evaluator');
+  const toolName = options.name ?? tool.name;
+  if (!toolName) throw new TypeError('govern() needs options.name for an anonymous function');
+  const evaluator = toEvaluator(options.policy, options.conflictStrategy);
+  const audit = options.audit === false ? null : (options.audit ?? defaultAuditLog());
+  const kernel = new Kernel(evaluator, audit);
+  const agent = typeof options.agent === 'string' ? { id: options.agent } : options.agent;
+  const checksOutput = evaluator.hasRulesFor('post_tool');
+  const timeoutMs = options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
+
+  const deny = (decision: Decision, request: GovernanceRequest): never => {
+    try {
+      options.onDeny?.(decision, request);
+    } catch {
+      // A failing observer must not turn a denial into something else.
+    }
+    throw new GovernanceDenied(decision);
+  };
+
+  async function governed(this: unknown, ...callArgs: unknown[]): Promise<unknown> {
+    const single = callArgs.length === 1 && isPlainObject(callArgs[0]);
+    const args = single ? (callArgs[0] as Record<string, unknown>) : callArgs.length === 0 ? {} : { positional: callArgs };
+    const request: GovernanceRequest = {
+      stage: 'pre_tool',
+      tool_name: toolName,
+      action: { type: typeof args.action === 'string' ? args.action : toolName },
+      args,
+      ...(agent ? { agent } : {}),
+      ...(options.context ? { context: options.context } : {}),
+    };
+    let decision = kernel.decide(request);
+    if (decision.verdict === 'require_approval') {
+      const outcome = await requestApproval(options.approvals, request, decision, timeoutMs);
+      decision = kernel.record(request, derive(decision, outcome.approved ? 'allow' : 'deny', outcome.reason));
+    }
+    if (!decision.allowed) return deny(decision, request);
+
+    let runArgs = callArgs;
+    if (decision.verdict === 'transform' && decision.transform) {
+      const rewritten = applyTransform(args, decision.transform, 'pre_tool') as Record<string, unknown>;
+      runArgs = single ? [rewritten] : callArgs.length === 0 ? [] : ((rewritten.positional as unknown[]) ?? callArgs);
+    }
+    const result = await tool.apply(this, runArgs);
+    if (!checksOutput) return result;
+
+    const after = kernel.decide({ ...request, stage: 'post_tool', output: result as never });
+    if (!after.allowed) return deny(after, request);
+    return after.verdict === 'transform' && after.transform ? applyTransform(result, after.transform, 'post_tool') : result;
+  }
+
+  return Object.defineProperties(governed, {
+    name: { value: toolName },
+    toolName: { value: toolName },
+    evaluator: { value: evaluator },
+    audit: { value: audit },
+  }) as unknown as GovernedTool<F>;
+}
+
+function toEvaluator(policy: GovernOptions['policy'], conflictStrategy: ConflictStrategy | undefined): PolicyEvaluator {
+  if (policy instanceof PolicyEvaluator) {
+    if (conflictStrategy) throw new TypeError('conflictStrategy applies when govern() builds the evaluator; pass it to your PolicyEvaluator instead');
+    return policy;
+  }
+  const options = conflictStrategy ? { conflictStrategy } : {};
+  if (typeof policy === 'string') return loadPoliciesSync(policy, options);
+  if (policy instanceof PolicyDocument || typeof policy === 'object') return new PolicyEvaluator({ policies: [policy], ...options });
+  throw new TypeError('options.policy must be a path, a policy document or a PolicyEvaluator');
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

@@ -1,0 +1,56 @@
+import { uuidv7 } from '../core/ids.js';
+import { isAllowingVerdict, type Decision, type GovernanceRequest, type Verdict } from '../core/types.js';
+import { AuditLog } from '../audit/audit-log.js';
+import type { PolicyEvaluator } from '../policy/evaluator.js';
+
+/**
+ * The decision pipeline for one request: evaluate (request bounds, document checks, rules,
+ * limits) and audit. Later pillars (identity, standing, rings, screening) slot in before
+ * evaluation. Nothing here throws: every failure is a deny decision.
+ */
+export class Kernel {
+  constructor(
+    readonly evaluator: PolicyEvaluator,
+    /** Where decisions are recorded; null to not record (tests, dry runs). */
+    readonly audit: AuditLog | null,
+  ) {}
+
+  /** Decides and records. If the audit log cannot take the entry, the decision is a deny. */
+  decide(request: GovernanceRequest): Decision {
+    return this.record(request, this.evaluator.evaluate(request));
+  }
+
+  /** Records a decision made elsewhere (e.g. an approval's outcome); a failure to record denies. */
+  record(request: GovernanceRequest, decision: Decision): Decision {
+    if (!this.audit) return decision;
+    try {
+      this.audit.append({ request, decision });
+      return decision;
+    } catch (error) {
+      // Invariant: nothing unaudited goes ahead.
+      return derive(decision, 'deny', `runtime_error:audit: the audit log rejected the entry: ${(error as Error)?.message ?? String(error)}`);
+    }
+  }
+}
+
+/** A follow-up decision (approval outcome, audit failure) that keeps the original's rule and policy. */
+export function derive(decision: Decision, verdict: Verdict, reason: string): Decision {
+  return {
+    ...decision,
+    verdict,
+    allowed: isAllowingVerdict(verdict),
+    reason,
+    message: reason,
+    transform: verdict === 'transform' ? decision.transform : null,
+    decisionId: uuidv7(),
+    diagnostics: { matchedRules: decision.diagnostics.matchedRules, errors: decision.diagnostics.errors },
+  };
+}
+
+let sharedLog: AuditLog | undefined;
+
+/** The process-wide in-memory audit log governed tools write to unless given another. */
+export function defaultAuditLog(): AuditLog {
+  sharedLog ??= new AuditLog();
+  return sharedLog;
+}

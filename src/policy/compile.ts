@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../core/canonical-json.js';
+import { PolicyLoadError, type PolicyIssue } from '../core/errors.js';
+import { parseStage } from '../core/request.js';
+import type { Stage, Transform, Verdict } from '../core/types.js';
+import { compileCondition, compileRegex, ConditionError, type CompiledCondition } from './cel.js';
+import { ALWAYS, compileGlobList, type NameMatcher } from './glob.js';
+import { RuleIndex } from './rule-index.js';
+import { ACTION_ALIASES, LIMIT_PATTERN, type ConflictStrategy, type PolicyRuleSpec, type PolicyScope } from './schema.js';
+import type { PolicySource } from './source.js';
+import { structuredToCel } from './structured.js';
+import type { RE2JS } from 're2js';
+
+/**
+ * Compile: validated documents → the evaluator's internal form. Conditions are compiled to CEL
+ * programs, globs and regexes are built, rules get a total evaluation order, and the rule index
+ * is laid out. Everything that can fail fails here, at load, with a location.
+ */
+
+/** A rate limit: at most `count` matching calls per sliding `windowMs`. */
+export interface RateLimitSpec {
+  count: number;
+  windowMs: number;
+  text: string;
+}
+
+export interface CompiledDocument {
+  name: string;
+  /** Position among the loaded documents; breaks ties deterministically. */
+  index: number;
+  origin: string;
+  scope: PolicyScope;
+  /** global 0 < organization 1 < tenant 2 < agent 3, for most_specific_wins. */
+  specificity: number;
+  defaultVerdict: 'allow' | 'deny';
+  conflictStrategy: ConflictStrategy | undefined;
+  appliesTo: NameMatcher;
+  allowedTools: NameMatcher | null;
+  deniedTools: NameMatcher | null;
+  blockedPatterns: { pattern: string; regex: RE2JS }[];
+}
+
+export interface CompiledRule {
+  /** Total evaluation order: priority (high first), then document order, then rule order. */
+  ordinal: number;
+  name: string;
+  document: CompiledDocument;
+  verdict: Verdict;
+  priority: number;
+  stage: Stage;
+  condition: CompiledCondition | null;
+  /** True when a runtime error in the condition counts as a match (deny, require_approval, transform). */
+  errorMatches: boolean;
+  approvers: string[];
+  reason: string;
+  limit: RateLimitSpec | null;
+  transform: Transform | null;
+}
+
+export interface CompiledPolicySet {
+  documents: CompiledDocument[];
+  rules: CompiledRule[];
+  index: RuleIndex;
+  /** SHA-256 over the canonical JSON of every loaded document. */
+  revision: string;
+  /** The strategy used when the evaluator is not told one. */
+  strategy: ConflictStrategy;
+  warnings: PolicyIssue[];
+}
+
+const SCOPE_SPECIFICITY: Record<PolicyScope, number> = { global: 0, organization: 1, tenant: 2, agent: 3 };
+const WINDOW_MS = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+
+export function compilePolicies(sources: readonly PolicySource[]): CompiledPolicySet {
+  const issues: PolicyIssue[] = [];
+  const warnings = sources.flatMap((s) => s.warnings);
+  const documents: CompiledDocument[] = [];
+  const drafts: Omit<CompiledRule, 'ordinal'>[] = [];
+  const positions = new Map<Omit<CompiledRule, 'ordinal'>, number>();
+
+  sources.forEach((source, docIndex) => {
+    const { spec, origin, locate } = source;
+    const issueAt = (path: (string | number)[], message: string, hint?: string): PolicyIssue => ({
+      severity: 'error',
+      file: origin,
+      ...locate(path),
+      key: path.join('.'),
+      message,
+      ...(hint ? { hint } : {}),
+    });
+    const scope = spec.scope ?? 'global';
+    const defaultAction = spec.default_action ?? spec.defaults?.action ?? 'deny';
+    const document: CompiledDocument = {
+      name: spec.name,
+      index: docIndex,
+      origin,
+      scope,
+      specificity: SCOPE_SPECIFICITY[scope],
+      defaultVerdict: defaultAction === 'allow' || defaultAction === 'audit' ? 'allow' : 'deny',
+      conflictStrategy: spec.conflict_strategy,
+      appliesTo: spec.agents && !spec.agents.includes('*') ? compileGlobList(spec.agents) : ALWAYS,
+      allowedTools: spec.allowed_tools ? compileGlobList(spec.allowed_tools) : null,
+      deniedTools: spec.denied_tools ? compileGlobList(spec.denied_tools) : null,
+      blockedPatterns: [],
+    };
+    spec.blocked_patterns?.forEach((pattern, i) => {
+      try {
+        document.blockedPatterns.push({ pattern, regex: compileRegex(pattern) });
+      } catch (error) {
+        issues.push(issueAt(['blocked_patterns', i], `invalid regular expression: ${(error as Error).message}`, 'patterns use RE2 syntax (no backreferences or lookaround)'));
+      }
+    });
+    documents.push(document);
+
+    spec.rules?.forEach((rule, ruleIndex) => {
+      if (rule.enabled === false) return;
+      const at = (key: string) => ['rules', ruleIndex, key];
+      const stage = parseStage(rule.stage ?? 'pre_tool') as Stage;
+      const verdict = (ACTION_ALIASES[rule.action] ?? rule.action) as Verdict;
+      let condition: CompiledCondition | null = null;
+      if (rule.condition !== undefined) {
+        try {
+          const source = typeof rule.condition === 'string' ? rule.condition : structuredToCel(rule.condition);
+          condition = compileCondition(source);
+        } catch (error) {
+          const hint = error instanceof ConditionError ? error.hint : undefined;
+          issues.push(issueAt(at('condition'), `rule '${rule.name}': condition does not compile: ${(error as Error).message}`, hint));
+          return;
+        }
+      }
+      const draft = {
+        name: rule.name,
+        document,
+        verdict,
+        priority: rule.priority ?? 0,
+        stage,
+        condition,
+        errorMatches: verdict === 'deny' || verdict === 'require_approval' || verdict === 'transform',
+        approvers: rule.approvers ?? [],
+        reason: rule.message ?? rule.description ?? `Matched rule '${rule.name}'`,
+        limit: parseLimit(rule.limit),
+        transform: verdict === 'transform' ? transformOf(rule) : null,
+      };
+      drafts.push(draft);
+      positions.set(draft, ruleIndex);
+    });
+  });
+
+  let revision = '';
+  try {
+    revision = createHash('sha256').update(canonicalJson(sources.map((s) => s.spec))).digest('hex');
+  } catch (error) {
+    issues.push({ severity: 'error', message: `policy holds a value that is not JSON data: ${(error as Error).message}` });
+  }
+  if (issues.length) throw new PolicyLoadError([...issues, ...warnings]);
+
+  drafts.sort(
+    (a, b) => b.priority - a.priority || a.document.index - b.document.index || (positions.get(a) as number) - (positions.get(b) as number),
+  );
+  const rules: CompiledRule[] = drafts.map((draft, ordinal) => ({ ...draft, ordinal }));
+  const strategies = new Set(documents.map((d) => d.conflictStrategy ?? 'deny_overrides'));
+  let strategy: ConflictStrategy = 'deny_overrides';
+  if (strategies.size === 1) {
+    strategy = [...strategies][0] as ConflictStrategy;
+  } else if (strategies.size > 1) {
+    warnings.push({
+      severity: 'warning',
+      message: `documents declare different conflict strategies (${[...strategies].join(', ')}); using deny_overrides`,
+      hint: 'pass conflictStrategy to the evaluator to choose one',
+    });
+  }
+  return { documents, rules, index: new RuleIndex(rules), revision, strategy, warnings };
+}
+
+function parseLimit(limit: string | undefined): RateLimitSpec | null {
+  if (limit === undefined) return null;
+  const match = LIMIT_PATTERN.exec(limit) as RegExpExecArray; // validated by the schema
+  const unit = match[2] as keyof typeof WINDOW_MS;
+  return { count: Number(match[1]), windowMs: WINDOW_MS[unit], text: `${match[1]}/${unit}` };
+}
+
+function transformOf(rule: PolicyRuleSpec): Transform {
+  return { redact: rule.redact ?? [], set: rule.set ?? {} };
+}

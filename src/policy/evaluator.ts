@@ -1,0 +1,301 @@
+import { canonicalJson } from '../core/canonical-json.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { PolicyIssue } from '../core/errors.js';
+import { uuidv7 } from '../core/ids.js';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../core/limits.js';
+import { InvalidRequest, normalizeRequest } from '../core/request.js';
+import { isAllowingVerdict, type Decision, type DecisionError, type MatchedRule, type NormalizedRequest, type Stage, type Verdict } from '../core/types.js';
+import { MemorySlidingWindowStore, type SlidingWindowStore } from '../state/sliding-window.js';
+import { compilePolicies, type CompiledDocument, type CompiledPolicySet, type CompiledRule } from './compile.js';
+import { mergeTransforms, resolveConflict, type Candidate } from './conflict.js';
+import type { PolicyDocument } from './document.js';
+import { ALWAYS } from './glob.js';
+import type { ConflictStrategy } from './schema.js';
+import { parsePolicyText, validatePolicyData, type PolicySource } from './source.js';
+
+/**
+ * Evaluate: one request in, one self-explaining {@link Decision} out, synchronously. Never
+ * throws for a bad request or a failing condition: those become decisions (fail closed).
+ */
+
+/** Options shared by every way of building an evaluator. */
+export interface EvaluatorOptions {
+  /** Overrides the documents' `conflict_strategy`. */
+  conflictStrategy?: ConflictStrategy;
+  /** Where rate-limit windows live; in memory by default. */
+  rateLimitStore?: SlidingWindowStore;
+  clock?: Clock;
+  limits?: RequestLimits;
+}
+
+/** What `new PolicyEvaluator(...)` accepts: documents (class instances or plain objects) and options. */
+export interface PolicyEvaluatorInit extends EvaluatorOptions {
+  policies: readonly (PolicyDocument | Record<string, unknown>)[];
+}
+
+export class PolicyEvaluator {
+  readonly revision: string;
+  /** Non-fatal problems found at load (deprecated forms, ignored AGT settings). */
+  readonly warnings: readonly PolicyIssue[];
+  readonly strategy: ConflictStrategy;
+  private readonly compiled: CompiledPolicySet;
+  private readonly store: SlidingWindowStore;
+  private readonly clock: Clock;
+  private readonly limits: RequestLimits;
+  /** True when no document filters by agent, so per-rule applicability checks can be skipped. */
+  private readonly everyDocumentApplies: boolean;
+
+  constructor(init: PolicyEvaluatorInit | { sources: readonly PolicySource[]; options?: EvaluatorOptions }) {
+    let options: EvaluatorOptions;
+    let sources: readonly PolicySource[];
+    if ('sources' in init) {
+      sources = init.sources;
+      options = init.options ?? {};
+    } else {
+      sources = init.policies.map((doc, i) => validatePolicyData(toPlain(doc), `<policies[${i}]>`));
+      options = init;
+    }
+    this.compiled = compilePolicies(sources);
+    this.revision = this.compiled.revision;
+    this.warnings = this.compiled.warnings;
+    this.strategy = options.conflictStrategy ?? this.compiled.strategy;
+    this.store = options.rateLimitStore ?? new MemorySlidingWindowStore();
+    this.clock = options.clock ?? systemClock;
+    this.limits = options.limits ?? DEFAULT_REQUEST_LIMITS;
+    this.everyDocumentApplies = this.compiled.documents.every((d) => d.appliesTo === ALWAYS);
+  }
+
+  /** Builds an evaluator from one policy document in YAML (or JSON) text. */
+  static fromYaml(text: string, options: EvaluatorOptions & { origin?: string } = {}): PolicyEvaluator {
+    return new PolicyEvaluator({ sources: [parsePolicyText(text, options.origin ?? '<yaml>')], options });
+  }
+
+  /** Names of the loaded documents, in load order. */
+  get policyNames(): string[] {
+    return this.compiled.documents.map((d) => d.name);
+  }
+
+  /** True when some rule of `stage` exists (lets callers skip a stage nobody governs). */
+  hasRulesFor(stage: Stage): boolean {
+    return this.compiled.index.rulesFor(stage).length > 0 || (stage === 'pre_input' && this.compiled.documents.some((d) => d.blockedPatterns.length > 0));
+  }
+
+  /** Decides one request. Never throws. */
+  evaluate(request: unknown): Decision {
+    const started = performance.now();
+    const normalized = normalizeRequest(request, this.limits);
+    if (normalized instanceof InvalidRequest) {
+      return this.failure('invalid_request', normalized.message, normalized.stage, started);
+    }
+    try {
+      return this.decide(normalized, started);
+    } catch (error) {
+      return this.failure('internal', `evaluation failed: ${(error as Error)?.message ?? String(error)}`, normalized.stage, started);
+    }
+  }
+
+  /** The deny decision for a request that could not even be read (e.g. text that is not JSON). */
+  rejectInvalid(message: string, stage: Stage = 'pre_tool'): Decision {
+    return this.failure('invalid_request', message, stage, performance.now());
+  }
+
+  private decide(request: NormalizedRequest, started: number): Decision {
+    const agentId = typeof request.agent.id === 'string' ? request.agent.id : 'anonymous';
+    const documents = this.everyDocumentApplies ? this.compiled.documents : this.compiled.documents.filter((d) => d.appliesTo(agentId));
+    if (documents.length === 0) {
+      return this.failure('no_policy', `no policy applies to agent '${agentId}'`, request.stage, started);
+    }
+    const candidates: Candidate[] = [];
+    const errors: DecisionError[] = [];
+
+    const absolute = this.documentChecks(request, documents);
+    if (absolute) return this.finish(absolute, [absolute], errors, request.stage, started);
+
+    const rules = this.compiled.index.candidates(request.stage, request.tool_name, request.action.type);
+    for (const rule of rules) {
+      if (!this.everyDocumentApplies && !documents.includes(rule.document)) continue;
+      if (this.matches(rule, request, errors)) candidates.push(this.candidateFor(rule, agentId));
+    }
+
+    let winner: Candidate;
+    if (candidates.length > 0) {
+      winner = resolveConflict(candidates, this.strategy);
+      if (winner.verdict === 'transform' && this.strategy === 'deny_overrides') {
+        winner = { ...winner, transform: mergeTransforms(candidates) };
+      }
+    } else {
+      winner = this.defaultFor(request, documents);
+    }
+    if (isAllowingVerdict(winner.verdict)) this.recordLimitedCalls(candidates, agentId);
+    return this.finish(winner, candidates, errors, request.stage, started);
+  }
+
+  /** Runs a rule's condition; a runtime error counts in the rule's restrictive direction. */
+  private matches(rule: CompiledRule, request: NormalizedRequest, errors: DecisionError[]): boolean {
+    const condition = rule.condition;
+    if (condition === null || condition.pins?.exact) return true;
+    try {
+      return condition.test(request);
+    } catch (error) {
+      const message = (error as { summary?: string; message?: string })?.summary ?? (error as Error)?.message ?? String(error);
+      errors.push({
+        kind: 'condition_error',
+        policy: rule.document.name,
+        rule: rule.name,
+        message: `${message} (counted as ${rule.errorMatches ? 'matched' : 'not matched'}: ${rule.verdict} rules fail ${rule.errorMatches ? 'closed' : 'open to the default'})`,
+      });
+      return rule.errorMatches;
+    }
+  }
+
+  private candidateFor(rule: CompiledRule, agentId: string): Candidate {
+    const candidate: Candidate = {
+      name: rule.name,
+      document: rule.document,
+      verdict: rule.verdict,
+      priority: rule.priority,
+      ordinal: rule.ordinal,
+      reason: rule.reason,
+      approvers: rule.approvers,
+      transform: rule.transform,
+      rateLimited: false,
+      retryAfterMs: null,
+    };
+    const limit = rule.limit;
+    if (limit) {
+      const now = this.clock();
+      const window = this.store.peek(limitKey(agentId, rule), limit.windowMs, now);
+      if (window.count >= limit.count) {
+        const retryAfterMs = Math.max(0, (window.oldestExpiresAt ?? now) - now);
+        candidate.verdict = 'deny';
+        candidate.rateLimited = true;
+        candidate.retryAfterMs = retryAfterMs;
+        candidate.reason = `Rate limit exceeded for rule '${rule.name}': ${limit.text} per agent; retry in ${retryAfterMs} ms`;
+      }
+    }
+    return candidate;
+  }
+
+  /** A call that goes ahead counts against the limit of every limited rule it matched. */
+  private recordLimitedCalls(candidates: readonly Candidate[], agentId: string): void {
+    for (const candidate of candidates) {
+      const rule = this.compiled.rules[candidate.ordinal] as CompiledRule | undefined;
+      if (!rule?.limit || candidate.rateLimited) continue;
+      this.store.record(limitKey(agentId, rule), rule.limit.windowMs, rule.limit.count, this.clock());
+    }
+  }
+
+  /** Document-level checks that end evaluation: tool allow/deny lists and blocked input patterns. */
+  private documentChecks(request: NormalizedRequest, documents: readonly CompiledDocument[]): Candidate | null {
+    for (const document of documents) {
+      if (request.stage === 'pre_tool') {
+        const tool = request.tool_name;
+        if (document.deniedTools && tool !== null && document.deniedTools(tool)) {
+          return documentCandidate(document, 'denied_tools', 'deny', `Tool '${tool}' is in denied_tools`);
+        }
+        if (document.allowedTools && (tool === null || !document.allowedTools(tool))) {
+          return documentCandidate(document, 'allowed_tools', 'deny', tool === null ? 'The request names no tool and allowed_tools is set' : `Tool '${tool}' is not in allowed_tools`);
+        }
+      } else if (request.stage === 'pre_input' && document.blockedPatterns.length > 0 && request.input !== null) {
+        const text = typeof request.input === 'string' ? request.input : canonicalJson(request.input);
+        for (const blocked of document.blockedPatterns) {
+          if (blocked.regex.test(text)) {
+            return documentCandidate(document, 'blocked_patterns', 'deny', `Input matches blocked pattern ${JSON.stringify(blocked.pattern)}`);
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /** No rule matched. Tool calls get the documents' default (deny if any says deny); content stages pass. */
+  private defaultFor(request: NormalizedRequest, documents: readonly CompiledDocument[]): Candidate {
+    if (request.stage !== 'pre_tool') {
+      return documentCandidate(documents[0] as CompiledDocument, null, 'allow', `No ${request.stage} rule matched; content passes unless a rule says otherwise`);
+    }
+    let allowing: Candidate | null = null;
+    for (const document of documents) {
+      if (document.allowedTools) {
+        allowing ??= documentCandidate(document, 'allowed_tools', 'allow', `Tool '${request.tool_name}' is in allowed_tools`);
+      } else if (document.defaultVerdict === 'deny') {
+        return documentCandidate(document, null, 'deny', 'No rule matched; default_action is deny');
+      } else {
+        allowing ??= documentCandidate(document, null, 'allow', 'No rule matched; default_action is allow');
+      }
+    }
+    return allowing as Candidate;
+  }
+
+  private finish(winner: Candidate, candidates: readonly Candidate[], errors: DecisionError[], stage: Stage, started: number): Decision {
+    const matchedRules: MatchedRule[] = candidates.map((c) => ({ policy: c.document.name, rule: c.name, verdict: c.verdict, priority: c.priority }));
+    const ruleName = winner.ordinal >= 0 || DOCUMENT_CHECKS.has(winner.name) ? winner.name : null;
+    return {
+      verdict: winner.verdict,
+      allowed: isAllowingVerdict(winner.verdict),
+      rule: ruleName,
+      policy: winner.document.name,
+      reason: winner.reason,
+      message: winner.reason,
+      approvers: [...winner.approvers],
+      transform: winner.verdict === 'transform' ? winner.transform : null,
+      rateLimited: winner.rateLimited,
+      retryAfterMs: winner.retryAfterMs,
+      decisionId: uuidv7(),
+      policyRevision: this.revision,
+      stage,
+      durationUs: elapsedUs(started),
+      diagnostics: { matchedRules, errors },
+    };
+  }
+
+  private failure(kind: string, message: string, stage: Stage, started: number): Decision {
+    const reason = `runtime_error:${kind}: ${message}`;
+    return {
+      verdict: 'deny',
+      allowed: false,
+      rule: null,
+      policy: null,
+      reason,
+      message: reason,
+      approvers: [],
+      transform: null,
+      rateLimited: false,
+      retryAfterMs: null,
+      decisionId: uuidv7(),
+      policyRevision: this.revision,
+      stage,
+      durationUs: elapsedUs(started),
+      diagnostics: { matchedRules: [], errors: [{ kind, message }] },
+    };
+  }
+}
+
+const DOCUMENT_CHECKS = new Set(['denied_tools', 'allowed_tools', 'blocked_patterns']);
+
+
+function documentCandidate(document: CompiledDocument, name: string | null, verdict: Verdict, reason: string): Candidate {
+  return {
+    name: name ?? '',
+    document,
+    verdict,
+    priority: 0,
+    ordinal: -1,
+    reason,
+    approvers: [],
+    transform: null,
+    rateLimited: false,
+    retryAfterMs: null,
+  };
+}
+
+function limitKey(agentId: string, rule: CompiledRule): string {
+  return `${agentId}\u0000${rule.document.name}\u0000${rule.name}`;
+}
+
+function elapsedUs(started: number): number {
+  return Math.round((performance.now() - started) * 10_000) / 10;
+}
+
+function toPlain(doc: PolicyDocument | Record<string, unknown>): unknown {
+  return typeof (doc as PolicyDocument).toSpec === 'function' ? (doc as PolicyDocument).toSpec() : doc;
+}

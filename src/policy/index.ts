@@ -1,0 +1,18 @@
+/**
+ * Policy: documents (YAML / JSON / code), CEL conditions, the rule index, conflict strategies
+ * and the evaluator. parse (source.ts) → compile (compile.ts) → evaluate (evaluator.ts).
+ */
+export { PolicyEvaluator } from './evaluator.js';
+export type { EvaluatorOptions, PolicyEvaluatorInit } from './evaluator.js';
+export { loadPolicies, loadPoliciesSync, loadPolicySources } from './loader.js';
+export { parsePolicyText, validatePolicyData, MAX_POLICY_BYTES, MAX_YAML_ALIASES } from './source.js';
+export type { PolicySource } from './source.js';
+export { PolicyAction, PolicyCondition, PolicyDefaults, PolicyDocument, PolicyOperator, PolicyRule } from './document.js';
+export type { PolicyDocumentInit, PolicyRuleInit } from './document.js';
+export { PolicyEngine } from './simple-engine.js';
+export type { SimpleEffect, SimpleRule } from './simple-engine.js';
+export { compileCondition, ConditionError, REQUEST_VARIABLES } from './cel.js';
+export type { CompiledCondition } from './cel.js';
+export { rewriteDialect } from './dialect.js';
+export { documentSchema, API_VERSION, CONFLICT_STRATEGIES, RULE_ACTIONS, STAGES } from './schema.js';
+export type { ConflictStrategy, PolicyDocumentSpec, PolicyRuleSpec, PolicyScope } from './schema.js';

@@ -1,0 +1,180 @@
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { PolicyLoadError, type PolicyIssue } from '../core/errors.js';
+import { PolicyEvaluator, type EvaluatorOptions } from './evaluator.js';
+import type { PolicyDocumentSpec } from './schema.js';
+import { MAX_POLICY_BYTES, parsePolicyText, type Locate, type PolicySource } from './source.js';
+
+/**
+ * Load: files and directories → validated sources, with `extends` resolved. A directory loads
+ * every `*.yaml`, `*.yml` and `*.json` in it (not `*.test.yaml`, which hold policy tests), in name
+ * order. A document that another document extends is a base: it is merged into its children and
+ * does not apply on its own.
+ */
+
+const POLICY_FILE = /\.(ya?ml|json)$/i;
+const TEST_FILE = /\.test\.(ya?ml|json)$/i;
+
+/** Loads a policy file or directory into an evaluator. */
+export async function loadPolicies(pathOrDir: string, options: EvaluatorOptions = {}): Promise<PolicyEvaluator> {
+  return loadPoliciesSync(pathOrDir, options);
+}
+
+/** Synchronous form of {@link loadPolicies}, for start-up code. */
+export function loadPoliciesSync(pathOrDir: string, options: EvaluatorOptions = {}): PolicyEvaluator {
+  return new PolicyEvaluator({ sources: loadPolicySources(pathOrDir), options });
+}
+
+/** Reads, validates and merges (`extends`) the documents at `pathOrDir`. Throws {@link PolicyLoadError}. */
+export function loadPolicySources(pathOrDir: string): PolicySource[] {
+  const target = resolve(pathOrDir);
+  let stats;
+  try {
+    stats = statSync(target);
+  } catch {
+    throw new PolicyLoadError([{ severity: 'error', file: pathOrDir, message: 'no such file or directory' }]);
+  }
+  const isDirectory = stats.isDirectory();
+  const root = realpathSync(isDirectory ? target : dirname(target));
+  const files = isDirectory
+    ? readdirSync(target)
+        .filter((name) => POLICY_FILE.test(name) && !TEST_FILE.test(name))
+        .sort()
+        .map((name) => join(target, name))
+    : [target];
+  if (files.length === 0) {
+    throw new PolicyLoadError([{ severity: 'error', file: pathOrDir, message: 'no policy files (*.yaml, *.yml, *.json) in this directory' }]);
+  }
+  const loader = new ExtendsResolver(root);
+  const merged = files.map((file) => loader.resolve(realpathSync(file), []));
+  const issues = loader.issues;
+  if (issues.some((i) => i.severity === 'error')) throw new PolicyLoadError(issues);
+  return merged.filter((source) => !loader.isBase(source.file as string));
+}
+
+class ExtendsResolver {
+  readonly issues: PolicyIssue[] = [];
+  private readonly parsed = new Map<string, PolicySource>();
+  private readonly merged = new Map<string, PolicySource>();
+  private readonly bases = new Set<string>();
+
+  constructor(private readonly root: string) {}
+
+  isBase(file: string): boolean {
+    return this.bases.has(file);
+  }
+
+  /** The document at `file` with its parents merged in; `chain` detects cycles. */
+  resolve(file: string, chain: readonly string[]): PolicySource {
+    const done = this.merged.get(file);
+    if (done) return done;
+    const own = this.parse(file);
+    const parents = own.spec.extends === undefined ? [] : Array.isArray(own.spec.extends) ? own.spec.extends : [own.spec.extends];
+    let result = own;
+    parents.forEach((parent, i) => {
+      const parentFile = this.locateParent(own, parent, Array.isArray(own.spec.extends) ? ['extends', i] : ['extends'], [...chain, file]);
+      if (!parentFile) return;
+      this.bases.add(parentFile);
+      result = mergeSources(this.resolve(parentFile, [...chain, file]), result, this.issues);
+    });
+    this.merged.set(file, result);
+    return result;
+  }
+
+  private parse(file: string): PolicySource {
+    const cached = this.parsed.get(file);
+    if (cached) return cached;
+    const label = relative(process.cwd(), file) || file;
+    const size = statSync(file).size;
+    if (size > MAX_POLICY_BYTES) {
+      throw new PolicyLoadError([{ severity: 'error', file: label, message: `policy file is ${size} bytes; the limit is ${MAX_POLICY_BYTES}` }]);
+    }
+    const source = parsePolicyText(readFileSync(file, 'utf8'), label, file);
+    this.issues.push(...source.warnings);
+    this.parsed.set(file, source);
+    return source;
+  }
+
+  private locateParent(child: PolicySource, parent: string, path: (string | number)[], chain: readonly string[]): string | null {
+    const at = { file: child.origin, ...child.locate(path), key: path.join('.') };
+    const candidate = resolve(dirname(child.file as string), parent);
+    let real: string;
+    try {
+      real = realpathSync(candidate);
+    } catch {
+      this.issues.push({ severity: 'error', ...at, message: `extends '${parent}': no such file` });
+      return null;
+    }
+    const inside = relative(this.root, real);
+    if (inside.startsWith('..') || isAbsolute(inside)) {
+      this.issues.push({ severity: 'error', ...at, message: `extends '${parent}' leaves the policy directory ${this.root}`, hint: 'keep parent policies inside the directory being loaded' });
+      return null;
+    }
+    if (chain.includes(real)) {
+      const cycle = [...chain.slice(chain.indexOf(real)), real].map((f) => relative(this.root, f)).join(' → ');
+      this.issues.push({ severity: 'error', ...at, message: `extends cycle: ${cycle}` });
+      return null;
+    }
+    return real;
+  }
+}
+
+/**
+ * Child over parent: parent rules first, then the child's (a name used by both is an error);
+ * `denied_tools` and `blocked_patterns` accumulate (a child cannot loosen them); every other key
+ * is the child's when set, else the parent's.
+ */
+function mergeSources(parent: PolicySource, child: PolicySource, issues: PolicyIssue[]): PolicySource {
+  const p = parent.spec;
+  const c = child.spec;
+  const parentRules = p.rules ?? [];
+  const parentNames = new Set(parentRules.map((r) => r.name));
+  const childRules = (c.rules ?? []).filter((rule, i) => {
+    if (!parentNames.has(rule.name)) return true;
+    issues.push({
+      severity: 'error',
+      file: child.origin,
+      ...child.locate(['rules', i, 'name']),
+      key: `rules.${i}.name`,
+      message: `rule '${rule.name}' is already defined by the parent policy ${parent.origin}`,
+      hint: 'give it another name',
+    });
+    return false;
+  });
+  const union = (a?: string[], b?: string[]) => (a || b ? [...new Set([...(a ?? []), ...(b ?? [])])] : undefined);
+  const { extends: _ignored, ...childKeys } = c;
+  const spec: PolicyDocumentSpec = {
+    ...withoutExtends(p),
+    ...definedOnly(childKeys),
+    rules: [...parentRules, ...childRules],
+    denied_tools: union(p.denied_tools, c.denied_tools),
+    blocked_patterns: union(p.blocked_patterns, c.blocked_patterns),
+  };
+  if (c.default_action !== undefined || c.defaults?.action !== undefined) {
+    delete spec.defaults;
+    spec.default_action = c.default_action ?? c.defaults?.action;
+  }
+  const locate: Locate = (path, atKey) => {
+    if (path[0] === 'rules' && typeof path[1] === 'number') {
+      const i = path[1];
+      if (i < parentRules.length) return withFile(parent, parent.locate(path, atKey));
+      const childIndex = (c.rules ?? []).indexOf(childRules[i - parentRules.length] as never);
+      return withFile(child, child.locate(['rules', childIndex, ...path.slice(2)], atKey));
+    }
+    return withFile(child, child.locate(path, atKey));
+  };
+  return { spec: definedOnly(spec) as PolicyDocumentSpec, origin: child.origin, locate, warnings: [], ...(child.file ? { file: child.file } : {}) };
+}
+
+function withFile(source: PolicySource, at: ReturnType<Locate>): ReturnType<Locate> {
+  return at ? { file: source.origin, ...at } : undefined;
+}
+
+function withoutExtends(spec: PolicyDocumentSpec): PolicyDocumentSpec {
+  const { extends: _ignored, ...rest } = spec;
+  return rest;
+}
+
+function definedOnly<T extends object>(record: T): Partial<T> {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
