@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import { uuidv7 } from '../core/ids.js';
 import type { Decision, GovernanceRequest, NormalizedRequest } from '../core/types.js';
-import { digest, entryHash, GENESIS_HASH, type AuditEntry } from './entry.js';
+import { digest, entryHash, GENESIS_HASH, needsEscape, type AuditEntry, type SafeFields } from './entry.js';
 import { MemoryAuditSink, type AuditSink } from './sink.js';
 import { verifyChain, type VerifyResult } from './verify.js';
 
@@ -18,6 +18,9 @@ export interface AuditLogOptions {
 }
 
 const EMPTY_ARGS_DIGEST = digest({});
+const HEX_64 = /^[0-9a-f]{64}$/;
+const SAFE_OWN_FIELDS: SafeFields = Object.freeze({ argsDigest: true, entryId: true, prevHash: true, timestamp: true });
+const SAFE_WITH_REVISION: SafeFields = Object.freeze({ ...SAFE_OWN_FIELDS, policyRevision: true });
 
 /**
  * The hash-chained audit log: one entry per decision, each committing to its predecessor, so
@@ -31,11 +34,16 @@ export class AuditLog {
   private seq: number;
   private lastMs = -1;
   private lastIso = '';
+  /** The last policy revision seen free of escapable characters (it rarely changes). */
+  private safeRevision = '';
 
   constructor(options: AuditLogOptions = {}) {
     this.sink = options.sink ?? new MemoryAuditSink();
     this.clock = options.clock ?? systemClock;
     const tail = this.sink.last();
+    if (tail && (!HEX_64.test(String(tail.hash)) || !Number.isSafeInteger(tail.seq))) {
+      throw new Error('the audit store ends with a malformed entry; verify it before appending');
+    }
     this.prevHash = tail?.hash ?? GENESIS_HASH;
     this.seq = tail?.seq ?? 0;
   }
@@ -64,12 +72,22 @@ export class AuditLog {
       prevHash: this.prevHash,
       hash: '',
     };
-    entry.hash = entryHash(entry);
+    entry.hash = entryHash(entry, this.safeFields(entry.policyRevision));
     Object.freeze(entry);
     this.sink.append(entry);
     this.seq = entry.seq;
     this.prevHash = entry.hash;
     return entry;
+  }
+
+  /**
+   * Fields of a new entry known not to need JSON escaping, so hashing need not scan them: the
+   * ids, digest and timestamp minted here, the previous hash (hex from a well-formed tail or
+   * from our own hashing), and a policy revision already checked once.
+   */
+  private safeFields(policyRevision: string): SafeFields {
+    if (policyRevision !== this.safeRevision && !needsEscape(policyRevision)) this.safeRevision = policyRevision;
+    return policyRevision === this.safeRevision ? SAFE_WITH_REVISION : SAFE_OWN_FIELDS;
   }
 
   /** Number of entries in the chain. */

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
-import { canonicalJson } from '../core/canonical-json.js';
+import { canonicalJson, quoteJson } from '../core/canonical-json.js';
+export { needsEscape } from '../core/canonical-json.js';
 import type { Stage, Verdict } from '../core/types.js';
 
 /**
@@ -52,65 +53,64 @@ const HASHED_FIELDS = [
   'verdict',
 ] as const satisfies readonly (keyof AuditEntry)[];
 
-/** Every field an entry must have, with the JSON type it must be. */
-const FIELD_TYPES: Readonly<Record<keyof AuditEntry, 'string' | 'number' | 'string|null'>> = {
-  seq: 'number',
-  entryId: 'string',
-  timestamp: 'string',
-  agent: 'string',
-  stage: 'string',
-  tool: 'string|null',
-  actionType: 'string|null',
-  argsDigest: 'string',
-  verdict: 'string',
-  rule: 'string|null',
-  policy: 'string|null',
-  reason: 'string',
-  policyRevision: 'string',
-  decisionId: 'string',
-  prevHash: 'string',
-  hash: 'string',
-};
+/** Every field of an entry, in canonical order. */
+export const ENTRY_FIELDS: readonly (keyof AuditEntry)[] = [...HASHED_FIELDS, 'hash'];
 
 /**
- * The canonical JSON that an entry's hash covers. For an entry of exactly our shape this is a
- * direct, allocation-light serialization (the hot path); anything else (extra or missing
- * fields, wrong types, as in a tampered file) goes through the general RFC 8785 serializer, so
- * the hash still covers precisely what is there.
+ * The canonical JSON that an entry's hash covers, exactly RFC 8785 for every input.
+ *
+ * Serializing costs about as much as hashing, so entries of our exact shape take a direct path:
+ * keys are emitted in canonical order and each string is quoted as-is when it holds nothing JSON
+ * must escape (JSON.stringify otherwise). `knownSafe` names fields the caller has already proven
+ * escape-free (hex digests and ids it minted itself, a prevHash equal to a hash it computed), so
+ * they are not scanned again. Anything not of our shape (extra or missing fields, wrong types,
+ * as in a tampered file) goes through the general serializer, so the hash still covers
+ * precisely what is there.
  */
-export function hashedContent(entry: Readonly<Record<string, unknown>>): string {
+export function hashedContent(entry: object, knownSafe: SafeFields = NONE_SAFE): string {
   if (!hasExactShape(entry)) {
-    const { hash: _ignored, ...rest } = entry;
+    const { hash: _ignored, ...rest } = entry as Record<string, unknown>;
     return canonicalJson(rest);
   }
   const e = entry as unknown as AuditEntry;
   return (
-    '{"actionType":' + str(e.actionType) +
-    ',"agent":' + JSON.stringify(e.agent) +
-    ',"argsDigest":' + JSON.stringify(e.argsDigest) +
-    ',"decisionId":' + JSON.stringify(e.decisionId) +
-    ',"entryId":' + JSON.stringify(e.entryId) +
-    ',"policy":' + str(e.policy) +
-    ',"policyRevision":' + JSON.stringify(e.policyRevision) +
-    ',"prevHash":' + JSON.stringify(e.prevHash) +
-    ',"reason":' + JSON.stringify(e.reason) +
-    ',"rule":' + str(e.rule) +
-    ',"seq":' + JSON.stringify(e.seq) +
-    ',"stage":' + JSON.stringify(e.stage) +
-    ',"timestamp":' + JSON.stringify(e.timestamp) +
-    ',"tool":' + str(e.tool) +
-    ',"verdict":' + JSON.stringify(e.verdict) +
+    '{"actionType":' + q(e.actionType) +
+    ',"agent":' + q(e.agent) +
+    ',"argsDigest":' + (knownSafe.argsDigest ? '"' + e.argsDigest + '"' : q(e.argsDigest)) +
+    ',"decisionId":' + q(e.decisionId) +
+    ',"entryId":' + (knownSafe.entryId ? '"' + e.entryId + '"' : q(e.entryId)) +
+    ',"policy":' + q(e.policy) +
+    ',"policyRevision":' + (knownSafe.policyRevision ? '"' + e.policyRevision + '"' : q(e.policyRevision)) +
+    ',"prevHash":' + (knownSafe.prevHash ? '"' + e.prevHash + '"' : q(e.prevHash)) +
+    ',"reason":' + q(e.reason) +
+    ',"rule":' + q(e.rule) +
+    ',"seq":' + String(e.seq) +
+    ',"stage":' + q(e.stage) +
+    ',"timestamp":' + (knownSafe.timestamp ? '"' + e.timestamp + '"' : q(e.timestamp)) +
+    ',"tool":' + q(e.tool) +
+    ',"verdict":' + q(e.verdict) +
     '}'
   );
 }
 
-function str(value: string | null): string {
-  return value === null ? 'null' : JSON.stringify(value);
+/** Fields a caller vouches are free of characters JSON would escape. */
+export interface SafeFields {
+  argsDigest?: boolean;
+  entryId?: boolean;
+  policyRevision?: boolean;
+  prevHash?: boolean;
+  timestamp?: boolean;
+}
+
+const NONE_SAFE: SafeFields = Object.freeze({});
+
+function q(value: string | null): string {
+  return value === null ? 'null' : quoteJson(value);
 }
 
 /** SHA-256 (hex) of an entry's hashed content. */
-export function entryHash(entry: Readonly<Record<string, unknown>>): string {
-  return hash('sha256', hashedContent(entry), 'hex');
+export function entryHash(entry: object, knownSafe?: SafeFields): string {
+  return hash('sha256', hashedContent(entry, knownSafe), 'hex');
 }
 
 /** SHA-256 (hex) of a value's canonical JSON. */
@@ -118,20 +118,28 @@ export function digest(value: unknown): string {
   return hash('sha256', canonicalJson(value), 'hex');
 }
 
-const FIELD_COUNT = HASHED_FIELDS.length + 1;
+const FIELD_COUNT = ENTRY_FIELDS.length;
 
 /** True when `entry` has exactly the fields of {@link AuditEntry}, each of the right JSON type. */
-export function hasExactShape(entry: Readonly<Record<string, unknown>>): boolean {
-  let count = 0;
-  for (const key in entry) {
-    if (!Object.hasOwn(entry, key)) continue;
-    count++;
-    const expected = FIELD_TYPES[key as keyof AuditEntry];
-    if (expected === undefined) return false;
-    const value = entry[key];
-    if (expected === 'number' ? !Number.isSafeInteger(value) : expected === 'string' ? typeof value !== 'string' : value !== null && typeof value !== 'string') {
-      return false;
-    }
-  }
-  return count === FIELD_COUNT;
+export function hasExactShape(entry: object): boolean {
+  const e = entry as Record<keyof AuditEntry, unknown>;
+  return (
+    Number.isSafeInteger(e.seq) &&
+    typeof e.entryId === 'string' &&
+    typeof e.timestamp === 'string' &&
+    typeof e.agent === 'string' &&
+    typeof e.stage === 'string' &&
+    (e.tool === null || typeof e.tool === 'string') &&
+    (e.actionType === null || typeof e.actionType === 'string') &&
+    typeof e.argsDigest === 'string' &&
+    typeof e.verdict === 'string' &&
+    (e.rule === null || typeof e.rule === 'string') &&
+    (e.policy === null || typeof e.policy === 'string') &&
+    typeof e.reason === 'string' &&
+    typeof e.policyRevision === 'string' &&
+    typeof e.decisionId === 'string' &&
+    typeof e.prevHash === 'string' &&
+    typeof e.hash === 'string' &&
+    Object.keys(entry).length === FIELD_COUNT
+  );
 }

@@ -1,4 +1,7 @@
-import { entryHash, GENESIS_HASH, hasExactShape } from './entry.js';
+import { ENTRY_FIELDS, entryHash, GENESIS_HASH, hasExactShape, needsEscape, type SafeFields } from './entry.js';
+
+const PREV_ONLY: SafeFields = Object.freeze({ prevHash: true });
+const PREV_AND_REVISION: SafeFields = Object.freeze({ prevHash: true, policyRevision: true });
 
 /** The outcome of checking a chain. `firstBadSeq` is null when it is intact. */
 export interface VerifyResult {
@@ -17,6 +20,7 @@ export function verifyChain(entries: Iterable<unknown>): VerifyResult {
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
   let checked = 0;
+  let safeRevision = '';
   for (const raw of entries) {
     checked++;
     const bad = (reason: string): VerifyResult => ({ ok: false, entries: checked, firstBadSeq: expectedSeq, reason: `entry ${expectedSeq}: ${reason}` });
@@ -29,7 +33,9 @@ export function verifyChain(entries: Iterable<unknown>): VerifyResult {
     if (entry.prevHash !== prevHash) return bad('prevHash does not match the previous entry (entries deleted, inserted or reordered)');
     let computed: string;
     try {
-      computed = entryHash(entry);
+      // prevHash equals the hash verified just before (hex), so it needs no escape scan.
+      if (entry.policyRevision !== safeRevision && !needsEscape(entry.policyRevision as string)) safeRevision = entry.policyRevision as string;
+      computed = entryHash(entry, entry.policyRevision === safeRevision ? PREV_AND_REVISION : PREV_ONLY);
     } catch (error) {
       return bad(`cannot be hashed: ${(error as Error).message}`);
     }
@@ -41,7 +47,7 @@ export function verifyChain(entries: Iterable<unknown>): VerifyResult {
 }
 
 function describeShapeProblem(entry: Record<string, unknown>): string {
-  const required = ['seq', 'entryId', 'timestamp', 'agent', 'stage', 'tool', 'actionType', 'argsDigest', 'verdict', 'rule', 'policy', 'reason', 'policyRevision', 'decisionId', 'prevHash', 'hash'];
+  const required: readonly string[] = ENTRY_FIELDS;
   const missing = required.filter((key) => !Object.hasOwn(entry, key));
   if (missing.length) return `missing field(s) ${missing.join(', ')}`;
   const extra = Object.keys(entry).filter((key) => !required.includes(key));

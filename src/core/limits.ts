@@ -29,31 +29,45 @@ export interface LimitViolation {
 /**
  * Walks `value` and returns the first violation of `limits`, or null when it is acceptable.
  * Accepts only JSON data: plain objects, arrays, strings, finite numbers, booleans, null, and
- * `undefined` members (which JSON omits). Never throws, even for cyclic or exotic input.
+ * `undefined` members (which JSON omits). Symbol-keyed and non-enumerable properties are not
+ * part of a request (JSON cannot carry them) and are ignored here, as everywhere else.
+ * Never throws, even for cyclic or exotic input: a cycle shows up as nesting past the depth
+ * limit, and only then is the (slower) cycle check run, to name the problem precisely.
  */
 export function checkJsonValue(value: unknown, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): LimitViolation | null {
   const walker = new Walker(limits);
-  const violation = walker.visit(value, '', 0);
-  if (violation) return violation;
+  const violation = walker.visit(value, 0);
+  if (violation) {
+    const path = violation.path.reverse();
+    const cycle = violation.tooDeep ? findCycle(value, path) : null;
+    if (cycle) return { message: 'cyclic reference', path: cycle.join('.') };
+    return { message: violation.message, path: path.join('.') };
+  }
   if (walker.bytes > limits.maxBytes) {
     return { message: `request is ${walker.bytes} bytes as canonical JSON; the limit is ${limits.maxBytes}`, path: '' };
   }
   return null;
 }
 
+/** A violation found while walking; `path` is built leaf-first as the walk unwinds. */
+interface Found {
+  message: string;
+  path: string[];
+  tooDeep?: boolean;
+}
+
 class Walker {
   bytes = 0;
-  private readonly ancestors = new Set<object>();
   constructor(private readonly limits: RequestLimits) {}
 
-  visit(value: unknown, path: string, depth: number): LimitViolation | null {
+  visit(value: unknown, depth: number): Found | null {
     switch (typeof value) {
       case 'string':
         this.bytes += jsonStringBytes(value);
-        return this.bytes > this.limits.maxBytes ? this.tooBig() : null;
+        return this.bytes > this.limits.maxBytes ? { message: `request exceeds ${this.limits.maxBytes} bytes as canonical JSON`, path: [] } : null;
       case 'number':
-        if (!Number.isFinite(value)) return { message: `${value} is not allowed (only finite numbers)`, path };
-        this.bytes += String(value).length;
+        if (!Number.isFinite(value)) return { message: `${value} is not allowed (only finite numbers)`, path: [] };
+        this.bytes += numberBytes(value);
         return null;
       case 'boolean':
         this.bytes += value ? 4 : 5;
@@ -65,66 +79,72 @@ class Walker {
           this.bytes += 4;
           return null;
         }
-        return this.visitObject(value, path, depth + 1);
+        return this.visitObject(value, depth + 1);
       default:
-        return { message: `a ${typeof value} is not allowed in a request (only JSON data)`, path };
+        return { message: `a ${typeof value} is not allowed in a request (only JSON data)`, path: [] };
     }
   }
 
-  private visitObject(value: object, path: string, depth: number): LimitViolation | null {
-    if (depth > this.limits.maxDepth) {
-      return { message: `nesting deeper than ${this.limits.maxDepth} levels`, path };
-    }
-    if (this.ancestors.has(value)) return { message: 'cyclic reference', path };
-    const isArray = Array.isArray(value);
-    if (!isArray) {
-      const proto: unknown = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) {
-        const kind = (value as { constructor?: { name?: unknown } }).constructor?.name;
-        return { message: `a ${typeof kind === 'string' ? kind : 'non-plain object'} is not allowed (only plain objects and arrays)`, path };
-      }
-    }
-    this.ancestors.add(value);
+  private visitObject(value: object, depth: number): Found | null {
+    if (depth > this.limits.maxDepth) return { message: `nesting deeper than ${this.limits.maxDepth} levels`, path: [], tooDeep: true };
     this.bytes += 2;
-    let violation: LimitViolation | null = null;
-    if (isArray) {
-      const array = value as unknown[];
-      for (let i = 0; i < array.length && !violation; i++) {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
         if (i > 0) this.bytes += 1;
-        violation = this.visit(array[i] === undefined ? null : array[i], childPath(path, String(i)), depth);
+        const item: unknown = value[i];
+        const found = this.visit(item === undefined ? null : item, depth);
+        if (found) {
+          found.path.push(String(i));
+          return found;
+        }
       }
-    } else {
-      // Reflect.ownKeys also sees symbol keys and a literal own `__proto__` (JSON.parse makes those).
-      const keys = Reflect.ownKeys(value);
-      let first = true;
-      for (const key of keys) {
-        if (typeof key === 'symbol') {
-          violation = { message: 'symbol keys are not allowed', path };
-          break;
-        }
-        if (FORBIDDEN_KEYS.has(key)) {
-          violation = { message: `the key '${key}' is not allowed`, path: childPath(path, key) };
-          break;
-        }
-        const member = (value as Record<string, unknown>)[key];
-        if (member === undefined) continue;
-        this.bytes += (first ? 0 : 1) + jsonStringBytes(key) + 1;
-        first = false;
-        violation = this.visit(member, childPath(path, key), depth);
-        if (violation) break;
+      return null;
+    }
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      const kind = (value as { constructor?: { name?: unknown } }).constructor?.name;
+      return { message: `a ${typeof kind === 'string' ? kind : 'non-plain object'} is not allowed (only plain objects and arrays)`, path: [] };
+    }
+    // Object.keys sees an own `__proto__` key (JSON.parse makes those) like any other.
+    const keys = Object.keys(value);
+    let first = true;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      if (FORBIDDEN_KEYS.has(key)) return { message: `the key '${key}' is not allowed`, path: [key] };
+      const member = (value as Record<string, unknown>)[key];
+      if (member === undefined) continue;
+      this.bytes += (first ? 0 : 1) + jsonStringBytes(key) + 1;
+      first = false;
+      const found = this.visit(member, depth);
+      if (found) {
+        found.path.push(key);
+        return found;
       }
     }
-    this.ancestors.delete(value);
-    return violation;
-  }
-
-  private tooBig(): LimitViolation {
-    return { message: `request exceeds ${this.limits.maxBytes} bytes as canonical JSON`, path: '' };
+    return null;
   }
 }
 
-function childPath(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
+/**
+ * Follows the path of a depth violation from the root and returns the prefix at which an object
+ * repeats (a cycle), or null when the nesting is simply deep. Linear in the path's length.
+ */
+function findCycle(root: unknown, path: readonly string[]): string[] | null {
+  const seen = new Set<unknown>();
+  let node = root;
+  for (let i = 0; i <= path.length; i++) {
+    if (typeof node !== 'object' || node === null) return null;
+    if (seen.has(node)) return path.slice(0, i);
+    seen.add(node);
+    if (i < path.length) node = (node as Record<string, unknown>)[path[i] as string];
+  }
+  return null;
+}
+
+function numberBytes(value: number): number {
+  // Small non-negative integers are the common case; avoid formatting them.
+  if (Number.isInteger(value) && value >= 0 && value < 1000) return value < 10 ? 1 : value < 100 ? 2 : 3;
+  return String(value).length;
 }
 
 /** UTF-8 length of `s` once quoted and escaped as JSON.stringify (and so RFC 8785) would. */

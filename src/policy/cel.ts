@@ -66,6 +66,7 @@ export const CONTAINS_FUNCTION = 'agt_contains';
 
 const environment = (() => {
   const env = new Environment({
+    homogeneousAggregateLiterals: false,
     limits: { maxAstNodes: 10_000, maxDepth: 64, maxListElements: 10_000, maxMapEntries: 1_000, maxCallArguments: 32 },
   });
   for (const [name, type] of Object.entries(REQUEST_VARIABLES)) env.registerVariable(name, type);

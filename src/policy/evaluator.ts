@@ -133,7 +133,14 @@ export class PolicyEvaluator {
   /** Runs a rule's condition; a runtime error counts in the rule's restrictive direction. */
   private matches(rule: CompiledRule, request: NormalizedRequest, errors: DecisionError[]): boolean {
     const condition = rule.condition;
-    if (condition === null || condition.pins?.exact) return true;
+    if (condition === null) return true;
+    const pins = condition.pins;
+    if (pins?.exact) {
+      // The condition is exactly `field == literal` / `field in [literals]`: decide it directly
+      // when the field holds a string (it does on the indexed path); otherwise let CEL decide.
+      const value = pins.field === 'tool_name' ? request.tool_name : request.action.type;
+      if (typeof value === 'string') return pins.values.includes(value);
+    }
     try {
       return condition.test(request);
     } catch (error) {

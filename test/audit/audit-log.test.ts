@@ -1,0 +1,193 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { AuditLog } from '../../src/audit/audit-log.js';
+import { entryHash, GENESIS_HASH, hashedContent, type AuditEntry } from '../../src/audit/entry.js';
+import { JsonlAuditSink, readJsonl } from '../../src/audit/jsonl-sink.js';
+import { verifyChain } from '../../src/audit/verify.js';
+import { canonicalJson } from '../../src/core/canonical-json.js';
+import { PolicyEvaluator } from '../../src/policy/evaluator.js';
+
+const evaluator = PolicyEvaluator.fromYaml(`apiVersion: governance.toolkit/v1
+name: audit-test
+default_action: allow
+rules:
+  - { name: no-drop, condition: "action.type == 'drop'", action: deny, message: "no dropping" }
+`);
+
+function fill(log: AuditLog, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const request = { tool_name: 'db', action: { type: i % 3 === 0 ? 'drop' : 'read' }, args: { i, password: 'hunter2' }, agent: { id: `agent-${i % 2}` } };
+    log.append({ request, decision: evaluator.evaluate(request) });
+  }
+}
+
+describe('AuditLog', () => {
+  it('records one chained entry per decision, with a digest of the arguments instead of the arguments', () => {
+    const log = new AuditLog({ clock: () => Date.UTC(2026, 0, 1) });
+    const request = { tool_name: 'db', action: { type: 'drop' }, args: { table: 'users', password: 'hunter2' }, agent: { id: 'a1' } };
+    const decision = evaluator.evaluate(request);
+    const entry = log.append({ request, decision });
+    expect(entry).toMatchObject({
+      seq: 1,
+      timestamp: '2026-01-01T00:00:00.000Z',
+      agent: 'a1',
+      stage: 'pre_tool',
+      tool: 'db',
+      actionType: 'drop',
+      verdict: 'deny',
+      rule: 'no-drop',
+      policy: 'audit-test',
+      reason: 'no dropping',
+      policyRevision: evaluator.revision,
+      decisionId: decision.decisionId,
+      prevHash: GENESIS_HASH,
+    });
+    expect(entry.argsDigest).toBe(createHash('sha256').update(canonicalJson(request.args)).digest('hex'));
+    expect(JSON.stringify(entry)).not.toContain('hunter2');
+    expect(entry.entryId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('hashes SHA-256 over the RFC 8785 canonical JSON of the entry without its hash', () => {
+    const log = new AuditLog();
+    fill(log, 3);
+    for (const entry of log.entries()) {
+      const { hash, ...rest } = entry;
+      expect(hashedContent(entry)).toBe(canonicalJson(rest));
+      expect(hash).toBe(createHash('sha256').update(canonicalJson(rest)).digest('hex'));
+    }
+    const [first, second] = log.entries() as [AuditEntry, AuditEntry];
+    expect(second.prevHash).toBe(first.hash);
+  });
+
+  it('verifies an intact chain', () => {
+    const log = new AuditLog();
+    fill(log, 50);
+    expect(log.verify()).toEqual({ ok: true, entries: 50, firstBadSeq: null, reason: null });
+    expect(new AuditLog().verify()).toEqual({ ok: true, entries: 0, firstBadSeq: null, reason: null });
+  });
+
+  it('hands out frozen entries: mutating them cannot change the log', () => {
+    const log = new AuditLog();
+    fill(log, 5);
+    const entries = log.entries() as AuditEntry[];
+    expect(Object.isFrozen(entries[2])).toBe(true);
+    expect(() => {
+      (entries[2] as { verdict: string }).verdict = 'allow';
+    }).toThrow(TypeError);
+    entries.splice(1, 1); // the returned array is a copy
+    expect(log.entries()).toHaveLength(5);
+    expect(log.verify().ok).toBe(true);
+  });
+
+  it('keeps separate chains for separate logs', () => {
+    const a = new AuditLog();
+    const b = new AuditLog();
+    fill(a, 2);
+    fill(b, 1);
+    expect(b.entries()[0]?.seq).toBe(1);
+    expect(a.length).toBe(2);
+  });
+});
+
+describe('verifyChain detects and locates tampering', () => {
+  const clean = (): Record<string, unknown>[] => {
+    const log = new AuditLog();
+    fill(log, 10);
+    return log.entries().map((e) => ({ ...e }));
+  };
+
+  it('an edited field', () => {
+    const entries = clean();
+    const victim = entries[4] as Record<string, unknown>;
+    victim.verdict = victim.verdict === 'allow' ? 'deny' : 'allow';
+    expect(verifyChain(entries)).toMatchObject({ ok: false, firstBadSeq: 5, reason: expect.stringMatching(/hash does not match/) });
+  });
+
+  it('an edited field with its hash recomputed (breaks the next link)', () => {
+    const entries = clean();
+    const victim = entries[4] as Record<string, unknown>;
+    victim.reason = 'nothing to see';
+    victim.hash = entryHash(victim);
+    expect(verifyChain(entries)).toMatchObject({ ok: false, firstBadSeq: 6, reason: expect.stringMatching(/prevHash/) });
+  });
+
+  it('a deleted entry', () => {
+    const entries = clean();
+    entries.splice(3, 1);
+    expect(verifyChain(entries)).toMatchObject({ ok: false, firstBadSeq: 4, reason: expect.stringMatching(/deleted/) });
+  });
+
+  it('an inserted entry', () => {
+    const entries = clean();
+    entries.splice(2, 0, { ...(entries[6] as object) });
+    expect(verifyChain(entries)).toMatchObject({ ok: false, firstBadSeq: 3 });
+  });
+
+  it('two swapped entries', () => {
+    const entries = clean();
+    [entries[6], entries[7]] = [entries[7] as Record<string, unknown>, entries[6] as Record<string, unknown>];
+    expect(verifyChain(entries)).toMatchObject({ ok: false, firstBadSeq: 7 });
+  });
+
+  it('an added field, a removed field, a wrong type', () => {
+    const added = clean();
+    (added[1] as Record<string, unknown>).note = 'x';
+    expect(verifyChain(added)).toMatchObject({ ok: false, firstBadSeq: 2, reason: expect.stringMatching(/unexpected field.*note/) });
+    const removed = clean();
+    delete (removed[8] as Record<string, unknown>).rule;
+    expect(verifyChain(removed)).toMatchObject({ ok: false, firstBadSeq: 9, reason: expect.stringMatching(/missing field.*rule/) });
+    const typed = clean();
+    (typed[0] as Record<string, unknown>).seq = '1';
+    expect(verifyChain(typed)).toMatchObject({ ok: false, firstBadSeq: 1, reason: expect.stringMatching(/wrong type/) });
+  });
+
+  it('never throws on malformed input', () => {
+    for (const junk of [[null], ['text'], [[1, 2]], [42], [{}], [{ seq: 1 }], [Object.create(null)]]) {
+      expect(() => verifyChain(junk)).not.toThrow();
+      expect(verifyChain(junk)).toMatchObject({ ok: false, firstBadSeq: 1 });
+    }
+  });
+});
+
+describe('JsonlAuditSink', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'agt-audit-'));
+
+  it('writes one JSON line per entry, continues the chain across reopenings, and verifies', () => {
+    const path = join(dir, 'audit.jsonl');
+    const first = new AuditLog({ sink: new JsonlAuditSink(path) });
+    fill(first, 3);
+    first.close();
+    const second = new AuditLog({ sink: new JsonlAuditSink(path) });
+    fill(second, 2);
+    second.close();
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(5);
+    expect(JSON.parse(lines[3] as string).seq).toBe(4);
+    expect(verifyChain(readJsonl(path))).toMatchObject({ ok: true, entries: 5 });
+  });
+
+  it('flushes on its own after the current tick', async () => {
+    const path = join(dir, 'auto.jsonl');
+    const log = new AuditLog({ sink: new JsonlAuditSink(path) });
+    fill(log, 4);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(4);
+    log.close();
+  });
+
+  it('reports a tampered or corrupt file by sequence number', () => {
+    const path = join(dir, 'tamper.jsonl');
+    const log = new AuditLog({ sink: new JsonlAuditSink(path) });
+    fill(log, 6);
+    log.close();
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    lines[2] = (lines[2] as string).replace(/"agent":"agent-\d"/, '"agent":"agent-9"');
+    writeFileSync(path, lines.join('\n') + '\n');
+    expect(verifyChain(readJsonl(path))).toMatchObject({ ok: false, firstBadSeq: 3 });
+    writeFileSync(path, [lines[0], '{not json', lines[2]].join('\n') + '\n');
+    expect(verifyChain(readJsonl(path))).toMatchObject({ ok: false, firstBadSeq: 2, reason: expect.stringMatching(/not a JSON object/) });
+  });
+});
