@@ -1,0 +1,98 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Decision } from '../../src/core/types.js';
+
+const AGT = join(import.meta.dirname, '../../dist/cli/agt.js');
+const dir = mkdtempSync(join(tmpdir(), 'agt-cli-'));
+const policy = join(dir, 'policy.yaml');
+writeFileSync(
+  policy,
+  `apiVersion: governance.toolkit/v1
+name: cli-policy
+default_action: allow
+rules:
+  - name: block-destructive
+    condition: "action.type in ['drop', 'delete', 'truncate']"
+    action: deny
+    description: "Destructive operations require human approval"
+  - name: search-budget
+    condition: "tool_name == 'search'"
+    action: allow
+    limit: "2/minute"
+`,
+);
+
+function agt(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, [AGT, ...args], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('agt policy eval', () => {
+  it('prints one readable decision for --input', () => {
+    const { code, stdout } = agt(['policy', 'eval', '--policy', policy, '--input', '{"tool_name":"db","action":{"type":"drop"}}']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^deny\s+rule=block-destructive policy=cli-policy {2}Destructive operations require human approval\n$/);
+  });
+
+  it('prints full decisions as JSON lines with --json', () => {
+    const { code, stdout } = agt(['policy', 'eval', '--policy', policy, '--input', '{"tool_name":"db","action":"read"}', '--json']);
+    expect(code).toBe(0);
+    const decision = JSON.parse(stdout) as Decision;
+    expect(decision).toMatchObject({ verdict: 'allow', allowed: true, policy: 'cli-policy', stage: 'pre_tool', rateLimited: false });
+    expect(Object.keys(decision)).toEqual(
+      expect.arrayContaining(['verdict', 'allowed', 'rule', 'policy', 'reason', 'message', 'approvers', 'transform', 'rateLimited', 'retryAfterMs', 'decisionId', 'policyRevision', 'stage', 'durationUs', 'diagnostics']),
+    );
+  });
+
+  it('evaluates --inputs in order in one process, so rate limits apply across lines, and denies bad lines', () => {
+    const inputs = join(dir, 'requests.jsonl');
+    writeFileSync(inputs, ['{"tool_name":"search"}', '{"tool_name":"search"}', '', 'not json', '{"tool_name":"search"}', '{"tool_name":"x","args":{"__proto__":1}}', '{"tool_name":"db","action":"truncate"}'].join('\n'));
+    const { code, stdout } = agt(['policy', 'eval', '--policy', policy, '--inputs', inputs, '--json']);
+    expect(code).toBe(0);
+    const decisions = stdout.trim().split('\n').map((line) => JSON.parse(line) as Decision);
+    expect(decisions.map((d) => [d.verdict, d.rule, d.rateLimited])).toEqual([
+      ['allow', 'search-budget', false],
+      ['allow', 'search-budget', false],
+      ['deny', null, false],
+      ['deny', 'search-budget', true],
+      ['deny', null, false],
+      ['deny', 'block-destructive', false],
+    ]);
+    expect(decisions[2]?.reason).toMatch(/^runtime_error:invalid_request: not valid JSON/);
+    expect(decisions[4]?.reason).toMatch(/^runtime_error:invalid_request: args.__proto__/);
+  });
+
+  it('reads requests from stdin with --inputs -', () => {
+    const { code, stdout } = agt(['policy', 'eval', '--policy', policy, '--inputs', '-'], '{"tool_name":"db","action":"delete"}\n');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^deny/);
+  });
+
+  it('exits 2 with the located error for a policy that does not load, and never prints a stack trace', () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'apiVersion: governance.toolkit/v1\nname: bad\nrules:\n  - name: r\n    conditon: "true"\n    action: deny\n');
+    const { code, stdout, stderr } = agt(['policy', 'eval', '--policy', bad, '--input', '{}']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/bad.yaml:5:5: rules.0.conditon: unknown key 'conditon' \(did you mean 'condition'\?\)/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 2 for usage errors', () => {
+    expect(agt(['policy', 'eval', '--policy', policy]).stderr).toMatch(/exactly one of --input/);
+    expect(agt(['policy', 'eval', '--policy', policy]).code).toBe(2);
+    expect(agt(['policy', 'eval', '--policy', policy, '--inputs', join(dir, 'missing.jsonl')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/cannot read .*missing.jsonl: no such file/) });
+    expect(agt(['policy', 'eval', '--input', '{}']).code).toBe(2);
+    expect(agt(['polcy']).stderr).toMatch(/unknown command 'polcy'/);
+  });
+
+  it('documents exit codes in agt --help', () => {
+    const { code, stdout } = agt(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Exit codes:[\s\S]*2\s+usage or policy error/);
+    expect(agt(['policy', 'eval', '--help']).stdout).toMatch(/Examples:/);
+  });
+});

@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+describe('the published JSON Schema', () => {
+  const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../schema/policy.schema.json'), 'utf8')) as {
+    properties: Record<string, unknown>;
+    required: string[];
+    additionalProperties: boolean;
+  };
+
+  it('describes every document key and rejects unknown ones, like the loader', () => {
+    expect(Object.keys(schema.properties).sort()).toEqual(
+      ['agents', 'allowed_tools', 'apiVersion', 'blocked_patterns', 'conflict_strategy', 'default_action', 'defaults', 'denied_tools', 'description', 'extends', 'name', 'rules', 'scope', 'version'].sort(),
+    );
+    expect(schema.required).toEqual(['name']);
+    expect(schema.additionalProperties).toBe(false);
+  });
+
+  it('describes the rule keys', () => {
+    const rules = schema.properties.rules as { items: { properties: Record<string, unknown>; required: string[] } };
+    expect(Object.keys(rules.items.properties).sort()).toEqual(
+      ['action', 'approvers', 'condition', 'description', 'enabled', 'limit', 'message', 'name', 'priority', 'redact', 'set', 'stage'].sort(),
+    );
+    expect(rules.items.required.sort()).toEqual(['action', 'name']);
+  });
+});
