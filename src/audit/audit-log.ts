@@ -1,9 +1,9 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import { uuidv7 } from '../core/ids.js';
 import type { Decision, GovernanceRequest, NormalizedRequest } from '../core/types.js';
-import { digest, entryHash, GENESIS_HASH, needsEscape, type AuditEntry, type SafeFields } from './entry.js';
+import { digest, EntryEncoder, GENESIS_HASH, type AuditEntry } from './entry.js';
 import { MemoryAuditSink, type AuditSink } from './sink.js';
-import { verifyChain, type VerifyResult } from './verify.js';
+import type { VerifyResult } from './verify.js';
 
 /** What an entry is made from: the request as decided, and its decision. */
 export interface AuditRecordInput {
@@ -19,8 +19,6 @@ export interface AuditLogOptions {
 
 const EMPTY_ARGS_DIGEST = digest({});
 const HEX_64 = /^[0-9a-f]{64}$/;
-const SAFE_OWN_FIELDS: SafeFields = Object.freeze({ argsDigest: true, entryId: true, prevHash: true, timestamp: true });
-const SAFE_WITH_REVISION: SafeFields = Object.freeze({ ...SAFE_OWN_FIELDS, policyRevision: true });
 
 /**
  * The hash-chained audit log: one entry per decision, each committing to its predecessor, so
@@ -34,8 +32,8 @@ export class AuditLog {
   private seq: number;
   private lastMs = -1;
   private lastIso = '';
-  /** The last policy revision seen free of escapable characters (it rarely changes). */
-  private safeRevision = '';
+  /** Fields minted here (hex digests, UUIDs, ISO time, and prevHash: our own hash or a checked tail) need no escape scan. */
+  private readonly encoder = new EntryEncoder(['argsDigest', 'entryId', 'timestamp', 'prevHash']);
 
   constructor(options: AuditLogOptions = {}) {
     this.sink = options.sink ?? new MemoryAuditSink();
@@ -72,22 +70,13 @@ export class AuditLog {
       prevHash: this.prevHash,
       hash: '',
     };
-    entry.hash = entryHash(entry, this.safeFields(entry.policyRevision));
+    const content = this.encoder.content(entry);
+    entry.hash = EntryEncoder.hashOf(content);
     Object.freeze(entry);
-    this.sink.append(entry);
+    this.sink.append({ entry, content });
     this.seq = entry.seq;
     this.prevHash = entry.hash;
     return entry;
-  }
-
-  /**
-   * Fields of a new entry known not to need JSON escaping, so hashing need not scan them: the
-   * ids, digest and timestamp minted here, the previous hash (hex from a well-formed tail or
-   * from our own hashing), and a policy revision already checked once.
-   */
-  private safeFields(policyRevision: string): SafeFields {
-    if (policyRevision !== this.safeRevision && !needsEscape(policyRevision)) this.safeRevision = policyRevision;
-    return policyRevision === this.safeRevision ? SAFE_WITH_REVISION : SAFE_OWN_FIELDS;
   }
 
   /** Number of entries in the chain. */
@@ -108,7 +97,7 @@ export class AuditLog {
   /** Re-checks the whole chain as stored. Never throws. */
   verify(): VerifyResult {
     try {
-      return verifyChain(this.sink.read());
+      return this.sink.verify();
     } catch (error) {
       return { ok: false, entries: 0, firstBadSeq: null, reason: `could not read the log: ${(error as Error).message}` };
     }

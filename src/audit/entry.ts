@@ -1,6 +1,5 @@
 import { hash } from 'node:crypto';
-import { canonicalJson, quoteJson } from '../core/canonical-json.js';
-export { needsEscape } from '../core/canonical-json.js';
+import { canonicalJson, needsEscape } from '../core/canonical-json.js';
 import type { Stage, Verdict } from '../core/types.js';
 
 /**
@@ -57,60 +56,79 @@ const HASHED_FIELDS = [
 export const ENTRY_FIELDS: readonly (keyof AuditEntry)[] = [...HASHED_FIELDS, 'hash'];
 
 /**
- * The canonical JSON that an entry's hash covers, exactly RFC 8785 for every input.
- *
- * Serializing costs about as much as hashing, so entries of our exact shape take a direct path:
- * keys are emitted in canonical order and each string is quoted as-is when it holds nothing JSON
- * must escape (JSON.stringify otherwise). `knownSafe` names fields the caller has already proven
- * escape-free (hex digests and ids it minted itself, a prevHash equal to a hash it computed), so
- * they are not scanned again. Anything not of our shape (extra or missing fields, wrong types,
- * as in a tampered file) goes through the general serializer, so the hash still covers
- * precisely what is there.
+ * The canonical JSON that an entry's hash covers (RFC 8785, exactly, for every input).
+ * Entries not of our exact shape (extra or missing fields, wrong types, as in a tampered file)
+ * go through the general serializer, so the hash still covers precisely what is there.
  */
-export function hashedContent(entry: object, knownSafe: SafeFields = NONE_SAFE): string {
-  if (!hasExactShape(entry)) {
-    const { hash: _ignored, ...rest } = entry as Record<string, unknown>;
-    return canonicalJson(rest);
+export function hashedContent(entry: object): string {
+  return new EntryEncoder().content(entry);
+}
+
+/**
+ * Serializes entries to their hashed content, fast. Serializing costs about as much as hashing,
+ * and most of it is checking strings for characters JSON must escape. Consecutive entries
+ * mostly repeat their strings (agent, tool, policy, rule, reason, revision), so the encoder
+ * remembers, per field, the last value found escape-free and quotes a repeat without scanning
+ * it. `trusted` fields are ones the caller minted itself (hex digests, UUIDs, ISO timestamps)
+ * and are never scanned.
+ */
+export class EntryEncoder {
+  private readonly lastSafe: (string | null)[] = new Array<string | null>(HASHED_FIELDS.length).fill(null);
+  private readonly trusted: boolean[];
+
+  constructor(trusted: readonly (keyof AuditEntry)[] = []) {
+    this.trusted = HASHED_FIELDS.map((field) => trusted.includes(field));
   }
-  const e = entry as unknown as AuditEntry;
-  return (
-    '{"actionType":' + q(e.actionType) +
-    ',"agent":' + q(e.agent) +
-    ',"argsDigest":' + (knownSafe.argsDigest ? '"' + e.argsDigest + '"' : q(e.argsDigest)) +
-    ',"decisionId":' + q(e.decisionId) +
-    ',"entryId":' + (knownSafe.entryId ? '"' + e.entryId + '"' : q(e.entryId)) +
-    ',"policy":' + q(e.policy) +
-    ',"policyRevision":' + (knownSafe.policyRevision ? '"' + e.policyRevision + '"' : q(e.policyRevision)) +
-    ',"prevHash":' + (knownSafe.prevHash ? '"' + e.prevHash + '"' : q(e.prevHash)) +
-    ',"reason":' + q(e.reason) +
-    ',"rule":' + q(e.rule) +
-    ',"seq":' + String(e.seq) +
-    ',"stage":' + q(e.stage) +
-    ',"timestamp":' + (knownSafe.timestamp ? '"' + e.timestamp + '"' : q(e.timestamp)) +
-    ',"tool":' + q(e.tool) +
-    ',"verdict":' + q(e.verdict) +
-    '}'
-  );
-}
 
-/** Fields a caller vouches are free of characters JSON would escape. */
-export interface SafeFields {
-  argsDigest?: boolean;
-  entryId?: boolean;
-  policyRevision?: boolean;
-  prevHash?: boolean;
-  timestamp?: boolean;
-}
+  content(entry: object): string {
+    if (!hasExactShape(entry)) {
+      const { hash: _ignored, ...rest } = entry as Record<string, unknown>;
+      return canonicalJson(rest);
+    }
+    const e = entry as AuditEntry;
+    return (
+      '{"actionType":' + this.q(0, e.actionType) +
+      ',"agent":' + this.q(1, e.agent) +
+      ',"argsDigest":' + this.q(2, e.argsDigest) +
+      ',"decisionId":' + this.q(3, e.decisionId) +
+      ',"entryId":' + this.q(4, e.entryId) +
+      ',"policy":' + this.q(5, e.policy) +
+      ',"policyRevision":' + this.q(6, e.policyRevision) +
+      ',"prevHash":' + this.q(7, e.prevHash) +
+      ',"reason":' + this.q(8, e.reason) +
+      ',"rule":' + this.q(9, e.rule) +
+      ',"seq":' + String(e.seq) +
+      ',"stage":' + this.q(11, e.stage) +
+      ',"timestamp":' + this.q(12, e.timestamp) +
+      ',"tool":' + this.q(13, e.tool) +
+      ',"verdict":' + this.q(14, e.verdict) +
+      '}'
+    );
+  }
 
-const NONE_SAFE: SafeFields = Object.freeze({});
+  /** SHA-256 (hex) of the entry's content. */
+  hash(entry: object): string {
+    return EntryEncoder.hashOf(this.content(entry));
+  }
 
-function q(value: string | null): string {
-  return value === null ? 'null' : quoteJson(value);
+  /** SHA-256 (hex) of content made by {@link content}. */
+  static hashOf(content: string): string {
+    return hash('sha256', content, 'hex');
+  }
+
+  /** The JSON literal for field number `field` (its index in HASHED_FIELDS). */
+  private q(field: number, value: string | null): string {
+    if (value === null) return 'null';
+    if (value === this.lastSafe[field] || this.trusted[field]) return '"' + value + '"';
+    if (needsEscape(value)) return JSON.stringify(value);
+    this.lastSafe[field] = value;
+    return '"' + value + '"';
+  }
 }
 
 /** SHA-256 (hex) of an entry's hashed content. */
-export function entryHash(entry: object, knownSafe?: SafeFields): string {
-  return hash('sha256', hashedContent(entry, knownSafe), 'hex');
+export function entryHash(entry: object): string {
+  return hash('sha256', hashedContent(entry), 'hex');
 }
 
 /** SHA-256 (hex) of a value's canonical JSON. */

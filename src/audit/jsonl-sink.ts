@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { AuditEntry } from './entry.js';
-import type { AuditSink } from './sink.js';
+import type { AuditRecord, AuditSink } from './sink.js';
+import { verifyChain, type VerifyResult } from './verify.js';
 
 /**
  * Appends entries as JSON lines. Writes are batched: entries appended in one tick are written
@@ -21,9 +22,10 @@ export class JsonlAuditSink implements AuditSink {
     process.once('exit', this.onExit);
   }
 
-  append(entry: AuditEntry): void {
+  append({ entry, content }: AuditRecord): void {
     if (this.closed) throw new Error(`audit sink ${this.path} is closed`);
-    this.buffer.push(JSON.stringify(entry) + '\n');
+    // The canonical content with the hash added: a JSON object per line (keys in canonical order, then hash).
+    this.buffer.push(content.slice(0, -1) + ',"hash":"' + entry.hash + '"}\n');
     this.tail = entry;
     if (!this.scheduled) {
       this.scheduled = true;
@@ -38,6 +40,10 @@ export class JsonlAuditSink implements AuditSink {
   read(): Iterable<unknown> {
     this.flush();
     return readJsonl(this.path);
+  }
+
+  verify(): VerifyResult {
+    return verifyChain(this.read());
   }
 
   flush(): void {

@@ -70,7 +70,7 @@ function serializeArray(array: readonly unknown[], depth: number, ancestors: Set
 
 function serializeObject(record: Record<string, unknown>, depth: number, ancestors: Set<object> | null): string {
   const keys = Object.keys(record);
-  if (keys.length > 1) keys.sort();
+  if (keys.length > 1 && !isSorted(keys)) keys.sort();
   let out = '{';
   let first = true;
   for (const key of keys) {
@@ -80,6 +80,11 @@ function serializeObject(record: Record<string, unknown>, depth: number, ancesto
     first = false;
   }
   return out + '}';
+}
+
+function isSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
+  return true;
 }
 
 /** Dotted path to the first value JSON cannot represent (or the first repeated ancestor). */

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { entryHash, GENESIS_HASH, hashedContent, type AuditEntry } from '../../src/audit/entry.js';
 import { JsonlAuditSink, readJsonl } from '../../src/audit/jsonl-sink.js';
-import { verifyChain } from '../../src/audit/verify.js';
+import { PARALLEL_MIN_ENTRIES, verifyChain, verifyRecords } from '../../src/audit/verify.js';
 import { canonicalJson } from '../../src/core/canonical-json.js';
 import { PolicyEvaluator } from '../../src/policy/evaluator.js';
 
@@ -189,5 +189,90 @@ describe('JsonlAuditSink', () => {
     expect(verifyChain(readJsonl(path))).toMatchObject({ ok: false, firstBadSeq: 3 });
     writeFileSync(path, [lines[0], '{not json', lines[2]].join('\n') + '\n');
     expect(verifyChain(readJsonl(path))).toMatchObject({ ok: false, firstBadSeq: 2, reason: expect.stringMatching(/not a JSON object/) });
+  });
+});
+
+describe('verifyChain on long chains (two cores)', () => {
+  const evaluatorForChain = evaluator;
+  const build = (n: number): Record<string, unknown>[] => {
+    const log = new AuditLog();
+    for (let i = 0; i < n; i++) {
+      const request = { tool_name: 'db', action: { type: i % 5 === 0 ? 'drop' : 'read' }, args: { i }, agent: { id: `a${i % 3}` } };
+      log.append({ request, decision: evaluatorForChain.evaluate(request) });
+    }
+    return log.entries().map((e) => ({ ...e }));
+  };
+  const n = PARALLEL_MIN_ENTRIES + 15_000;
+  const pristine = build(n);
+
+  it('accepts an intact chain, and says the same as a one-at-a-time check', () => {
+    expect(verifyChain(pristine)).toEqual({ ok: true, entries: n, firstBadSeq: null, reason: null });
+  });
+
+  it.each([1, 2, 4097, 9000, 20_001, n - 1, n])('finds an edit at entry %i, wherever the chunk was hashed', (seq) => {
+    const entries = pristine.map((e) => ({ ...e }));
+    (entries[seq - 1] as Record<string, unknown>).reason = 'tampered';
+    const result = verifyChain(entries);
+    expect(result).toMatchObject({ ok: false, firstBadSeq: seq, reason: expect.stringMatching(/hash does not match/) });
+    expect(result).toEqual(verifyChain(entries, { parallel: false }));
+  });
+
+  it('reports the earliest of several problems, of any kind', () => {
+    const entries = pristine.map((e) => ({ ...e }));
+    (entries[25_000] as Record<string, unknown>).agent = 'x';
+    entries.splice(30_000, 1);
+    (entries[12_345] as Record<string, unknown>).hash = 'not hex';
+    const result = verifyChain(entries);
+    expect(result.firstBadSeq).toBe(12_346);
+    expect(result).toEqual(verifyChain(entries, { parallel: false }));
+  });
+
+  it('reports structural problems before later hash mismatches', () => {
+    const entries = pristine.map((e) => ({ ...e }));
+    entries.splice(5, 1);
+    (entries[30_000] as Record<string, unknown>).verdict = 'x';
+    expect(verifyChain(entries)).toMatchObject({ firstBadSeq: 6, reason: expect.stringMatching(/deleted/) });
+  });
+
+  it('handles entries with text that JSON must escape, and large entries', () => {
+    const log = new AuditLog();
+    const weird = PolicyEvaluator.fromYaml(`apiVersion: governance.toolkit/v1\nname: "q\\"uote €"\ndefault_action: allow\nrules:\n  - { name: r, action: warn, message: "line\\nbreak \\u0001 \\\\ ${'x'.repeat(5000)} 😀" }\n`);
+    for (let i = 0; i < PARALLEL_MIN_ENTRIES + 10; i++) {
+      const request = { tool_name: `t"${i % 7}`, args: { i }, agent: { id: 'é' } };
+      log.append({ request, decision: weird.evaluate(request) });
+    }
+    expect(log.verify()).toMatchObject({ ok: true });
+    const entries = log.entries().map((e) => ({ ...e }));
+    (entries[20_005] as Record<string, unknown>).tool = 't"9';
+    expect(verifyChain(entries)).toMatchObject({ ok: false, firstBadSeq: 20_006 });
+  });
+});
+
+describe('verifyRecords (the memory sink’s stored content and hashes)', () => {
+  const make = (n: number) => {
+    const log = new AuditLog();
+    fill(log, n);
+    const entries = log.entries();
+    const encoder = (e: AuditEntry) => hashedContent(e);
+    return { contents: entries.map(encoder), hashes: entries.map((e) => e.hash) };
+  };
+
+  it.each([5, PARALLEL_MIN_ENTRIES + 5000])('accepts an intact log of %i entries and locates every kind of damage', (n) => {
+    const { contents, hashes } = make(n);
+    expect(verifyRecords(contents, hashes)).toMatchObject({ ok: true, entries: n });
+    const at = n - 3;
+    const edited = [...contents];
+    edited[at] = (edited[at] as string).replace('"agent":"agent-', '"agent":"agent-x');
+    expect(verifyRecords(edited, hashes)).toMatchObject({ ok: false, firstBadSeq: at + 1, reason: expect.stringMatching(/hash does not match/) });
+    const deleted = [...contents];
+    const deletedHashes = [...hashes];
+    deleted.splice(2, 1);
+    deletedHashes.splice(2, 1);
+    expect(verifyRecords(deleted, deletedHashes)).toMatchObject({ ok: false, firstBadSeq: 3 });
+    const swapped = [...contents];
+    const swappedHashes = [...hashes];
+    [swapped[1], swapped[2]] = [swapped[2] as string, swapped[1] as string];
+    [swappedHashes[1], swappedHashes[2]] = [swappedHashes[2] as string, swappedHashes[1] as string];
+    expect(verifyRecords(swapped, swappedHashes)).toMatchObject({ ok: false, firstBadSeq: 2 });
   });
 });
