@@ -6,8 +6,8 @@ import { Worker } from 'node:worker_threads';
  * submits it, and later blocks (Atomics.wait) until the thread has reported, which keeps
  * `verify()` a plain synchronous call.
  *
- * A slot holds `count` records back to back; record i is the entry's canonical content followed
- * by the 64 hex characters it claims as its hash, and `offsets[i]..offsets[i + 1]` bounds it.
+ * A slot holds `count` records: their contents back to back in `bytes` (record i at
+ * `offsets[i]..offsets[i + 1]`), and the 64 hex characters each claims as its hash in `claims`.
  * The thread reports the index of the first record whose content does not hash to its claim,
  * or -1.
  */
@@ -32,9 +32,9 @@ const THREAD_SOURCE = `
 'use strict';
 const { workerData } = require('node:worker_threads');
 const { hash } = require('node:crypto');
-const { control, slots, slotRecords } = workerData;
+const { control, slots } = workerData;
 const words = new Int32Array(control);
-const views = slots.map((s) => ({ bytes: Buffer.from(s.bytes), offsets: new Int32Array(s.offsets) }));
+const views = slots.map((s) => ({ bytes: Buffer.from(s.bytes), offsets: new Int32Array(s.offsets), claims: Buffer.from(s.claims) }));
 Atomics.store(words, ${READY_WORD}, 1);
 Atomics.notify(words, ${READY_WORD});
 let next = 0;
@@ -43,14 +43,12 @@ for (;;) {
   for (let state = Atomics.load(words, base + ${STATE}); state !== ${SUBMITTED}; state = Atomics.load(words, base + ${STATE})) {
     Atomics.wait(words, base + ${STATE}, state, 1000);
   }
-  const { bytes, offsets } = views[next];
+  const { bytes, offsets, claims } = views[next];
   const count = Atomics.load(words, base + ${COUNT});
   let bad = -1;
   for (let i = 0; i < count; i++) {
-    const start = offsets[i];
-    const end = offsets[i + 1];
-    const computed = hash('sha256', bytes.subarray(start, end - 64), 'hex');
-    if (computed !== bytes.latin1Slice(end - 64, end)) { bad = i; break; }
+    const computed = hash('sha256', bytes.subarray(offsets[i], offsets[i + 1]), 'hex');
+    if (computed !== claims.latin1Slice(64 * i, 64 * i + 64)) { bad = i; break; }
   }
   Atomics.store(words, base + ${RESULT}, bad);
   Atomics.store(words, base + ${STATE}, ${DONE});
@@ -64,6 +62,8 @@ export interface HashSlot {
   readonly index: number;
   readonly bytes: Buffer;
   readonly offsets: Int32Array;
+  /** 64 hex bytes per record: the hash each record claims. */
+  readonly claims: Buffer;
 }
 
 export class HashThread {
@@ -92,13 +92,14 @@ export class HashThread {
         index,
         bytes: new SharedArrayBuffer(SLOT_BYTES),
         offsets: new SharedArrayBuffer(4 * (SLOT_RECORDS + 1)),
+        claims: new SharedArrayBuffer(64 * SLOT_RECORDS),
       }));
-      const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { control, slots, slotRecords: SLOT_RECORDS } });
+      const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { control, slots } });
       worker.unref();
       const thread = new HashThread(
         worker,
         control,
-        slots.map((s) => ({ index: s.index, bytes: Buffer.from(s.bytes), offsets: new Int32Array(s.offsets) })),
+        slots.map((s) => ({ index: s.index, bytes: Buffer.from(s.bytes), offsets: new Int32Array(s.offsets), claims: Buffer.from(s.claims) })),
       );
       // A thread that dies can no longer be trusted with work: forget it, future calls start anew.
       worker.on('error', () => thread.retire());

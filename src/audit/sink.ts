@@ -1,5 +1,6 @@
 import type { AuditEntry } from './entry.js';
-import { verifyRecords, type VerifyResult } from './verify.js';
+import { RecordStore } from './record-store.js';
+import { verifyStore, type VerifyResult } from './verify.js';
 
 /** One appended entry with the canonical JSON its hash covers (sinks store what was hashed). */
 export interface AuditRecord {
@@ -26,18 +27,16 @@ export interface AuditSink {
 }
 
 /**
- * Keeps the log in memory as the canonical content and hash of each entry: two flat strings an
- * entry, which is what verification re-hashes and far lighter on the garbage collector than
- * entry objects with a dozen strings each. Entries are rebuilt (frozen) when read.
+ * Keeps the log in memory, outside the JavaScript heap: each entry's canonical content and hash
+ * in a {@link RecordStore}, which is what verification re-hashes and costs the garbage
+ * collector nothing to retain. Entries are rebuilt (frozen) when read.
  */
 export class MemoryAuditSink implements AuditSink {
-  private readonly contents: string[] = [];
-  private readonly hashes: string[] = [];
+  private readonly store = new RecordStore();
   private tail: AuditEntry | null = null;
 
   append({ entry, content }: AuditRecord): void {
-    this.contents.push(content);
-    this.hashes.push(entry.hash);
+    this.store.append(content, entry.hash);
     this.tail = entry;
   }
 
@@ -46,17 +45,17 @@ export class MemoryAuditSink implements AuditSink {
   }
 
   *read(): Generator<AuditEntry> {
-    for (let i = 0; i < this.contents.length; i++) {
-      yield Object.freeze({ ...(JSON.parse(this.contents[i] as string) as Omit<AuditEntry, 'hash'>), hash: this.hashes[i] as string });
+    for (let i = 0; i < this.store.size; i++) {
+      yield Object.freeze({ ...(JSON.parse(this.store.content(i)) as Omit<AuditEntry, 'hash'>), hash: this.store.hash(i) });
     }
   }
 
   verify(): VerifyResult {
-    return verifyRecords(this.contents, this.hashes);
+    return verifyStore(this.store);
   }
 
   get size(): number {
-    return this.contents.length;
+    return this.store.size;
   }
 
   flush(): void {}

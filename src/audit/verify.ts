@@ -1,5 +1,7 @@
 import { ENTRY_FIELDS, EntryEncoder, GENESIS_HASH, hasExactShape } from './entry.js';
+import { hash } from 'node:crypto';
 import { HashThread, SLOT_BYTES, SLOT_RECORDS, type HashSlot } from './hash-thread.js';
+import type { RecordRun, RecordStore } from './record-store.js';
 
 /** The outcome of checking a chain. `firstBadSeq` is null when it is intact. */
 export interface VerifyResult {
@@ -52,30 +54,47 @@ export function verifyChain(entries: Iterable<unknown>, options: VerifyOptions =
   return hashes.result();
 }
 
+const SEQ_KEY = Buffer.from(',"seq":');
+const PREV_KEY = Buffer.from('"prevHash":"');
+const GENESIS_BYTES = Buffer.from(GENESIS_HASH, 'latin1');
+
 /**
- * Verifies records as the memory sink keeps them: the canonical content each hash was computed
- * over, and the hash (hex, as this process computed it). Sequence numbers and links are checked
- * in the canonical content, where `,"seq":N,` and `"prevHash":"…"` can only occur as members
- * (inside string values quotes are escaped).
+ * Verifies a {@link RecordStore} (the memory sink): every stored hash against the stored
+ * canonical content, and every sequence number and link, read from the content bytes where
+ * `,"seq":` and `"prevHash":"` can only occur as members (inside string values quotes are
+ * escaped). Runs of records go to the helper thread with one copy each.
  */
-export function verifyRecords(contents: readonly string[], hashes: readonly string[], options: VerifyOptions = {}): VerifyResult {
-  const checker = new HashChecker(contents.length, options, true);
-  let prevHash = GENESIS_HASH;
-  for (let index = 0; index < contents.length && !checker.failedBefore(index); index++) {
-    const content = contents[index] as string;
-    if (!content.includes(',"seq":' + (index + 1) + ',')) {
-      checker.fail(index, `sequence number is not ${index + 1} (entries deleted, inserted or reordered)`);
-      break;
+export function verifyStore(store: RecordStore, options: VerifyOptions = {}): VerifyResult {
+  const checker = new HashChecker(store.size, options);
+  for (let first = 0; first < store.size && !checker.failed; ) {
+    const run = store.run(first, SLOT_RECORDS);
+    for (let k = 0; k < run.count; k++) {
+      const index = first + k;
+      const problem = linkProblem(run.chunk, run.starts[k] as number, run.starts[k + 1] as number, index, index === 0 ? GENESIS_BYTES : store.hashBytes(index - 1));
+      if (problem) {
+        checker.fail(index, problem);
+        run.count = k;
+        break;
+      }
     }
-    if (!content.includes('"prevHash":"' + prevHash + '"')) {
-      checker.fail(index, 'prevHash does not match the previous entry (entries deleted, inserted or reordered)');
-      break;
-    }
-    const hash = hashes[index] as string;
-    checker.add(index, content, hash);
-    prevHash = hash;
+    if (run.count > 0) checker.addRun(run, store.hashRun(first, run.count));
+    first += run.count;
   }
   return checker.result();
+}
+
+/** The sequence number and prevHash of the record at chunk[start..end), checked against expectations. */
+function linkProblem(chunk: Buffer, start: number, end: number, index: number, prevHash: Buffer): string | null {
+  const seqAt = chunk.indexOf(SEQ_KEY, start);
+  let seq = 0;
+  let p = seqAt + SEQ_KEY.length;
+  for (; seqAt >= 0 && p < end && (chunk[p] as number) >= 0x30 && (chunk[p] as number) <= 0x39; p++) seq = seq * 10 + ((chunk[p] as number) - 0x30);
+  if (seqAt < 0 || seqAt >= end || seq !== index + 1) return `sequence number is not ${index + 1} (entries deleted, inserted or reordered)`;
+  const prevAt = chunk.indexOf(PREV_KEY, start);
+  if (prevAt < 0 || prevAt + PREV_KEY.length + 64 > end || chunk.compare(prevHash, 0, 64, prevAt + PREV_KEY.length, prevAt + PREV_KEY.length + 64) !== 0) {
+    return 'prevHash does not match the previous entry (entries deleted, inserted or reordered)';
+  }
+  return null;
 }
 
 /** What is wrong with the entry at `index` before hashing it (shape, sequence, link), or null. */
@@ -102,40 +121,30 @@ function describeShapeProblem(entry: Record<string, unknown>): string {
 
 const HEX_64 = /^[0-9a-f]{64}$/;
 
-interface PendingRecord {
-  index: number;
-  content: string;
-  hash: string;
-}
+/** Records waiting to be hashed: strings (from entry objects) or a run of stored bytes. */
+type Pending = { kind: 'strings'; first: number; contents: string[]; claims: string[]; bytes: number } | { kind: 'run'; run: RecordRun; claims: Buffer };
 
 /**
- * Checks `hash === SHA-256(content)` for records added in chain order, on this thread or, for
+ * Checks `claim === SHA-256(content)` for records added in chain order, on this thread or, for
  * long chains, chunk by chunk on a helper thread as well (it takes a chunk whenever it has a free
  * slot; this thread hashes the rest). Whatever ran where, `result()` names the earliest bad
  * record, as a one-at-a-time check would.
  */
 class HashChecker {
   private readonly thread: HashThread | null;
-  private chunk: PendingRecord[] = [];
-  private chunkBytes = 0;
+  private pending: Extract<Pending, { kind: 'strings' }> | null = null;
   private readonly inFlight: { slot: HashSlot; first: number }[] = [];
   private bad: { index: number; reason: string } | null = null;
-  private added = 0;
 
   constructor(
     private readonly total: number,
     options: VerifyOptions,
-    /** The claimed hashes are known to be lowercase hex (computed here), so the format check is skipped. */
-    private readonly hashesAreHex = false,
   ) {
     this.thread = options.parallel !== false && total >= PARALLEL_MIN_ENTRIES ? HashThread.acquire() : null;
   }
 
-  add(index: number, content: string, hash: string): void {
-    this.chunk.push({ index, content, hash });
-    this.added = index + 1;
-    this.chunkBytes += content.length * 3 + 64;
-    if (this.chunk.length >= SLOT_RECORDS || this.chunkBytes > SLOT_BYTES / 2) this.hashChunk();
+  get failed(): boolean {
+    return this.bad !== null;
   }
 
   /** True when a record before `index` is already known bad (later ones need no work). */
@@ -148,48 +157,66 @@ class HashChecker {
     if (!this.bad || index < this.bad.index) this.bad = { index, reason };
   }
 
+  /** Adds one record given as strings; they are hashed in chunks. */
+  add(index: number, content: string, claim: string): void {
+    const pending = (this.pending ??= { kind: 'strings', first: index, contents: [], claims: [], bytes: 0 });
+    pending.contents.push(content);
+    pending.claims.push(claim);
+    pending.bytes += content.length * 3;
+    if (pending.contents.length >= SLOT_RECORDS || pending.bytes > SLOT_BYTES / 2) this.flushStrings();
+  }
+
+  /** Adds a run of stored records (contiguous bytes) and their claimed hashes (64 hex bytes each). */
+  addRun(run: RecordRun, claims: Buffer): void {
+    this.flushStrings();
+    this.hash({ kind: 'run', run, claims });
+  }
+
   result(): VerifyResult {
-    this.hashChunk();
+    this.flushStrings();
     while (this.inFlight.length > 0) this.collectOldest();
     if (this.bad) {
       const seq = this.bad.index + 1;
       return { ok: false, entries: seq, firstBadSeq: seq, reason: `entry ${seq}: ${this.bad.reason}` };
     }
-    return { ok: true, entries: Math.max(this.added, this.total), firstBadSeq: null, reason: null };
+    return { ok: true, entries: this.total, firstBadSeq: null, reason: null };
   }
 
-  private hashChunk(): void {
-    const chunk = this.chunk;
-    this.chunk = [];
-    this.chunkBytes = 0;
-    if (chunk.length === 0) return;
+  private flushStrings(): void {
+    if (this.pending) this.hash(this.pending);
+    this.pending = null;
+  }
+
+  /** Sends a chunk to the helper thread if it has a free slot and it fits; otherwise hashes it here. */
+  private hash(chunk: Pending): void {
     while (this.inFlight.length > 0 && this.thread?.isDone((this.inFlight[0] as { slot: HashSlot }).slot)) this.collectOldest();
     const thread = this.thread;
-    let sent = 0;
     if (thread?.ready && this.inFlight.length < thread.slots.length) {
       const slot = thread.nextSlot();
-      let offset = 0;
-      for (const record of chunk) {
-        // A claimed hash that is not hex cannot match, and a record that might not fit goes
-        // unsent: both are left to the local pass below.
-        if ((!this.hashesAreHex && !HEX_64.test(record.hash)) || offset + record.content.length * 3 + 64 > SLOT_BYTES) break;
-        slot.offsets[sent] = offset;
-        offset += slot.bytes.write(record.content, offset, 'utf8');
-        offset += slot.bytes.write(record.hash, offset, 'latin1');
-        sent++;
+      const first = chunk.kind === 'run' ? chunk.run.first : chunk.first;
+      const count = chunk.kind === 'run' ? fillFromRun(slot, chunk.run, chunk.claims) : fillFromStrings(slot, chunk.contents, chunk.claims);
+      if (count > 0) {
+        thread.submit(slot, count);
+        this.inFlight.push({ slot, first });
       }
-      slot.offsets[sent] = offset;
-      if (sent > 0) {
-        thread.submit(slot, sent);
-        this.inFlight.push({ slot, first: (chunk[0] as PendingRecord).index });
-      }
+      this.hashHere(chunk, count);
+      return;
     }
-    for (let i = sent; i < chunk.length; i++) {
-      const record = chunk[i] as PendingRecord;
-      if (EntryEncoder.hashOf(record.content) !== record.hash) {
-        this.fail(record.index, EDITED);
-        return;
+    this.hashHere(chunk, 0);
+  }
+
+  /** Hashes the records of `chunk` from `from` on, on this thread. */
+  private hashHere(chunk: Pending, from: number): void {
+    if (chunk.kind === 'run') {
+      const { run, claims } = chunk;
+      for (let k = from; k < run.count; k++) {
+        const computed = hash('sha256', run.chunk.subarray(run.starts[k], run.starts[k + 1]), 'hex');
+        if (computed !== claims.toString('latin1', 64 * k, 64 * k + 64)) return this.fail(run.first + k, EDITED);
       }
+      return;
+    }
+    for (let k = from; k < chunk.contents.length; k++) {
+      if (EntryEncoder.hashOf(chunk.contents[k] as string) !== chunk.claims[k]) return this.fail(chunk.first + k, EDITED);
     }
   }
 
@@ -205,4 +232,33 @@ class HashChecker {
     }
     if (badRecord >= 0) this.fail(first + badRecord, EDITED);
   }
+}
+
+/** Copies string records into a slot; returns how many fit (the rest are hashed locally). */
+function fillFromStrings(slot: HashSlot, contents: readonly string[], claims: readonly string[]): number {
+  let offset = 0;
+  let count = 0;
+  for (; count < contents.length; count++) {
+    const content = contents[count] as string;
+    const claim = claims[count] as string;
+    // A claim that is not hex cannot match (and must not be mangled by a latin1 write); a record
+    // that might not fit stays here.
+    if (!HEX_64.test(claim) || offset + content.length * 3 > SLOT_BYTES) break;
+    slot.offsets[count] = offset;
+    offset += slot.bytes.write(content, offset, 'utf8');
+    slot.claims.write(claim, 64 * count, 'latin1');
+  }
+  slot.offsets[count] = offset;
+  return count;
+}
+
+/** Copies a run of stored records into a slot with two memcpys; returns how many fit. */
+function fillFromRun(slot: HashSlot, run: RecordRun, claims: Buffer): number {
+  const base = run.starts[0] as number;
+  let count = run.count;
+  while (count > 0 && (run.starts[count] as number) - base > SLOT_BYTES) count--;
+  run.chunk.copy(slot.bytes, 0, base, run.starts[count] as number);
+  for (let k = 0; k <= count; k++) slot.offsets[k] = (run.starts[k] as number) - base;
+  claims.copy(slot.claims, 0, 0, 64 * count);
+  return count;
 }

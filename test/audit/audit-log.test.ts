@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { entryHash, GENESIS_HASH, hashedContent, type AuditEntry } from '../../src/audit/entry.js';
 import { JsonlAuditSink, readJsonl } from '../../src/audit/jsonl-sink.js';
-import { PARALLEL_MIN_ENTRIES, verifyChain, verifyRecords } from '../../src/audit/verify.js';
+import { PARALLEL_MIN_ENTRIES, verifyChain, verifyStore } from '../../src/audit/verify.js';
+import { RecordStore } from '../../src/audit/record-store.js';
 import { canonicalJson } from '../../src/core/canonical-json.js';
 import { PolicyEvaluator } from '../../src/policy/evaluator.js';
 
@@ -248,31 +249,49 @@ describe('verifyChain on long chains (two cores)', () => {
   });
 });
 
-describe('verifyRecords (the memory sink’s stored content and hashes)', () => {
+describe('verifyStore (the memory sink’s stored content and hashes)', () => {
   const make = (n: number) => {
     const log = new AuditLog();
     fill(log, n);
     const entries = log.entries();
-    const encoder = (e: AuditEntry) => hashedContent(e);
-    return { contents: entries.map(encoder), hashes: entries.map((e) => e.hash) };
+    return { contents: entries.map((e) => hashedContent(e)), hashes: entries.map((e) => e.hash) };
+  };
+  const storeOf = (contents: readonly string[], hashes: readonly string[]) => {
+    const store = new RecordStore();
+    contents.forEach((content, i) => store.append(content, hashes[i] as string));
+    return store;
   };
 
   it.each([5, PARALLEL_MIN_ENTRIES + 5000])('accepts an intact log of %i entries and locates every kind of damage', (n) => {
     const { contents, hashes } = make(n);
-    expect(verifyRecords(contents, hashes)).toMatchObject({ ok: true, entries: n });
-    const at = n - 3;
-    const edited = [...contents];
-    edited[at] = (edited[at] as string).replace('"agent":"agent-', '"agent":"agent-x');
-    expect(verifyRecords(edited, hashes)).toMatchObject({ ok: false, firstBadSeq: at + 1, reason: expect.stringMatching(/hash does not match/) });
+    expect(verifyStore(storeOf(contents, hashes))).toMatchObject({ ok: true, entries: n });
+    for (const at of [0, n - 3]) {
+      const edited = [...contents];
+      edited[at] = (edited[at] as string).replace('"agent":"agent-', '"agent":"agent-x');
+      const result = verifyStore(storeOf(edited, hashes));
+      expect(result).toMatchObject({ ok: false, firstBadSeq: at + 1, reason: expect.stringMatching(/hash does not match/) });
+      expect(result).toEqual(verifyStore(storeOf(edited, hashes), { parallel: false }));
+    }
     const deleted = [...contents];
     const deletedHashes = [...hashes];
     deleted.splice(2, 1);
     deletedHashes.splice(2, 1);
-    expect(verifyRecords(deleted, deletedHashes)).toMatchObject({ ok: false, firstBadSeq: 3 });
+    expect(verifyStore(storeOf(deleted, deletedHashes))).toMatchObject({ ok: false, firstBadSeq: 3, reason: expect.stringMatching(/sequence number/) });
     const swapped = [...contents];
     const swappedHashes = [...hashes];
     [swapped[1], swapped[2]] = [swapped[2] as string, swapped[1] as string];
     [swappedHashes[1], swappedHashes[2]] = [swappedHashes[2] as string, swappedHashes[1] as string];
-    expect(verifyRecords(swapped, swappedHashes)).toMatchObject({ ok: false, firstBadSeq: 2 });
+    expect(verifyStore(storeOf(swapped, swappedHashes))).toMatchObject({ ok: false, firstBadSeq: 2 });
+    const relinked = [...contents];
+    relinked[4] = (relinked[4] as string).replace(/"prevHash":"[0-9a-f]{4}/, '"prevHash":"0000');
+    expect(verifyStore(storeOf(relinked, hashes))).toMatchObject({ ok: false, firstBadSeq: 5, reason: expect.stringMatching(/prevHash/) });
+  });
+
+  it('keeps content byte-exact across chunks, including non-ASCII text', () => {
+    const store = new RecordStore();
+    const texts = ['plain', 'é€😀', 'x'.repeat(100_000)];
+    texts.forEach((t, i) => store.append(t, String(i).padStart(64, '0')));
+    expect(texts.map((_, i) => store.content(i))).toEqual(texts);
+    expect(store.hash(1)).toBe('1'.padStart(64, '0'));
   });
 });
