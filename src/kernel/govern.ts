@@ -70,6 +70,16 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
     throw new GovernanceDenied(decision);
   };
 
+  /** Applies a transform; if it cannot be applied, the call is denied (and that is audited). */
+  const transformed = (subject: unknown, decision: Decision, request: GovernanceRequest, stage: 'pre_tool' | 'post_tool'): unknown => {
+    try {
+      return applyTransform(subject, decision.transform as NonNullable<Decision['transform']>, stage);
+    } catch (error) {
+      const failure = derive(decision, 'deny', `runtime_error:transform: ${(error as Error)?.message ?? String(error)}`);
+      return deny(kernel.record(request, failure), request);
+    }
+  };
+
   async function governed(this: unknown, ...callArgs: unknown[]): Promise<unknown> {
     const single = callArgs.length === 1 && isPlainObject(callArgs[0]);
     const args = single ? (callArgs[0] as Record<string, unknown>) : callArgs.length === 0 ? {} : { positional: callArgs };
@@ -90,15 +100,15 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
 
     let runArgs = callArgs;
     if (decision.verdict === 'transform' && decision.transform) {
-      const rewritten = applyTransform(args, decision.transform, 'pre_tool') as Record<string, unknown>;
+      const rewritten = transformed(args, decision, request, 'pre_tool') as Record<string, unknown>;
       runArgs = single ? [rewritten] : callArgs.length === 0 ? [] : ((rewritten.positional as unknown[]) ?? callArgs);
     }
     const result = await tool.apply(this, runArgs);
     if (!checksOutput) return result;
 
-    const after = kernel.decide({ ...request, stage: 'post_tool', output: result as never });
+    const after = kernel.decide({ ...request, stage: 'post_tool', output: result });
     if (!after.allowed) return deny(after, request);
-    return after.verdict === 'transform' && after.transform ? applyTransform(result, after.transform, 'post_tool') : result;
+    return after.verdict === 'transform' && after.transform ? transformed(result, after, request, 'post_tool') : result;
   }
 
   return Object.defineProperties(governed, {

@@ -57,7 +57,23 @@ export const ruleSchema = z
         if (rule[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `\`${key}\` only applies to action: transform` });
       }
     }
+    rule.redact?.forEach((path, i) => {
+      const problem = fieldPathProblem(path);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['redact', i], message: problem });
+    });
+    for (const path of Object.keys(rule.set ?? {})) {
+      const problem = fieldPathProblem(path);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['set', path], message: problem });
+    }
   });
+
+/** Why a transform field path is unusable, or null: dotted names, `*` for any key, no prototype keys. */
+function fieldPathProblem(path: string): string | null {
+  const segments = path.split('.');
+  if (segments.some((segment) => segment === '')) return `field path '${path}' has an empty segment`;
+  const unsafe = segments.find((segment) => segment === '__proto__' || segment === 'constructor' || segment === 'prototype');
+  return unsafe ? `field path '${path}' may not use '${unsafe}'` : null;
+}
 
 export const documentSchema = z
   .strictObject({

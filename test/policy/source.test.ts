@@ -121,3 +121,14 @@ describe('policy errors name the file, line, column and key, with a fix where on
     }
   });
 });
+
+describe('transform paths', () => {
+  it('must be dotted names without prototype keys', () => {
+    const issues = issuesOf(`${HEAD}rules:\n  - { name: t, action: transform, redact: ["a..b", "x.__proto__.y"], set: { "constructor.z": 1 } }\n`);
+    expect(issues.map((i) => `${i.key}: ${i.message}`)).toEqual([
+      "rules.0.redact.0: field path 'a..b' has an empty segment",
+      "rules.0.redact.1: field path 'x.__proto__.y' may not use '__proto__'",
+      "rules.0.set.constructor.z: field path 'constructor.z' may not use 'constructor'",
+    ]);
+  });
+});
