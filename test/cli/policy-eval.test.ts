@@ -4,21 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/core/types.js';
+import { SEED_POLICY } from '../fixtures/seed-policy.js';
 
 const AGT = join(import.meta.dirname, '../../dist/cli/agt.js');
 const dir = mkdtempSync(join(tmpdir(), 'agt-cli-'));
 const policy = join(dir, 'policy.yaml');
+// The seed policy plus a rate-limited rule.
 writeFileSync(
   policy,
-  `apiVersion: governance.toolkit/v1
-name: cli-policy
-default_action: allow
-rules:
-  - name: block-destructive
-    condition: "action.type in ['drop', 'delete', 'truncate']"
-    action: deny
-    description: "Destructive operations require human approval"
-  - name: search-budget
+  SEED_POLICY.replace('name: production-policy', 'name: cli-policy') +
+    `  - name: search-budget
     condition: "tool_name == 'search'"
     action: allow
     limit: "2/minute"

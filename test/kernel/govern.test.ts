@@ -6,20 +6,9 @@ import { AuditLog } from '../../src/audit/audit-log.js';
 import { GovernanceDenied } from '../../src/core/errors.js';
 import { govern } from '../../src/kernel/govern.js';
 import { PolicyEvaluator } from '../../src/policy/evaluator.js';
+import { SEED_POLICY } from '../fixtures/seed-policy.js';
 
-const SEED = `apiVersion: governance.toolkit/v1
-name: production-policy
-default_action: allow
-rules:
-  - name: block-destructive
-    condition: "action.type in ['drop', 'delete', 'truncate']"
-    action: deny
-    description: "Destructive operations require human approval"
-  - name: require-approval-for-send
-    condition: "action.type == 'send_email'"
-    action: require_approval
-    approvers: ["security-team"]
-`;
+const SEED = SEED_POLICY;
 
 const dir = mkdtempSync(join(tmpdir(), 'agt-govern-'));
 const policyPath = join(dir, 'policy.yaml');

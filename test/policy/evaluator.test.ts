@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyEvaluator } from '../../src/policy/evaluator.js';
 import type { Decision } from '../../src/core/types.js';
+import { SEED_POLICY } from '../fixtures/seed-policy.js';
 
-const SEED = `apiVersion: governance.toolkit/v1
-name: production-policy
-default_action: allow
-rules:
-  - name: block-destructive
-    condition: "action.type in ['drop', 'delete', 'truncate']"
-    action: deny
-    description: "Destructive operations require human approval"
-  - name: require-approval-for-send
-    condition: "action.type == 'send_email'"
-    action: require_approval
-    approvers: ["security-team"]
-`;
+const SEED = SEED_POLICY;
 
 const policy = (body: string, options = {}) => PolicyEvaluator.fromYaml(`apiVersion: governance.toolkit/v1\n${body}`, options);
 
