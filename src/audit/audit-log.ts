@@ -15,6 +15,8 @@ export interface AuditLogOptions {
   /** Where entries are stored; memory by default. */
   sink?: AuditSink;
   clock?: Clock;
+  /** Called once when the log reaches `at` entries (e.g. to warn that memory is filling). */
+  onLength?: { at: number; call: (length: number) => void };
 }
 
 const EMPTY_ARGS_DIGEST = digest({});
@@ -35,7 +37,10 @@ export class AuditLog {
   /** Fields minted here (hex digests, UUIDs, ISO time, and prevHash: our own hash or a checked tail) need no escape scan. */
   private readonly encoder = new EntryEncoder(['argsDigest', 'entryId', 'timestamp', 'prevHash']);
 
+  private readonly onLength: AuditLogOptions['onLength'];
+
   constructor(options: AuditLogOptions = {}) {
+    this.onLength = options.onLength;
     this.sink = options.sink ?? new MemoryAuditSink();
     this.clock = options.clock ?? systemClock;
     const tail = this.sink.last();
@@ -76,6 +81,7 @@ export class AuditLog {
     this.sink.append({ entry, content });
     this.seq = entry.seq;
     this.prevHash = entry.hash;
+    if (this.seq === this.onLength?.at) this.onLength.call(this.seq);
     return entry;
   }
 

@@ -199,3 +199,23 @@ rules:
     ]);
   });
 });
+
+describe('the default audit log', () => {
+  it('is shared by governed tools that are not given one, and warns once when it grows large', async () => {
+    const { defaultAuditLog, DEFAULT_LOG_WARNING_AT } = await import('../../src/kernel/kernel.js');
+    const evaluator = PolicyEvaluator.fromYaml(SEED_POLICY);
+    const safe = govern(async (_input: { action: string }) => 'ok', { policy: evaluator, name: 'db' });
+    const before = defaultAuditLog().length;
+    await safe({ action: 'read' });
+    expect(defaultAuditLog().length).toBe(before + 1);
+    const warnings: string[] = [];
+    const listener = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', listener);
+    const request = { tool_name: 'db' };
+    const decision = evaluator.evaluate(request);
+    for (let i = defaultAuditLog().length; i < DEFAULT_LOG_WARNING_AT + 5; i++) defaultAuditLog().append({ request, decision });
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', listener);
+    expect(warnings).toEqual([expect.stringMatching(/default in-memory audit log holds 100000 entries/)]);
+  });
+});
