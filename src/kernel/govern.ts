@@ -82,23 +82,36 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
 
   async function governed(this: unknown, ...callArgs: unknown[]): Promise<unknown> {
     const single = callArgs.length === 1 && isPlainObject(callArgs[0]);
-    const args = single ? (callArgs[0] as Record<string, unknown>) : callArgs.length === 0 ? {} : { positional: callArgs };
-    const request: GovernanceRequest = {
-      stage: 'pre_tool',
-      tool_name: toolName,
-      action: { type: typeof args.action === 'string' ? args.action : toolName },
-      args,
-      ...(agent ? { agent } : {}),
-      ...(options.context ? { context: options.context } : {}),
-    };
+    let args: Record<string, unknown> = single ? (callArgs[0] as Record<string, unknown>) : callArgs.length === 0 ? {} : { positional: callArgs };
+    let request: GovernanceRequest;
+    try {
+      request = {
+        stage: 'pre_tool',
+        tool_name: toolName,
+        action: { type: typeof args.action === 'string' ? args.action : toolName },
+        args,
+        ...(agent ? { agent } : {}),
+        ...(options.context ? { context: options.context } : {}),
+      };
+    } catch (error) {
+      // Reading the arguments threw (a getter or proxy): they are not JSON data.
+      request = { stage: 'pre_tool', tool_name: toolName, ...(agent ? { agent } : {}) };
+      return deny(kernel.record(request, evaluator.rejectInvalid(`the arguments could not be read: ${(error as Error)?.message ?? String(error)}`)), request);
+    }
     let decision = kernel.decide(request);
+    let runArgs = callArgs;
     if (decision.verdict === 'require_approval') {
+      // The call now waits, possibly for minutes, while the caller still holds the arguments.
+      // What runs afterwards must be exactly what was checked and approved: a copy taken now
+      // (the arguments passed the request checks, so they are plain JSON data).
+      args = structuredClone(args);
+      request = { ...request, args };
+      runArgs = single ? [args] : callArgs.length === 0 ? [] : (args.positional as unknown[]);
       const outcome = await requestApproval(options.approvals, request, decision, timeoutMs);
       decision = kernel.record(request, derive(decision, outcome.approved ? 'allow' : 'deny', outcome.reason));
     }
     if (!decision.allowed) return deny(decision, request);
 
-    let runArgs = callArgs;
     if (decision.verdict === 'transform' && decision.transform) {
       const rewritten = transformed(args, decision, request, 'pre_tool') as Record<string, unknown>;
       runArgs = single ? [rewritten] : callArgs.length === 0 ? [] : ((rewritten.positional as unknown[]) ?? callArgs);
@@ -132,6 +145,10 @@ function toEvaluator(policy: GovernOptions['policy'], conflictStrategy: Conflict
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  try {
+    const proto: unknown = Object.getPrototypeOf(value);
+    return proto === Object.prototype || proto === null;
+  } catch {
+    return false; // a proxy that refuses to say: treat it as an opaque value (the request check denies it)
+  }
 }

@@ -83,14 +83,20 @@ export class PolicyEvaluator {
   /** Decides one request. Never throws. */
   evaluate(request: unknown): Decision {
     const started = performance.now();
-    const normalized = normalizeRequest(request, this.limits);
+    let normalized: NormalizedRequest | InvalidRequest;
+    try {
+      normalized = normalizeRequest(request, this.limits);
+    } catch (error) {
+      // Only exotic objects get here (a getter or proxy trap that throws): not JSON data.
+      return this.failure('invalid_request', `the request could not be read: ${describe(error)}`, 'pre_tool', started);
+    }
     if (normalized instanceof InvalidRequest) {
       return this.failure('invalid_request', normalized.message, normalized.stage, started);
     }
     try {
       return this.decide(normalized, started);
     } catch (error) {
-      return this.failure('internal', `evaluation failed: ${(error as Error)?.message ?? String(error)}`, normalized.stage, started);
+      return this.failure('internal', `evaluation failed: ${describe(error)}`, normalized.stage, started);
     }
   }
 
@@ -293,6 +299,10 @@ function documentCandidate(document: CompiledDocument, name: string | null, verd
     rateLimited: false,
     retryAfterMs: null,
   };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function limitKey(agentId: string, rule: CompiledRule): string {

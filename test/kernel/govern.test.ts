@@ -219,3 +219,34 @@ describe('the default audit log', () => {
     expect(warnings).toEqual([expect.stringMatching(/default in-memory audit log holds 100000 entries/)]);
   });
 });
+
+describe('govern() runs exactly what was checked', () => {
+  it('a call held for approval runs the arguments as approved, even if the caller changes them meanwhile', async () => {
+    const evaluator = PolicyEvaluator.fromYaml(SEED_POLICY);
+    const seen: unknown[] = [];
+    const mailer = async (input: { action: string; to: string }) => {
+      seen.push(structuredClone(input));
+      return 'sent';
+    };
+    let release: (answer: 'approved') => void = () => {};
+    const approvals = () => new Promise<'approved'>((resolve) => (release = resolve));
+    const input = { action: 'send_email', to: 'bob@example.com' };
+    const pending = govern(mailer, { policy: evaluator, name: 'mailer', audit: false, approvals })(input);
+    await new Promise((resolve) => setImmediate(resolve));
+    input.to = 'eve@evil.test'; // changed after the check, while the approval is pending
+    release('approved');
+    expect(await pending).toBe('sent');
+    expect(seen).toEqual([{ action: 'send_email', to: 'bob@example.com' }]);
+  });
+
+  it('denies, and audits, arguments that cannot even be read', async () => {
+    const evaluator = PolicyEvaluator.fromYaml(SEED_POLICY);
+    const audit = new AuditLog();
+    const tool = vi.fn(async (_input: Record<string, unknown>) => 'ran');
+    const hostile = new Proxy({}, { get: () => { throw new Error('gotcha'); } });
+    const denied = await rejection(govern(tool, { policy: evaluator, name: 'db', audit })(hostile));
+    expect(denied.decision.reason).toMatch(/^runtime_error:invalid_request: /);
+    expect(tool).not.toHaveBeenCalled();
+    expect(audit.entries().map((e) => e.verdict)).toEqual(['deny']);
+  });
+});

@@ -332,7 +332,13 @@ describe('requests that cannot be decided are denied, never thrown', () => {
   const cyclic: Record<string, unknown> = { tool_name: 'x' };
   cyclic.args = { loop: cyclic };
 
+  const trap = { tool_name: 'x', args: {} as Record<string, unknown> };
+  Object.defineProperty(trap.args, 'secret', { enumerable: true, get: () => { throw new Error('boom'); } });
+  const proxy = new Proxy({ tool_name: 'x' }, { getPrototypeOf: () => { throw new Error('trap'); } });
+
   it.each([
+    ['with a getter that throws', trap],
+    ['a proxy whose traps throw', proxy],
     ['over 1 MiB', huge],
     ['over 64 levels deep', { tool_name: 'x', args: deep }],
     ['cyclic', cyclic],
