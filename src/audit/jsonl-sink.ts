@@ -14,12 +14,12 @@ export class JsonlAuditSink implements AuditSink {
   private scheduled = false;
   private tail: AuditEntry | null = null;
   private closed = false;
-  private readonly onExit = () => this.flush();
 
   constructor(readonly path: string) {
     this.tail = existsSync(path) ? lastEntryOf(path) : null;
     this.fd = openSync(path, 'a');
-    process.once('exit', this.onExit);
+    openSinks.add(this);
+    if (openSinks.size === 1) process.on('exit', flushOpenSinks);
   }
 
   append({ entry, content }: AuditRecord): void {
@@ -58,8 +58,22 @@ export class JsonlAuditSink implements AuditSink {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    process.removeListener('exit', this.onExit);
+    openSinks.delete(this);
+    if (openSinks.size === 0) process.removeListener('exit', flushOpenSinks);
     closeSync(this.fd);
+  }
+}
+
+/** Sinks with writes possibly still buffered; one exit listener serves them all. */
+const openSinks = new Set<JsonlAuditSink>();
+
+function flushOpenSinks(): void {
+  for (const sink of openSinks) {
+    try {
+      sink.flush();
+    } catch {
+      // Exiting: a sink that cannot write now cannot be helped; the others still get their turn.
+    }
   }
 }
 

@@ -4,8 +4,11 @@ import type { ConflictStrategy } from './schema.js';
 
 /** A verdict some rule (or document-level check) proposes for the request. */
 export interface Candidate {
-  /** Rule name, or a document-level check: `denied_tools`, `allowed_tools`, `blocked_patterns`. */
-  name: string;
+  /**
+   * Rule name, a document-level check (`denied_tools`, `allowed_tools`, `blocked_patterns`), or
+   * null for a document's default action.
+   */
+  name: string | null;
   document: CompiledDocument;
   verdict: Verdict;
   priority: number;

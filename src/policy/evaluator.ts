@@ -240,12 +240,11 @@ export class PolicyEvaluator {
   }
 
   private finish(winner: Candidate, candidates: readonly Candidate[], errors: DecisionError[], stage: Stage, started: number): Decision {
-    const matchedRules: MatchedRule[] = candidates.map((c) => ({ policy: c.document.name, rule: c.name, verdict: c.verdict, priority: c.priority }));
-    const ruleName = winner.ordinal >= 0 || DOCUMENT_CHECKS.has(winner.name) ? winner.name : null;
+    const matchedRules: MatchedRule[] = candidates.map((c) => ({ policy: c.document.name, rule: c.name ?? '(default)', verdict: c.verdict, priority: c.priority }));
     return {
       verdict: winner.verdict,
       allowed: isAllowingVerdict(winner.verdict),
-      rule: ruleName,
+      rule: winner.name,
       policy: winner.document.name,
       reason: winner.reason,
       message: winner.reason,
@@ -283,12 +282,10 @@ export class PolicyEvaluator {
   }
 }
 
-const DOCUMENT_CHECKS = new Set(['denied_tools', 'allowed_tools', 'blocked_patterns']);
-
 
 function documentCandidate(document: CompiledDocument, name: string | null, verdict: Verdict, reason: string): Candidate {
   return {
-    name: name ?? '',
+    name,
     document,
     verdict,
     priority: 0,

@@ -295,3 +295,26 @@ describe('verifyStore (the memory sink’s stored content and hashes)', () => {
     expect(store.hash(1)).toBe('1'.padStart(64, '0'));
   });
 });
+
+describe('JsonlAuditSink at exit', () => {
+  it('writes what is still buffered when the process exits', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const dir = mkdtempSync(join(tmpdir(), 'agt-exit-'));
+    const path = join(dir, 'audit.jsonl');
+    const script = `
+      import { AuditLog, JsonlAuditSink, PolicyEvaluator } from ${JSON.stringify(join(import.meta.dirname, '../../dist/index.js'))};
+      const evaluator = PolicyEvaluator.fromYaml('apiVersion: governance.toolkit/v1\\nname: p\\ndefault_action: allow\\nrules: []\\n');
+      for (let k = 0; k < 12; k++) {
+        const log = new AuditLog({ sink: new JsonlAuditSink(${JSON.stringify(path)}.replace('.jsonl', '-' + k + '.jsonl')) });
+        for (let i = 0; i < 3; i++) log.append({ request: { tool_name: 't' }, decision: evaluator.evaluate({ tool_name: 't' }) });
+      }
+      process.exit(0); // before any setImmediate flush could run
+    `;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(result.stderr).not.toMatch(/MaxListeners/);
+    expect(result.status).toBe(0);
+    for (let k = 0; k < 12; k++) {
+      expect(verifyChain(readJsonl(path.replace('.jsonl', `-${k}.jsonl`)))).toMatchObject({ ok: true, entries: 3 });
+    }
+  });
+});
