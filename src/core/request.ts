@@ -1,5 +1,5 @@
 import { checkJsonValue, DEFAULT_REQUEST_LIMITS, type RequestLimits } from './limits.js';
-import type { GovernanceRequest, NormalizedRequest, Stage } from './types.js';
+import type { NormalizedRequest, Stage } from './types.js';
 
 const STAGE_SYNONYMS: Readonly<Record<string, Stage>> = {
   pre_input: 'pre_input',
@@ -86,10 +86,3 @@ export function normalizeRequest(
     context: (context as Record<string, unknown> | undefined) ?? EMPTY,
   };
 }
-
-/** Type guard for the failure branch of {@link normalizeRequest}. */
-export function isInvalidRequest(value: NormalizedRequest | InvalidRequest): value is InvalidRequest {
-  return value instanceof InvalidRequest;
-}
-
-export type { GovernanceRequest };
