@@ -133,7 +133,11 @@ function isEmpty(value: object): boolean {
   return true;
 }
 
-/** A digest of arguments that are not JSON data still records something checkable, never throws. */
+/**
+ * The digest of the arguments; for arguments that are not JSON data (the kernel denies those as
+ * invalid requests) a digest of the reason instead. It must not throw: that denial has to be
+ * recorded too.
+ */
 function safeDigest(args: unknown): string {
   try {
     return digest(args);
