@@ -11,6 +11,7 @@ export interface AuditRecordInput {
   decision: Decision;
 }
 
+/** How an {@link AuditLog} stores entries and tells time. */
 export interface AuditLogOptions {
   /** Where entries are stored; memory by default. */
   sink?: AuditSink;

@@ -66,6 +66,7 @@ export interface HashSlot {
   readonly claims: Buffer;
 }
 
+/** The helper thread and its two shared-memory slots (see the module comment). */
 export class HashThread {
   readonly slots: readonly HashSlot[];
   private readonly words: Int32Array;

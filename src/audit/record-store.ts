@@ -19,6 +19,7 @@ export interface RecordRun {
   starts: Int32Array;
 }
 
+/** Append-only canonical content and hashes, off the JavaScript heap (see the module comment). */
 export class RecordStore {
   private readonly chunks: Buffer[] = [];
   private used = CHUNK_BYTES;

@@ -15,6 +15,7 @@ export interface VerifyResult {
 /** Chains at least this long are checked on two cores; shorter ones are not worth a thread. */
 export const PARALLEL_MIN_ENTRIES = 20_000;
 
+/** How verification may run; the result never depends on it. */
 export interface VerifyOptions {
   /** Use a helper thread for long chains (default true). The answer is the same either way. */
   parallel?: boolean;

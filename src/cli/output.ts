@@ -6,8 +6,10 @@ export function useColor(stream: NodeJS.WriteStream): boolean {
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, cyan: 36, dim: 2 } as const;
+/** Colors the CLI uses. */
 export type Color = keyof typeof CODES;
 
+/** `text` in `color` when `enabled` (a TTY without NO_COLOR), else unchanged. */
 export function paint(text: string, color: Color, enabled: boolean): string {
   return enabled ? `\u001b[${CODES[color]}m${text}\u001b[0m` : text;
 }

@@ -12,6 +12,7 @@ export interface RequestLimits {
   maxDepth: number;
 }
 
+/** 1 MiB of canonical JSON, 64 levels deep. */
 export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
   maxBytes: 1024 * 1024,
   maxDepth: 64,

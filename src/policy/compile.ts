@@ -24,6 +24,7 @@ export interface RateLimitSpec {
   text: string;
 }
 
+/** A document ready to evaluate: its defaults, matchers and blocked patterns built. */
 export interface CompiledDocument {
   name: string;
   /** Position among the loaded documents; breaks ties deterministically. */
@@ -40,6 +41,7 @@ export interface CompiledDocument {
   blockedPatterns: { pattern: string; regex: RE2JS }[];
 }
 
+/** A rule ready to evaluate, with its place in the evaluation order. */
 export interface CompiledRule {
   /** Total evaluation order: priority (high first), then document order, then rule order. */
   ordinal: number;
@@ -57,6 +59,7 @@ export interface CompiledRule {
   transform: Transform | null;
 }
 
+/** Everything an evaluator needs, compiled from a set of documents. */
 export interface CompiledPolicySet {
   documents: CompiledDocument[];
   rules: CompiledRule[];
@@ -71,6 +74,7 @@ export interface CompiledPolicySet {
 const SCOPE_SPECIFICITY: Record<PolicyScope, number> = { global: 0, organization: 1, tenant: 2, agent: 3 };
 const WINDOW_MS = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 
+/** Compiles validated sources; throws PolicyLoadError listing every problem, with locations. */
 export function compilePolicies(sources: readonly PolicySource[]): CompiledPolicySet {
   const issues: PolicyIssue[] = [];
   const warnings = sources.flatMap((s) => s.warnings);

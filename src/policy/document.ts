@@ -46,6 +46,7 @@ export class PolicyCondition {
   }
 }
 
+/** The fields of a {@link PolicyRule}, as in a policy file. */
 export interface PolicyRuleInit {
   name: string;
   /** A CEL string, or a structured condition. Absent: always true. */
@@ -62,6 +63,7 @@ export interface PolicyRuleInit {
   set?: Record<string, unknown>;
 }
 
+/** One rule, in AGT's programmatic form. */
 export class PolicyRule {
   readonly init: PolicyRuleInit;
   constructor(init: PolicyRuleInit) {
@@ -88,6 +90,7 @@ export class PolicyDefaults {
   }
 }
 
+/** The fields of a {@link PolicyDocument}: a policy file's keys, plus AGT's `defaults`. */
 export interface PolicyDocumentInit {
   name: string;
   version?: string;
@@ -103,6 +106,7 @@ export interface PolicyDocumentInit {
   blocked_patterns?: string[];
 }
 
+/** A policy document, in AGT's programmatic form; `toSpec()` gives its file form. */
 export class PolicyDocument {
   readonly init: PolicyDocumentInit;
   constructor(init: PolicyDocumentInit) {

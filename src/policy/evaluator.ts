@@ -33,6 +33,15 @@ export interface PolicyEvaluatorInit extends EvaluatorOptions {
   policies: readonly (PolicyDocument | Record<string, unknown>)[];
 }
 
+/**
+ * Decides requests against compiled policy documents. Build one with `new PolicyEvaluator({ policies })`,
+ * {@link PolicyEvaluator.fromYaml} or `loadPolicies()`; `evaluate(request)` is synchronous, never
+ * throws, and returns a {@link Decision} naming the rule, the policy and the reason.
+ *
+ * @example
+ * const evaluator = PolicyEvaluator.fromYaml(yamlText);
+ * evaluator.evaluate({ tool_name: 'db', action: { type: 'drop' } }).verdict; // 'deny'
+ */
 export class PolicyEvaluator {
   readonly revision: string;
   /** Non-fatal problems found at load (deprecated forms, ignored AGT settings). */

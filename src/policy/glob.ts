@@ -5,6 +5,7 @@
  */
 export type NameMatcher = (name: string) => boolean;
 
+/** A matcher for one name glob. */
 export function compileGlob(pattern: string): NameMatcher {
   if (pattern === '*') return () => true;
   if (!pattern.includes('*')) return (name) => name === pattern;

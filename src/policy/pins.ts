@@ -14,6 +14,7 @@ export interface Pins {
 
 type Decode = (literal: string) => string | null;
 
+/** The pin of a condition's tokens (after the dialect rewrite), or null when nothing is provably pinned. */
 export function extractPins(tokens: readonly Token[], decode: Decode): Pins | null {
   const body = stripParens(tokens);
   if (hasTopLevel(body, (t) => t.text === '||' || t.text === '?')) return null;

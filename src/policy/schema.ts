@@ -7,15 +7,22 @@ import { z } from 'zod';
  * `audit` and `block` actions) is accepted too, so existing AGT policy files load unchanged.
  */
 
+/** The current document format. */
 export const API_VERSION = 'governance.toolkit/v1';
 
+/** What a rule can prescribe. */
 export const RULE_ACTIONS = ['allow', 'deny', 'warn', 'log', 'require_approval', 'transform'] as const;
 /** AGT's action names that mean one of ours. */
 export const ACTION_ALIASES: Readonly<Record<string, (typeof RULE_ACTIONS)[number]>> = { audit: 'log', block: 'deny' };
+/** Stage names a rule may give, ours and the Agent Control Specification's. */
 export const STAGES = ['pre_input', 'pre_tool', 'post_tool', 'pre_output', 'input', 'pre_tool_call', 'post_tool_call', 'output'] as const;
+/** Document scopes, broadest first. */
 export const SCOPES = ['global', 'organization', 'tenant', 'agent'] as const;
+/** How the matched rules of a request are resolved to one verdict. */
 export const CONFLICT_STRATEGIES = ['deny_overrides', 'allow_overrides', 'priority_first_match', 'most_specific_wins'] as const;
+/** Operators of AGT's structured conditions. */
 export const OPERATORS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'matches', 'contains'] as const;
+/** A rule's `limit`: N per second, minute, hour or day. */
 export const LIMIT_PATTERN = /^\s*([1-9][0-9]{0,8})\s*\/\s*(second|minute|hour|day)s?\s*$/;
 
 const ruleAction = z.enum([...RULE_ACTIONS, ...Object.keys(ACTION_ALIASES)] as [string, ...string[]]);
