@@ -54,7 +54,7 @@ export class AuditLog {
 
   /** Appends the entry for one decision and returns it (frozen). */
   append({ request, decision }: AuditRecordInput): AuditEntry {
-    const agent = request.agent?.id;
+    const agent = typeof request.agent === 'string' ? request.agent : request.agent?.id;
     const action = request.action;
     const actionType = typeof action === 'string' ? action : typeof action?.type === 'string' ? action.type : null;
     const args = request.args;

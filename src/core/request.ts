@@ -37,7 +37,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /**
  * Validates a request against the limits and binds every name a condition may read.
- * `action` given as a string becomes `{ type }`; `action.type` defaults to the tool name;
+ * `action` given as a string becomes `{ type }`, `agent` given as a string `{ id }`;
+ * `action.type` defaults to the tool name;
  * `args`, `agent`, `action` and `context` default to empty maps. Never throws.
  */
 export function normalizeRequest(
@@ -54,7 +55,9 @@ export function normalizeRequest(
   if (!stage) {
     return new InvalidRequest(`stage '${String(stageName)}' is not one of ${STAGE_NAMES.join(', ')}`);
   }
-  const { tool_name, agent, args, context } = request;
+  const { tool_name, args, context } = request;
+  // An agent may be named by its id alone, as `action` may be by its type.
+  const agent = typeof request.agent === 'string' ? { id: request.agent } : request.agent;
   if (tool_name !== undefined && tool_name !== null && typeof tool_name !== 'string') {
     return new InvalidRequest('tool_name must be a string', stage);
   }

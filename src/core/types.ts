@@ -56,7 +56,8 @@ export interface ActionRef {
  */
 export interface GovernanceRequest {
   stage?: StageName;
-  agent?: Partial<AgentRef>;
+  /** The agent, or just its id. */
+  agent?: Partial<AgentRef> | string;
   tool_name?: string;
   /** An object with a `type`, or just the type as a string. */
   action?: ActionRef | string;

@@ -180,6 +180,13 @@ describe('agents', () => {
     expect(d.reason).toMatch(/runtime_error:no_policy: no policy applies to agent 'marketing'/);
   });
 
+  it('accepts an agent named by its id alone', () => {
+    const evaluator = policy(`name: finance\nagents: ["finance-*"]\ndefault_action: allow\nrules:\n  - { name: no-bob, condition: "agent.id == 'finance-bob'", action: deny }\n`);
+    expect(evaluator.evaluate({ tool_name: 'x', agent: 'finance-bot' }).verdict).toBe('allow');
+    expect(evaluator.evaluate({ tool_name: 'x', agent: 'finance-bob' }).rule).toBe('no-bob');
+    expect(evaluator.evaluate({ tool_name: 'x', agent: 'other' }).verdict).toBe('deny');
+  });
+
   it('lets conditions read the agent', () => {
     const evaluator = policy(`name: rings\ndefault_action: allow\nrules:\n  - name: ring-3-no-writes\n    condition: "agent.ring == 3 && action.type == 'write'"\n    action: deny\n`);
     expect(evaluator.evaluate({ tool_name: 'fs', action: 'write', agent: { id: 'a', ring: 3 } }).verdict).toBe('deny');
