@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import type { AuditEntry } from './entry.js';
 import type { AuditRecord, AuditSink } from './sink.js';
 import { verifyChain, type VerifyResult } from './verify.js';
@@ -14,8 +14,11 @@ export class JsonlAuditSink implements AuditSink {
   private scheduled = false;
   private tail: AuditEntry | null = null;
   private closed = false;
+  /** The write error that broke this sink; every later append fails with it (fail closed). */
+  private failure: Error | null = null;
 
   constructor(readonly path: string) {
+    if (existsSync(path) && !statSync(path).isFile()) throw new Error(`audit log ${path} is not a regular file`);
     this.tail = existsSync(path) ? lastEntryOf(path) : null;
     this.fd = openSync(path, 'a');
     openSinks.add(this);
@@ -24,12 +27,13 @@ export class JsonlAuditSink implements AuditSink {
 
   append({ entry, content }: AuditRecord): void {
     if (this.closed) throw new Error(`audit sink ${this.path} is closed`);
+    if (this.failure) throw new Error(`audit sink ${this.path} failed to write: ${this.failure.message}`);
     // The canonical content with the hash added: a JSON object per line (keys in canonical order, then hash).
     this.buffer.push(content.slice(0, -1) + ',"hash":"' + entry.hash + '"}\n');
     this.tail = entry;
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => this.flushInBackground());
     }
   }
 
@@ -46,12 +50,28 @@ export class JsonlAuditSink implements AuditSink {
     return verifyChain(this.read());
   }
 
+  /** Writes what is buffered; throws if the file cannot be written (and from then on, on every append). */
   flush(): void {
     this.scheduled = false;
+    if (this.failure) throw this.failure;
     if (this.buffer.length === 0 || this.closed) return;
     const chunk = this.buffer.join('');
     this.buffer = [];
-    writeSync(this.fd, chunk);
+    try {
+      writeSync(this.fd, chunk);
+    } catch (error) {
+      this.failure = error as Error;
+      throw error;
+    }
+  }
+
+  /** The batched write after a tick: an error here has no caller, so it is kept for the next append. */
+  private flushInBackground(): void {
+    try {
+      this.flush();
+    } catch {
+      // Recorded in `failure`: the next append throws, and the kernel denies that call.
+    }
   }
 
   close(): void {

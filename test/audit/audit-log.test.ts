@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -316,5 +316,25 @@ describe('JsonlAuditSink at exit', () => {
     for (let k = 0; k < 12; k++) {
       expect(verifyChain(readJsonl(path.replace('.jsonl', `-${k}.jsonl`)))).toMatchObject({ ok: true, entries: 3 });
     }
+  });
+});
+
+describe('JsonlAuditSink write failures', () => {
+  it('never crash the process; the next append fails, so the kernel denies', async () => {
+    const { Kernel } = await import('../../src/kernel/kernel.js');
+    const sink = new JsonlAuditSink(join(mkdtempSync(join(tmpdir(), 'agt-fail-')), 'audit.jsonl'));
+    closeSync((sink as unknown as { fd: number }).fd); // the file goes away under the sink: every write fails
+    const log = new AuditLog({ sink });
+    const kernel = new Kernel(evaluator, log);
+    expect(kernel.decide({ tool_name: 'db', action: 'read' }).verdict).toBe('allow'); // buffered
+    await new Promise((resolve) => setImmediate(resolve)); // the batched write fails, quietly
+    const next = kernel.decide({ tool_name: 'db', action: 'read' });
+    expect(next).toMatchObject({ verdict: 'deny', allowed: false });
+    expect(next.reason).toMatch(/^runtime_error:audit: .*failed to write/);
+    expect(() => sink.flush()).toThrow();
+  });
+
+  it('refuse a path that is not a regular file', () => {
+    expect(() => new JsonlAuditSink('/dev/null')).toThrow(/not a regular file/);
   });
 });
