@@ -106,11 +106,6 @@ export class EntryEncoder {
     );
   }
 
-  /** SHA-256 (hex) of the entry's content. */
-  hash(entry: object): string {
-    return EntryEncoder.hashOf(this.content(entry));
-  }
-
   /** SHA-256 (hex) of content made by {@link content}. */
   static hashOf(content: string): string {
     return hash('sha256', content, 'hex');
@@ -128,7 +123,7 @@ export class EntryEncoder {
 
 /** SHA-256 (hex) of an entry's hashed content. */
 export function entryHash(entry: object): string {
-  return hash('sha256', hashedContent(entry), 'hex');
+  return EntryEncoder.hashOf(hashedContent(entry));
 }
 
 /** SHA-256 (hex) of a value's canonical JSON. */

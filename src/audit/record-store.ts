@@ -63,11 +63,6 @@ export class RecordStore {
     return this.hashes.toString('latin1', i * HASH_BYTES, (i + 1) * HASH_BYTES);
   }
 
-  /** Record i's content bytes (a view, not a copy). */
-  bytes(i: number): Buffer {
-    return (this.chunks[this.chunkOf[i] as number] as Buffer).subarray(this.starts[i], this.ends[i]);
-  }
-
   /** Record i's hash as 64 hex bytes (a view). */
   hashBytes(i: number): Buffer {
     return this.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);

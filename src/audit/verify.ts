@@ -22,6 +22,7 @@ export interface VerifyOptions {
 }
 
 const EDITED = 'hash does not match the content (a field was edited)';
+const RELINKED = 'prevHash does not match the previous entry (entries deleted, inserted or reordered)';
 
 /**
  * Re-derives every hash and link of a chain of entries (objects as stored, e.g. parsed JSONL).
@@ -93,7 +94,7 @@ function linkProblem(chunk: Buffer, start: number, end: number, index: number, p
   if (seqAt < 0 || seqAt >= end || seq !== index + 1) return `sequence number is not ${index + 1} (entries deleted, inserted or reordered)`;
   const prevAt = chunk.indexOf(PREV_KEY, start);
   if (prevAt < 0 || prevAt + PREV_KEY.length + 64 > end || chunk.compare(prevHash, 0, 64, prevAt + PREV_KEY.length, prevAt + PREV_KEY.length + 64) !== 0) {
-    return 'prevHash does not match the previous entry (entries deleted, inserted or reordered)';
+    return RELINKED;
   }
   return null;
 }
@@ -107,7 +108,7 @@ function structuralProblem(raw: unknown, index: number, prevHash: string): strin
   if (entry.seq !== expectedSeq) {
     return `sequence number is ${String(entry.seq)}, expected ${expectedSeq} (an entry was ${(entry.seq as number) > expectedSeq ? 'deleted' : 'inserted or reordered'})`;
   }
-  if (entry.prevHash !== prevHash) return 'prevHash does not match the previous entry (entries deleted, inserted or reordered)';
+  if (entry.prevHash !== prevHash) return RELINKED;
   return null;
 }
 
