@@ -110,6 +110,15 @@ export class AuditLog {
     }
   }
 
+  /**
+   * Null when every appended entry is already as durable as the sink makes it; otherwise a
+   * promise that settles when it is (and rejects if the sink cannot commit). `govern()` awaits
+   * this before a tool runs.
+   */
+  durable(): Promise<void> | null {
+    return this.sink.durable?.() ?? null;
+  }
+
   flush(): void {
     this.sink.flush();
   }

@@ -8,3 +8,8 @@ export type { AuditSink } from './sink.js';
 export { JsonlAuditSink, readJsonl } from './jsonl-sink.js';
 export { verifyChain } from './verify.js';
 export type { VerifyResult } from './verify.js';
+export { SqliteAuditSink, DEFAULT_STORE_PATH } from './sqlite-sink.js';
+export type { SqliteAuditSinkOptions } from './sqlite-sink.js';
+export { openStoreReadOnly, verifySqliteStore, readStoredEntries } from './sqlite-verify.js';
+export type { StoreVerifyOptions, StoreVerifyResult } from './sqlite-verify.js';
+export { MerkleFrontier, leafHashOfEntry } from './merkle-frontier.js';

@@ -23,6 +23,12 @@ export interface AuditSink {
   verify(): VerifyResult;
   /** Makes every appended entry durable. */
   flush(): void;
+  /**
+   * For sinks that commit in the background: a promise that settles once everything appended so
+   * far is durable (rejecting if it cannot be), or null when nothing is waiting. Sinks without
+   * it are durable (or as durable as they will get) when append returns.
+   */
+  durable?(): Promise<void> | null;
   close(): void;
 }
 

@@ -62,27 +62,72 @@ const GENESIS_BYTES = Buffer.from(GENESIS_HASH, 'latin1');
 
 /**
  * Verifies a {@link RecordStore} (the memory sink): every stored hash against the stored
- * canonical content, and every sequence number and link, read from the content bytes where
- * `,"seq":` and `"prevHash":"` can only occur as members (inside string values quotes are
- * escaped). Runs of records go to the helper thread with one copy each.
+ * canonical content, and every sequence number and link. Runs of records go to the helper
+ * thread with one copy each.
  */
 export function verifyStore(store: RecordStore, options: VerifyOptions = {}): VerifyResult {
-  const checker = new HashChecker(store.size, options);
-  for (let first = 0; first < store.size && !checker.failed; ) {
+  const verifier = new RunVerifier(store.size, options);
+  for (let first = 0; first < store.size && !verifier.failed; ) {
     const run = store.run(first, SLOT_RECORDS);
+    verifier.addRun(run, store.hashRun(first, run.count));
+    first += run.count;
+  }
+  return verifier.result();
+}
+
+/**
+ * Verifies stored records handed over run by run, in chain order (the memory store's chunks, or
+ * pages read from a database): each record's sequence number and link are read from its content
+ * bytes, where `,"seq":` and `"prevHash":"` can only occur as members (inside string values
+ * quotes are escaped), and its hash is re-derived here or on the helper thread.
+ */
+export class RunVerifier {
+  private readonly checker: HashChecker;
+  private prevHash: Buffer = GENESIS_BYTES;
+  private next = 0;
+
+  constructor(total: number, options: VerifyOptions = {}) {
+    this.checker = new HashChecker(total, options);
+  }
+
+  /** True once a bad record is known (later records need no work). */
+  get failed(): boolean {
+    return this.checker.failed;
+  }
+
+  /** Index of the next record expected. */
+  get position(): number {
+    return this.next;
+  }
+
+  /** Adds the records of `run` (which must start at {@link position}) with their claimed hashes (64 hex bytes each). */
+  addRun(run: RecordRun, claims: Buffer): void {
+    if (run.first !== this.next) throw new RangeError(`run starts at ${run.first}, expected ${this.next}`);
     for (let k = 0; k < run.count; k++) {
-      const index = first + k;
-      const problem = linkProblem(run.chunk, run.starts[k] as number, run.starts[k + 1] as number, index, index === 0 ? GENESIS_BYTES : store.hashBytes(index - 1));
+      const index = run.first + k;
+      const previous = k === 0 ? this.prevHash : claims.subarray(64 * (k - 1), 64 * k);
+      const problem = linkProblem(run.chunk, run.starts[k] as number, run.starts[k + 1] as number, index, previous);
       if (problem) {
-        checker.fail(index, problem);
-        run.count = k;
+        this.checker.fail(index, problem);
+        run = { ...run, count: k };
         break;
       }
     }
-    if (run.count > 0) checker.addRun(run, store.hashRun(first, run.count));
-    first += run.count;
+    if (run.count === 0) return;
+    // The claims may be a view of memory the caller reuses; the link check of the next run needs this one.
+    this.prevHash = Buffer.from(claims.subarray(64 * (run.count - 1), 64 * run.count));
+    this.next = run.first + run.count;
+    this.checker.addRun(run, claims);
   }
-  return checker.result();
+
+  /** Records that the record at `index` is bad for a reason found outside its bytes (a missing or malformed row). */
+  fail(index: number, reason: string): void {
+    this.checker.fail(index, reason);
+  }
+
+  result(): VerifyResult {
+    return this.checker.result();
+  }
 }
 
 /** The sequence number and prevHash of the record at chunk[start..end), checked against expectations. */

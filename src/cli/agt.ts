@@ -2,7 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { PolicyLoadError } from '../core/errors.js';
-import { EXIT, UsageError } from './errors.js';
+import { registerAuditExport } from './audit-export.js';
+import { registerAuditStats } from './audit-stats.js';
+import { registerAuditTail } from './audit-tail.js';
+import { registerAuditVerify } from './audit-verify.js';
+import { CheckFailed, EXIT, UsageError } from './errors.js';
 import { registerPolicyEval } from './policy-eval.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -25,6 +29,15 @@ Exit codes:
 const policy = program.command('policy').description('evaluate and test policies').exitOverride();
 registerPolicyEval(policy);
 
+const audit = program
+  .command('audit')
+  .description('verify, inspect, prove and move the durable audit log (default store: .agt/audit.db)')
+  .exitOverride();
+registerAuditVerify(audit);
+registerAuditTail(audit);
+registerAuditStats(audit);
+registerAuditExport(audit);
+
 // A reader that goes away (`agt ... | head`) is not an error worth a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(EXIT.ok);
@@ -34,7 +47,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 async function main(): Promise<number> {
   try {
     await program.parseAsync(process.argv);
-    return EXIT.ok;
+    // A command that found a problem (a failed check) sets the exit code itself.
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       // help and version exit 0; commander already printed usage errors
@@ -43,6 +57,10 @@ async function main(): Promise<number> {
     if (error instanceof PolicyLoadError) {
       process.stderr.write(error.message.split('\n').map((line) => `error: ${line}`).join('\n') + '\n');
       return EXIT.usage;
+    }
+    if (error instanceof CheckFailed) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return EXIT.failed;
     }
     if (error instanceof UsageError) {
       process.stderr.write(`error: ${error.message}\n`);

@@ -5,3 +5,8 @@ export class UsageError extends Error {
 
 /** Exit codes, documented in `agt --help`. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
+
+/** A check that failed (a chain that does not verify, a failing test): its message, exit code 1. */
+export class CheckFailed extends Error {
+  override name = 'CheckFailed';
+}

@@ -23,9 +23,14 @@ const VERDICT_COLOR: Record<Decision['verdict'], Color> = {
   deny: 'red',
 };
 
+/** A verdict padded to one width, in its color. */
+export function formatVerdict(verdict: Decision['verdict'], color: boolean): string {
+  return paint(verdict.padEnd(16), VERDICT_COLOR[verdict] ?? 'dim', color);
+}
+
 /** One readable line per decision: verdict, deciding rule and policy, reason. */
 export function formatDecisionLine(decision: Decision, color: boolean): string {
-  const verdict = paint(decision.verdict.padEnd(16), VERDICT_COLOR[decision.verdict], color);
+  const verdict = formatVerdict(decision.verdict, color);
   const where = decision.rule ? `rule=${decision.rule}` : 'rule=-';
   const policy = decision.policy ? ` policy=${decision.policy}` : '';
   const extras = [

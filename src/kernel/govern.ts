@@ -111,6 +111,13 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
       decision = kernel.record(request, derive(decision, outcome.approved ? 'allow' : 'deny', outcome.reason));
     }
     if (!decision.allowed) return deny(decision, request);
+    // Nothing unaudited goes ahead: with a store that commits in the background, the tool runs
+    // only once the decision's entry is durable.
+    const confirmed = kernel.confirm(decision);
+    if (confirmed !== decision) {
+      decision = await confirmed;
+      if (!decision.allowed) return deny(decision, request);
+    }
 
     if (decision.verdict === 'transform' && decision.transform) {
       const rewritten = transformed(args, decision, request, 'pre_tool') as Record<string, unknown>;
@@ -119,8 +126,13 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
     const result = await tool.apply(this, runArgs);
     if (!checksOutput) return result;
 
-    const after = kernel.decide({ ...request, stage: 'post_tool', output: result });
+    let after = kernel.decide({ ...request, stage: 'post_tool', output: result });
     if (!after.allowed) return deny(after, request);
+    const afterConfirmed = kernel.confirm(after);
+    if (afterConfirmed !== after) {
+      after = await afterConfirmed;
+      if (!after.allowed) return deny(after, request);
+    }
     return after.verdict === 'transform' && after.transform ? transformed(result, after, request, 'post_tool') : result;
   }
 

@@ -31,6 +31,19 @@ export class Kernel {
       return derive(decision, 'deny', `runtime_error:audit: the audit log rejected the entry: ${(error as Error)?.message ?? String(error)}`);
     }
   }
+
+  /**
+   * The decision once its audit entry is durable: unchanged, or a deny if the store failed to
+   * commit it. Synchronous (no await) when the store has nothing waiting.
+   */
+  confirm(decision: Decision): Decision | Promise<Decision> {
+    const pending = this.audit?.durable();
+    if (!pending) return decision;
+    return pending.then(
+      () => decision,
+      (error: unknown) => derive(decision, 'deny', `runtime_error:audit: the audit store could not commit the entry: ${(error as Error)?.message ?? String(error)}`),
+    );
+  }
 }
 
 /** A follow-up decision (approval outcome, audit failure) that keeps the original's rule and policy. */

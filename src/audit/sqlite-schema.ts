@@ -1,0 +1,55 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The durable audit store's tables. Kept deliberately plain so an auditor can check a store
+ * with nothing but SQLite and SHA-256 (see scripts/independent-verify.py):
+ *
+ * - `entries`: one row per entry, `content` the RFC 8785 canonical JSON of the entry without
+ *   its hash (UTF-8 bytes, exactly what was hashed) and `hash` its SHA-256 in hex;
+ * - `checkpoints`: signed `{ size, root, timestamp }` of the RFC 6962 Merkle tree whose leaves
+ *   are SHA-256(0x00 ‖ entry hash bytes);
+ * - `meta`: the format, the public key checkpoints verify with, and the saved Merkle frontier.
+ */
+export const STORE_FORMAT = 'agt-audit-sqlite/1';
+
+const TABLES = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (seq INTEGER PRIMARY KEY, content BLOB NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root TEXT NOT NULL, timestamp TEXT NOT NULL, signature TEXT NOT NULL);
+`;
+
+/** Meta keys. */
+export const META = { format: 'format', publicKey: 'public_key', frontier: 'merkle_frontier' } as const;
+
+/** Creates the tables in an empty database, or checks that an existing one is an audit store. */
+export function ensureSchema(db: Database.Database, path: string): void {
+  const tables = new Set(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[]);
+  if (tables.size === 0) {
+    db.exec(TABLES);
+    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(META.format, STORE_FORMAT);
+    return;
+  }
+  checkSchema(db, path, tables);
+}
+
+/** Throws a clear error unless `db` looks like an audit store of this format. */
+export function checkSchema(db: Database.Database, path: string, tables = new Set(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[])): void {
+  for (const table of ['meta', 'entries', 'checkpoints']) {
+    if (!tables.has(table)) throw new Error(`${path} is not an agt audit store (it has no '${table}' table); point --store at an audit database or a new file`);
+  }
+  const format = readMeta(db, META.format);
+  if (format !== STORE_FORMAT) {
+    throw new Error(`${path} has audit store format ${JSON.stringify(format)}, this version reads ${STORE_FORMAT}`);
+  }
+}
+
+/** A meta value, or null. */
+export function readMeta(db: Database.Database, key: string): string | null {
+  const value: unknown = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key);
+  return typeof value === 'string' ? value : null;
+}
+
+/** Sets a meta value. */
+export function writeMeta(db: Database.Database, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+}

@@ -1,0 +1,295 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { systemClock, type Clock } from '../core/clock.js';
+import { CheckpointSigner, type Checkpoint } from './checkpoint.js';
+import type { AuditEntry } from './entry.js';
+import { MerkleFrontier } from './merkle-frontier.js';
+import type { AuditRecord, AuditSink } from './sink.js';
+import { ensureSchema, META, readMeta, writeMeta } from './sqlite-schema.js';
+import { readStoredEntries, verifySqliteStore, type StoreVerifyOptions, type StoreVerifyResult } from './sqlite-verify.js';
+
+/** The store the CLI and long-running processes use unless told otherwise. */
+export const DEFAULT_STORE_PATH = '.agt/audit.db';
+
+/** How a {@link SqliteAuditSink} stores, commits and checkpoints. */
+export interface SqliteAuditSinkOptions {
+  /** The database file; default `.agt/audit.db` (its folder is created). */
+  path?: string;
+  /** The Ed25519 key checkpoints are signed with (PKCS#8 PEM, created on first use); default `audit-signing-key.pem` beside the store. */
+  keyPath?: string;
+  /**
+   * What an acknowledged append survives. `process` (default): the process being killed, even
+   * with `kill -9` (WAL, synchronous=NORMAL: a commit is in the OS before it is acknowledged).
+   * `power`: also power loss or an OS crash (synchronous=FULL: an fsync per group commit).
+   */
+  durability?: 'process' | 'power';
+  /** Sign a checkpoint after this many entries (default 1000)… */
+  checkpointEvery?: number;
+  /** …or this long after the first entry not yet covered by one (default 1000 ms). */
+  checkpointIntervalMs?: number;
+  /** Commit at once when this many appends are waiting (default 8192); otherwise right after the current tick. */
+  maxBatch?: number;
+  clock?: Clock;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * The durable audit store: entries in SQLite (WAL), group-committed, under an RFC 6962 Merkle
+ * tree whose root is signed in checkpoints with the store's own Ed25519 key.
+ *
+ * Appends are buffered and committed together right after the tick they were made in (or at
+ * once when {@link SqliteAuditSinkOptions.maxBatch} are waiting), in order, in one transaction:
+ * one commit for a burst instead of one per entry. {@link durable} says when everything appended
+ * so far is committed; `govern()` waits for it before a tool runs, so an acknowledged decision
+ * is never lost. A failed commit breaks the sink: every later append throws (calls are denied)
+ * rather than the chain going on with a hole in it.
+ */
+export class SqliteAuditSink implements AuditSink {
+  readonly path: string;
+  readonly keyPath: string;
+  private readonly db: Database.Database;
+  private readonly signer: CheckpointSigner;
+  private readonly clock: Clock;
+  private readonly checkpointEvery: number;
+  private readonly checkpointIntervalMs: number;
+  private readonly maxBatch: number;
+  private readonly insertEntry: Database.Statement;
+  private readonly insertCheckpoint: Database.Statement;
+  private readonly commitBatch: () => void;
+
+  private pendingSeqs: number[] = [];
+  private pendingContents: string[] = [];
+  private pendingHashes: string[] = [];
+  private waiting: Deferred | null = null;
+  private scheduled = false;
+  private checkpointTimer: NodeJS.Timeout | null = null;
+  private tail: AuditEntry | null;
+  private frontier: MerkleFrontier;
+  private checkpointedSize: number;
+  private failure: Error | null = null;
+  private closed = false;
+
+  constructor(options: SqliteAuditSinkOptions = {}) {
+    this.path = options.path ?? DEFAULT_STORE_PATH;
+    this.keyPath = options.keyPath ?? join(dirname(this.path), 'audit-signing-key.pem');
+    this.clock = options.clock ?? systemClock;
+    this.checkpointEvery = positive(options.checkpointEvery, 1000, 'checkpointEvery');
+    this.checkpointIntervalMs = positive(options.checkpointIntervalMs, 1000, 'checkpointIntervalMs');
+    this.maxBatch = positive(options.maxBatch, 8192, 'maxBatch');
+
+    mkdirSync(dirname(this.path), { recursive: true });
+    this.db = new Database(this.path);
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.durability === 'power' ? 'FULL' : 'NORMAL'}`);
+      this.db.pragma('busy_timeout = 5000');
+      ensureSchema(this.db, this.path);
+      this.signer = CheckpointSigner.loadOrCreate(this.keyPath);
+      this.adoptKey();
+      this.tail = this.readTail();
+      this.frontier = this.loadFrontier();
+      this.checkpointedSize = (this.db.prepare('SELECT max(size) FROM checkpoints').pluck().get() as number | null) ?? 0;
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+    this.insertEntry = this.db.prepare('INSERT INTO entries (seq, content, hash) VALUES (?, ?, ?)');
+    this.insertCheckpoint = this.db.prepare('INSERT INTO checkpoints (size, root, timestamp, signature) VALUES (?, ?, ?, ?)');
+    this.commitBatch = this.db.transaction(() => this.writeBatch());
+    openSinks.add(this);
+    if (openSinks.size === 1) process.on('exit', commitOpenSinks);
+  }
+
+  append({ entry, content }: AuditRecord): void {
+    if (this.closed) throw new Error(`audit store ${this.path} is closed`);
+    if (this.failure) throw new Error(`audit store ${this.path} failed to commit: ${this.failure.message}`);
+    this.pendingSeqs.push(entry.seq);
+    this.pendingContents.push(content);
+    this.pendingHashes.push(entry.hash);
+    this.tail = entry;
+    if (this.pendingSeqs.length >= this.maxBatch) this.commit();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.commit());
+    }
+  }
+
+  /**
+   * Resolves once every entry appended so far is committed; null when nothing is waiting (so
+   * callers need not await). Rejects if the commit fails.
+   */
+  durable(): Promise<void> | null {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.pendingSeqs.length === 0) return null;
+    if (!this.waiting) {
+      let resolve!: () => void;
+      let reject!: (error: Error) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.waiting = { promise, resolve, reject };
+    }
+    return this.waiting.promise;
+  }
+
+  last(): AuditEntry | null {
+    return this.tail;
+  }
+
+  /** Every stored entry in order (after committing what is waiting). */
+  read(): Iterable<unknown> {
+    this.flush();
+    return readStoredEntries(this.db);
+  }
+
+  /** Re-checks every entry, link and checkpoint (see {@link verifySqliteStore}). Never throws. */
+  verify(options: StoreVerifyOptions = {}): StoreVerifyResult {
+    try {
+      this.flush();
+    } catch {
+      // verify what is stored
+    }
+    return verifySqliteStore(this.db, { publicKeyPem: this.signer.publicKeyPem(), ...options });
+  }
+
+  /** The public key checkpoints verify with (SPKI PEM), to publish or hand to an auditor. */
+  publicKeyPem(): string {
+    return this.signer.publicKeyPem();
+  }
+
+  /** Commits what is waiting; throws if the store cannot be written (and from then on, on every append). */
+  flush(): void {
+    this.commit();
+    if (this.failure) throw this.failure;
+  }
+
+  /** Commits what is waiting and signs a checkpoint of the whole log if the last one does not cover it. */
+  checkpoint(): Checkpoint | null {
+    this.flush();
+    if (this.frontier.size === this.checkpointedSize) return null;
+    return this.db.transaction(() => this.signCheckpoint())();
+  }
+
+  /** Commits, seals the log with a final checkpoint, and closes the database. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      if (!this.failure) this.checkpoint();
+    } finally {
+      this.closed = true;
+      if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
+      openSinks.delete(this);
+      this.db.close();
+    }
+  }
+
+  /** Writes the waiting batch in one transaction and settles whoever waits for it. Never throws. */
+  private commit(): void {
+    this.scheduled = false;
+    if (this.pendingSeqs.length === 0 || this.failure || this.closed) return;
+    const waiting = this.waiting;
+    this.waiting = null;
+    try {
+      this.commitBatch();
+    } catch (error) {
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      waiting?.reject(this.failure);
+      return;
+    }
+    waiting?.resolve();
+    if (this.frontier.size > this.checkpointedSize && !this.checkpointTimer) {
+      this.checkpointTimer = setTimeout(() => {
+        this.checkpointTimer = null;
+        try {
+          if (!this.closed && !this.failure) this.checkpoint();
+        } catch {
+          // the failure is kept; the next append reports it
+        }
+      }, this.checkpointIntervalMs);
+      this.checkpointTimer.unref();
+    }
+  }
+
+  /** Inside the transaction: the rows, the Merkle frontier, and a checkpoint when one is due. */
+  private writeBatch(): void {
+    const seqs = this.pendingSeqs;
+    const contents = this.pendingContents;
+    const hashes = this.pendingHashes;
+    this.pendingSeqs = [];
+    this.pendingContents = [];
+    this.pendingHashes = [];
+    for (let i = 0; i < seqs.length; i++) {
+      const hash = hashes[i] as string;
+      this.insertEntry.run(seqs[i], Buffer.from(contents[i] as string, 'utf8'), hash);
+      this.frontier.appendEntryHash(hash);
+      if (this.frontier.size - this.checkpointedSize >= this.checkpointEvery) this.signCheckpoint();
+    }
+    writeMeta(this.db, META.frontier, this.frontier.serialize());
+  }
+
+  private signCheckpoint(): Checkpoint {
+    const checkpoint = this.signer.sign(this.frontier.size, this.frontier.root().toString('hex'), new Date(this.clock()).toISOString());
+    this.insertCheckpoint.run(checkpoint.size, checkpoint.root, checkpoint.timestamp, checkpoint.signature);
+    this.checkpointedSize = checkpoint.size;
+    return checkpoint;
+  }
+
+  /** Records the signing key's public half on first use; refuses a key that is not the store's. */
+  private adoptKey(): void {
+    const stored = readMeta(this.db, META.publicKey);
+    const ours = this.signer.publicKeyPem();
+    if (stored === null) writeMeta(this.db, META.publicKey, ours);
+    else if (stored.trim() !== ours.trim()) {
+      throw new Error(`the signing key ${this.keyPath} is not the key ${this.path} was signed with; restore that key file, or start a new store`);
+    }
+  }
+
+  private readTail(): AuditEntry | null {
+    const row = this.db.prepare('SELECT seq, content, hash FROM entries ORDER BY seq DESC LIMIT 1').get() as { seq: number; content: unknown; hash: unknown } | undefined;
+    if (!row) return null;
+    try {
+      const entry = { ...(JSON.parse(Buffer.isBuffer(row.content) ? row.content.toString('utf8') : String(row.content)) as AuditEntry), hash: row.hash as string };
+      if (entry.seq !== row.seq) throw new Error('sequence mismatch');
+      return entry;
+    } catch {
+      throw new Error(`${this.path} ends with a malformed entry (seq ${row.seq}); run \`agt audit verify --store ${this.path}\` before appending`);
+    }
+  }
+
+  /** The saved frontier if it matches the entries, else rebuilt from every stored hash. */
+  private loadFrontier(): MerkleFrontier {
+    const size = this.tail?.seq ?? 0;
+    const saved = readMeta(this.db, META.frontier);
+    const parsed = saved === null ? null : MerkleFrontier.parse(saved);
+    if (parsed && parsed.size === size) return parsed;
+    const rebuilt = new MerkleFrontier();
+    for (const hash of this.db.prepare('SELECT hash FROM entries ORDER BY seq').pluck().iterate()) rebuilt.appendEntryHash(String(hash));
+    return rebuilt;
+  }
+}
+
+const openSinks = new Set<SqliteAuditSink>();
+
+/** At exit, whatever is still waiting is committed (a synchronous write, allowed in 'exit'). */
+function commitOpenSinks(): void {
+  for (const sink of openSinks) {
+    try {
+      sink.flush();
+    } catch {
+      // nothing more can be done at exit; the entries were not acknowledged
+    }
+  }
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}

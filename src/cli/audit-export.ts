@@ -1,0 +1,103 @@
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { exportStore, importInto, type ExportFormat } from '../audit/export.js';
+import { SqliteAuditSink } from '../audit/sqlite-sink.js';
+import { CheckFailed, UsageError } from './errors.js';
+import { openExistingStore, storeOption } from './store.js';
+
+/** `agt audit export` and `agt audit import`: move a log out of and into a store. */
+export function registerAuditExport(audit: Command): void {
+  audit
+    .command('export')
+    .description('write the log as JSONL (re-verifiable, importable) or as a CloudEvents 1.0 JSON batch')
+    .addOption(storeOption())
+    .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'cloudevents']).default('jsonl'))
+    .option('-o, --output <file>', 'write to a file instead of stdout (refuses to overwrite)')
+    .addHelpText('after', `
+JSONL lines are the entries exactly as hashed (plus their hash): \`agt audit import\` reads them
+back into a new store, which verifies. CloudEvents: one structured-mode event per entry, type
+dev.agentgovernance.audit.decision.v1, data = the entry.
+
+Examples:
+  agt audit export > audit.jsonl
+  agt audit export --format cloudevents -o audit-events.json`)
+    .action(async (options: { store: string; format: ExportFormat; output?: string }) => {
+      if (options.output !== undefined && existsSync(options.output)) throw new UsageError(`${options.output} already exists; choose another --output path or remove it`);
+      const db = openExistingStore(options.store);
+      const fd = options.output === undefined ? null : openSync(options.output, 'wx');
+      try {
+        let buffered = '';
+        for (const chunk of exportStore(db, options.format)) {
+          buffered += chunk;
+          if (buffered.length > 1 << 20) {
+            await write(fd, buffered);
+            buffered = '';
+          }
+        }
+        await write(fd, buffered);
+      } finally {
+        db.close();
+        if (fd !== null) closeSync(fd);
+      }
+    });
+
+  audit
+    .command('import')
+    .description('import an exported log (JSONL or CloudEvents) into a new store, verifying it first')
+    .argument('<file>', 'a file written by `agt audit export`')
+    .addOption(storeOption())
+    .option('--key <file>', 'signing key of the new store (default: beside it)')
+    .addHelpText('after', `
+Nothing is written unless the whole chain verifies. The new store signs its own checkpoints, so
+its public key (agt audit key) is the one to verify it with.
+
+Examples:
+  agt audit import audit.jsonl --store restored/audit.db`)
+    .action((file: string, options: { store: string; key?: string }) => {
+      if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+      let sink: SqliteAuditSink;
+      try {
+        sink = new SqliteAuditSink({ path: options.store, ...(options.key ? { keyPath: options.key } : {}) });
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      try {
+        if (sink.last() !== null) throw new UsageError(`${options.store} already holds entries; import into a new store (give --store a new path)`);
+        const { entries } = importInto(sink, file);
+        process.stdout.write(`imported ${entries} entries into ${options.store}; the chain verifies\n`);
+      } catch (error) {
+        throw error instanceof UsageError ? error : new CheckFailed((error as Error).message);
+      } finally {
+        sink.close();
+      }
+    });
+
+  audit
+    .command('key')
+    .description("print the store's public key (PEM), to publish or give an auditor")
+    .addOption(storeOption())
+    .addHelpText('after', `
+Examples:
+  agt audit key > audit-public.pem
+  agt audit verify --public-key audit-public.pem`)
+    .action((options: { store: string }) => {
+      const db = openExistingStore(options.store);
+      try {
+        const key = db.prepare(`SELECT value FROM meta WHERE key = 'public_key'`).pluck().get();
+        if (typeof key !== 'string') throw new UsageError(`${options.store} records no public key`);
+        process.stdout.write(key.endsWith('\n') ? key : key + '\n');
+      } finally {
+        db.close();
+      }
+    });
+}
+
+/** Writes to the file, or to stdout respecting backpressure (a pipe may be non-blocking). */
+async function write(fd: number | null, text: string): Promise<void> {
+  if (fd !== null) {
+    writeSync(fd, text);
+    return;
+  }
+  if (!process.stdout.write(text)) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+}
