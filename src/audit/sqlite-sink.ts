@@ -97,7 +97,8 @@ export class SqliteAuditSink implements AuditSink {
       this.checkpointedSize = (this.db.prepare('SELECT max(size) FROM checkpoints').pluck().get() as number | null) ?? 0;
     } catch (error) {
       this.db.close();
-      throw error;
+      // SQLite's own messages ("file is not a database") do not say which file.
+      throw (error as Error).message.includes(this.path) ? error : new Error(`cannot use audit store ${this.path}: ${(error as Error).message}`);
     }
     this.insertEntry = this.db.prepare('INSERT INTO entries (seq, content, hash) VALUES (?, ?, ?)');
     this.insertCheckpoint = this.db.prepare('INSERT INTO checkpoints (size, root, timestamp, signature) VALUES (?, ?, ?, ?)');

@@ -36,7 +36,8 @@ export function openStoreReadOnly(path: string): Database.Database {
     checkSchema(db, path);
   } catch (error) {
     db.close();
-    throw error;
+    // SQLite's own messages ("file is not a database") do not say which file.
+    throw (error as Error).message.includes(path) ? error : new Error(`cannot read audit store ${path}: ${(error as Error).message}`);
   }
   return db;
 }

@@ -6,6 +6,7 @@ import { registerAuditExport } from './audit-export.js';
 import { registerAuditStats } from './audit-stats.js';
 import { registerAuditTail } from './audit-tail.js';
 import { registerAuditVerify } from './audit-verify.js';
+import { registerDemo } from './demo.js';
 import { CheckFailed, EXIT, UsageError } from './errors.js';
 import { registerPolicyEval } from './policy-eval.js';
 
@@ -25,6 +26,8 @@ Exit codes:
   2   usage or policy error (bad flags, a policy that does not load)
   70  internal error (a bug: please report it)`,
   );
+
+registerDemo(program);
 
 const policy = program.command('policy').description('evaluate and test policies').exitOverride();
 registerPolicyEval(policy);

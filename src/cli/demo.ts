@@ -1,0 +1,139 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { AuditLog } from '../audit/audit-log.js';
+import type { AuditEntry } from '../audit/entry.js';
+import type { AuditRecord, AuditSink } from '../audit/sink.js';
+import { SqliteAuditSink } from '../audit/sqlite-sink.js';
+import { GovernanceDenied } from '../core/errors.js';
+import { govern } from '../kernel/govern.js';
+import { loadPoliciesSync } from '../policy/loader.js';
+import { DEMO_POLICY, DEMO_STEPS, DEMO_TOOLS, demoApprover } from './demo-scenario.js';
+import { EXIT } from './errors.js';
+import { formatVerdict, paint, useColor } from './output.js';
+import { storeOption } from './store.js';
+
+interface DemoOptions {
+  store: string;
+  delay?: number;
+}
+
+/** `agt demo`: a governed agent at work on embedded defaults, its audit verified at the end. */
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('watch a governed support agent work: allowed, denied, rate-limited, approved, redacted')
+    .addOption(storeOption())
+    .option('--delay <ms>', 'pause between steps (default 150 on a terminal, 0 otherwise)', (value) => Number.parseInt(value, 10))
+    .addHelpText(
+      'after',
+      `
+The demo writes its policy to demo-policy.yaml beside the store, governs five tools with it,
+runs a scripted plan, appends every decision to the SQLite audit store, and verifies it.
+
+Examples:
+  agt demo
+  agt demo --store /tmp/demo/audit.db && agt audit verify --store /tmp/demo/audit.db`,
+    )
+    .action(async (options: DemoOptions) => {
+      process.exitCode = await runDemo(options);
+    });
+}
+
+async function runDemo(options: DemoOptions): Promise<number> {
+  const color = useColor(process.stdout);
+  const delay = options.delay ?? (process.stdout.isTTY ? 150 : 0);
+  const out = (line = '') => process.stdout.write(line + '\n');
+
+  const policyPath = join(dirname(options.store), 'demo-policy.yaml');
+  mkdirSync(dirname(options.store), { recursive: true });
+  writeFileSync(policyPath, DEMO_POLICY);
+  const evaluator = loadPoliciesSync(policyPath);
+  const tap = new TapSink(new SqliteAuditSink({ path: options.store }));
+  const audit = new AuditLog({ sink: tap });
+  const startSeq = audit.length;
+
+  const approvals = async (request: { args?: unknown }) => {
+    const answer = demoApprover((request.args ?? {}) as Record<string, unknown>);
+    tap.note = `approver (support-lead) ${answer}`;
+    return answer;
+  };
+  const tools = Object.fromEntries(
+    Object.entries(DEMO_TOOLS).map(([name, fn]) => [name, govern(fn as (args: Record<string, unknown>) => Promise<unknown>, { policy: evaluator, audit, agent: 'support-agent', name, approvals })]),
+  );
+
+  out(paint(`agt demo: a support agent under policy support-agent-demo (${policyPath})`, 'cyan', color));
+  out(paint('every tool call is decided before it runs and recorded in the audit store\n', 'dim', color));
+  out(`${'#'.padStart(3)}  ${'the agent wants to'.padEnd(38)} ${'tool'.padEnd(7)} ${'decision'.padEnd(16)} ${'rule'.padEnd(22)} what happened`);
+  out('-'.repeat(120));
+
+  const counts = new Map<string, number>();
+  for (const [i, step] of DEMO_STEPS.entries()) {
+    tap.taken = [];
+    tap.note = '';
+    let outcome: string;
+    try {
+      const result = await (tools[step.tool] as (args: Record<string, unknown>) => Promise<unknown>)(step.args);
+      outcome = `ran → ${JSON.stringify(result)}`;
+    } catch (error) {
+      if (!(error instanceof GovernanceDenied)) throw error;
+      outcome = `blocked: ${error.decision.reason}`;
+    }
+    // The deciding entry: the last pre-tool one (after an approval, its outcome), and a post-tool transform if any.
+    const decided = tap.taken.filter((entry) => entry.stage === 'pre_tool').at(-1);
+    const post = tap.taken.find((entry) => entry.stage === 'post_tool' && entry.verdict !== 'allow');
+    const shown = post ?? decided;
+    const verdict = tap.taken.some((entry) => entry.verdict === 'require_approval') ? (decided?.verdict === 'allow' ? 'approved' : 'approval denied') : shown?.verdict ?? '-';
+    const label = tap.taken.find((entry) => entry.rule !== null && entry.verdict === 'deny' && entry.reason.toLowerCase().includes('rate limit')) ? 'rate-limited' : verdict;
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+    const rule = tap.taken.map((entry) => entry.rule).filter((name): name is string => name !== null).at(-1) ?? '-';
+    out(`${String(i + 1).padStart(3)}  ${step.intent.padEnd(38)} ${step.tool.padEnd(7)} ${formatVerdict(label as AuditEntry['verdict'], color)} ${rule.padEnd(22)} ${clip(tap.note ? `${tap.note}; ${outcome}` : outcome, 70)}`);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+
+  audit.close();
+  const verification = new SqliteAuditSink({ path: options.store });
+  const check = verification.verify();
+  verification.close();
+
+  out('-'.repeat(120));
+  out(`summary: ${[...counts].map(([label, n]) => `${n} ${label}`).join(', ')}`);
+  out(`audit:   ${audit.length - startSeq} entries appended to ${options.store} (now ${audit.length}); chain, Merkle roots and ${check.checkpoints} signed checkpoints ${check.ok ? paint('verified', 'green', color) : paint(`BROKEN: ${check.reason}`, 'red', color)}`);
+  out(`next:    agt audit tail --store ${options.store}   ·   agt audit verify --store ${options.store}   ·   agt init`);
+  return check.ok ? EXIT.ok : EXIT.failed;
+}
+
+function clip(text: string, width: number): string {
+  return text.length <= width ? text : text.slice(0, width - 1) + '…';
+}
+
+/** Passes entries through to the real store and keeps the ones of the current step for display. */
+class TapSink implements AuditSink {
+  taken: AuditEntry[] = [];
+  note = '';
+
+  constructor(private readonly inner: SqliteAuditSink) {}
+
+  append(record: AuditRecord): void {
+    this.inner.append(record);
+    this.taken.push(record.entry);
+  }
+  durable(): Promise<void> | null {
+    return this.inner.durable();
+  }
+  last(): AuditEntry | null {
+    return this.inner.last();
+  }
+  read(): Iterable<unknown> {
+    return this.inner.read();
+  }
+  verify() {
+    return this.inner.verify();
+  }
+  flush(): void {
+    this.inner.flush();
+  }
+  close(): void {
+    this.inner.close();
+  }
+}

@@ -1,0 +1,132 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const AGT = join(import.meta.dirname, '../../dist/cli/agt.js');
+
+function agt(args: string[], cwd?: string) {
+  const result = spawnSync(process.execPath, [AGT, ...args], { encoding: 'utf8', cwd, env: { ...process.env, NO_COLOR: '1', AGT_AUDIT_STORE: '' } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+let dir: string;
+let store: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'agt-audit-cli-'));
+  store = join(dir, 'audit.db');
+  const demo = agt(['demo', '--store', store]);
+  expect(demo.stderr).toBe('');
+  expect(demo.code).toBe(0);
+});
+
+describe('agt demo', () => {
+  it('shows every scene and ends with a verified audit store and where it is', () => {
+    const { stdout, code } = agt(['demo', '--store', join(dir, 'again', 'audit.db')]);
+    expect(code).toBe(0);
+    const line = (step: string) => stdout.split('\n').find((row) => row.includes(step)) ?? '';
+    expect(line('look up the refund policy')).toMatch(/search\s+allow\s+search-budget\s+ran/);
+    expect(line('clean up old orders')).toMatch(/db\s+deny\s+block-destructive-sql\s+blocked: Destructive SQL/);
+    expect(line('a burst past the budget')).toMatch(/rate-limited\s+search-budget\s+blocked: Rate limit exceeded/);
+    expect(line('email the customer')).toMatch(/approved\s+email-needs-approval\s+approver \(support-lead\) approved; ran/);
+    expect(line('email an outside address')).toMatch(/approval denied\s+email-needs-approval\s+approver \(support-lead\) denied; blocked/);
+    expect(line('read the customer record')).toMatch(/transform\s+redact-customer-pii\s+ran → .*"ssn":"\[REDACTED\]"/);
+    expect(line('read the customer record')).not.toContain('123-45-6789');
+    expect(line('run a shell command')).toMatch(/deny\s+-\s+blocked: No rule matched; default_action is deny/);
+    expect(stdout).toMatch(/audit: +\d+ entries appended to .*again\/audit\.db .*verified/);
+  });
+});
+
+describe('agt audit', () => {
+  it('verify: OK on an intact store, exit 0', () => {
+    const { code, stdout } = agt(['audit', 'verify', '--store', store]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^OK {2}.*audit\.db: \d+ entries, \d+ checkpoints verified\n$/);
+  });
+
+  it('verify: names the first bad sequence number and exits 1 when tampered', () => {
+    const copy = join(dir, 'tampered.db');
+    writeFileSync(copy, readFileSync(store));
+    const db = new Database(copy);
+    db.prepare(`UPDATE entries SET content = CAST(replace(CAST(content AS TEXT), '"verdict":"deny"', '"verdict":"allow"') AS BLOB) WHERE seq = (SELECT min(seq) FROM entries WHERE CAST(content AS TEXT) LIKE '%"verdict":"deny"%')`).run();
+    const seq = db.prepare(`SELECT min(seq) FROM entries WHERE CAST(content AS TEXT) LIKE '%block-destructive-sql%'`).pluck().get() as number;
+    db.close();
+    const { code, stdout } = agt(['audit', 'verify', '--store', copy]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`first bad sequence number: ${seq}`);
+    const json = JSON.parse(agt(['audit', 'verify', '--store', copy, '--json']).stdout) as { ok: boolean; firstBadSeq: number };
+    expect(json).toMatchObject({ ok: false, firstBadSeq: seq });
+  });
+
+  it('verify --public-key: a key that is not the store\'s fails every checkpoint', () => {
+    const other = join(dir, 'other', 'audit.db');
+    agt(['demo', '--store', other]);
+    const key = join(dir, 'other.pem');
+    writeFileSync(key, agt(['audit', 'key', '--store', other]).stdout);
+    expect(agt(['audit', 'verify', '--store', other, '--public-key', key]).code).toBe(0);
+    const { code, stdout } = agt(['audit', 'verify', '--store', store, '--public-key', key]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/checkpoint at size \d+: signature does not verify/);
+  });
+
+  it('tail, stats: readable and JSON', () => {
+    const tail = agt(['audit', 'tail', '--store', store, '-n', '3']);
+    expect(tail.code).toBe(0);
+    expect(tail.stdout.trim().split('\n')).toHaveLength(3);
+    const lines = agt(['audit', 'tail', '--store', store, '-n', '2', '--json']).stdout.trim().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual(expect.arrayContaining([expect.any(Number)]));
+    const stats = JSON.parse(agt(['audit', 'stats', '--store', store, '--json']).stdout) as { entries: number; byRule: Record<string, { deny?: number }>; byAgent: Record<string, unknown> };
+    expect(stats.byRule['block-destructive-sql']?.deny).toBe(1);
+    expect(Object.keys(stats.byAgent)).toEqual(['support-agent']);
+    expect(agt(['audit', 'stats', '--store', store]).stdout).toMatch(/rule +total +allow +deny/);
+  });
+
+  it('export → import round-trips (JSONL and CloudEvents) and the imported store verifies', () => {
+    const jsonl = join(dir, 'export.jsonl');
+    expect(agt(['audit', 'export', '--store', store, '-o', jsonl]).code).toBe(0);
+    const restored = join(dir, 'restored', 'audit.db');
+    const imported = agt(['audit', 'import', jsonl, '--store', restored]);
+    expect(imported.stdout).toMatch(/^imported \d+ entries/);
+    expect(agt(['audit', 'verify', '--store', restored]).code).toBe(0);
+    expect(agt(['audit', 'export', '--store', restored]).stdout).toBe(readFileSync(jsonl, 'utf8'));
+
+    const events = join(dir, 'events.json');
+    expect(agt(['audit', 'export', '--store', store, '--format', 'cloudevents', '-o', events]).code).toBe(0);
+    const batch = JSON.parse(readFileSync(events, 'utf8')) as { specversion: string; type: string; id: string; data: { entryId: string } }[];
+    expect(batch[0]).toMatchObject({ specversion: '1.0', type: 'dev.agentgovernance.audit.decision.v1', datacontenttype: 'application/json' });
+    expect(batch.every((event) => event.id === event.data.entryId)).toBe(true);
+    const fromEvents = join(dir, 'from-events', 'audit.db');
+    expect(agt(['audit', 'import', events, '--store', fromEvents]).code).toBe(0);
+    expect(agt(['audit', 'export', '--store', fromEvents]).stdout).toBe(readFileSync(jsonl, 'utf8'));
+  });
+
+  it('import refuses a tampered export (exit 1, nothing written) and a store that has entries (exit 2)', () => {
+    const jsonl = join(dir, 'bad.jsonl');
+    const lines = agt(['audit', 'export', '--store', store]).stdout.split('\n');
+    lines[2] = (lines[2] as string).replace('"verdict":"allow"', '"verdict":"deny"');
+    writeFileSync(jsonl, lines.join('\n'));
+    const target = join(dir, 'bad', 'audit.db');
+    const refused = agt(['audit', 'import', jsonl, '--store', target]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/does not verify: entry 3: .*nothing was imported/);
+    expect(agt(['audit', 'stats', '--store', target, '--json']).stdout).toMatch(/"entries": 0/);
+    const busy = agt(['audit', 'import', join(dir, 'export.jsonl'), '--store', store]);
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toMatch(/already holds entries/);
+  });
+
+  it('user errors are one line, exit 2, no stack trace', () => {
+    const missing = agt(['audit', 'verify', '--store', join(dir, 'nope.db')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`error: no audit store at ${join(dir, 'nope.db')}; run \`agt demo\` to make one, or pass --store PATH\n`);
+    const foreign = join(dir, 'foreign.db');
+    writeFileSync(foreign, 'not a database at all');
+    const bad = agt(['audit', 'verify', '--store', foreign]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: .*foreign\.db.*\n$/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+});
