@@ -90,14 +90,14 @@ function readExport(file: string): unknown[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
   }
   if (!text.trimStart().startsWith('[')) return [...parseLines(text)];
   let events: unknown;
   try {
     events = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file}: not valid JSON (a CloudEvents batch is one JSON array): ${(error as Error).message}`);
+    throw new Error(`${file}: not valid JSON (a CloudEvents batch is one JSON array): ${(error as Error).message}`, { cause: error });
   }
   return (events as unknown[]).map((event, i) => {
     if (typeof event !== 'object' || event === null || (event as { type?: unknown }).type !== CLOUDEVENT_TYPE) return `event ${i + 1} is not a ${CLOUDEVENT_TYPE} event`;

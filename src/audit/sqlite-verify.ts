@@ -3,7 +3,9 @@ import { verifyCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { AuditEntry } from './entry.js';
 import { MerkleFrontier } from './merkle-frontier.js';
 import { checkSchema, META, readMeta } from './sqlite-schema.js';
-import { RunVerifier, type VerifyOptions, type VerifyResult } from './verify.js';
+import { SegmentThread } from './segment-thread.js';
+import { verifySegment, type SegmentOutcome } from './store-segment.js';
+import { PARALLEL_MIN_ENTRIES, type VerifyOptions, type VerifyResult } from './verify.js';
 
 /** How a stored log is verified. */
 export interface StoreVerifyOptions extends VerifyOptions {
@@ -30,7 +32,7 @@ export function openStoreReadOnly(path: string): Database.Database {
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
   } catch (error) {
-    throw new Error(`cannot open audit store ${path}: ${(error as Error).message}`);
+    throw new Error(`cannot open audit store ${path}: ${(error as Error).message}`, { cause: error });
   }
   try {
     checkSchema(db, path);
@@ -65,9 +67,10 @@ interface CheckpointRow {
 }
 
 function verifyOpenStore(db: Database.Database, options: StoreVerifyOptions): StoreVerifyResult {
-  const total = db.prepare('SELECT count(*) FROM entries').pluck().get() as number;
+  const size = (db.prepare('SELECT max(seq) FROM entries').pluck().get() as number | null) ?? 0;
   const publicKey = options.publicKeyPem ?? readMeta(db, META.publicKey);
   const rows = db.prepare('SELECT size, root, timestamp, signature FROM checkpoints ORDER BY size').all() as CheckpointRow[];
+  const outside = db.prepare('SELECT min(seq) FROM entries').pluck().get() as number | null;
 
   // Signatures first: a forged checkpoint is reported whatever the entries say.
   let checkpointProblem: { size: number; seq: number | null; reason: string } | null = null;
@@ -81,89 +84,74 @@ function verifyOpenStore(db: Database.Database, options: StoreVerifyOptions): St
     checkpoints.push(row as Checkpoint);
   }
 
-  const verifier = new RunVerifier(total, options);
-  const frontier = new MerkleFrontier();
-  let nextCheckpoint = 0;
-  let rootsHeld = 0;
-  let lastGoodCheckpointSize = 0;
-  const page = db.prepare('SELECT seq, content, hash FROM entries WHERE seq > ? ORDER BY seq LIMIT ?').raw();
-  let lastSeq = 0;
-  while (!verifier.failed && nextCheckpointCanHold(checkpointProblem)) {
-    const batch = page.all(lastSeq, PAGE_ROWS) as [number, unknown, unknown][];
-    if (batch.length === 0) break;
-    const contents: Buffer[] = [];
-    const starts: number[] = [0];
-    let offset = 0;
-    let claims = '';
-    const first = verifier.position;
-    for (const [seq, content, claim] of batch) {
-      const index = first + contents.length;
-      const problem = seq !== index + 1 ? `entry ${index + 1} is missing (deleted); the next stored entry is ${seq}` : rowProblem(content, claim);
-      if (problem) {
-        verifier.fail(index, problem);
-        break;
-      }
-      const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content as string, 'utf8');
-      contents.push(bytes);
-      offset += bytes.length;
-      starts.push(offset);
-      claims += claim as string;
-      frontier.appendEntryHash(claim as string);
-      // A checkpoint covers the first `size` entries: its root must be theirs.
-      const due = checkpoints[nextCheckpoint];
-      if (due && due.size === frontier.size && checkpointProblem === null) {
-        if (frontier.root().toString('hex') !== due.root) {
-          checkpointProblem = {
-            size: due.size,
-            seq: lastGoodCheckpointSize + 1,
-            reason: `checkpoint at size ${due.size}: its Merkle root does not match entries ${lastGoodCheckpointSize + 1}..${due.size} (rewritten since it was signed)`,
-          };
-        } else {
-          rootsHeld++;
-          lastGoodCheckpointSize = due.size;
-        }
-        nextCheckpoint++;
-      }
-    }
-    if (contents.length > 0) {
-      verifier.addRun({ first, count: contents.length, chunk: Buffer.concat(contents, offset), starts: Int32Array.from(starts) }, Buffer.from(claims, 'latin1'));
-    }
-    lastSeq = batch[batch.length - 1]?.[0] ?? lastSeq;
-    options.onProgress?.(verifier.position, total);
-    if (contents.length < batch.length) break;
-  }
-  const chain = verifier.result();
+  const { bad, leaves } = outside !== null && outside < 1 ? { bad: { index: 0, reason: `a row has sequence number ${outside}, outside the log (inserted)` }, leaves: Buffer.alloc(0) } : checkEntries(db, size, options);
 
-  const last = checkpoints[checkpoints.length - 1];
-  if (!checkpointProblem && chain.ok && last && last.size > total) {
-    return {
-      ok: false,
-      entries: total,
-      firstBadSeq: total + 1,
-      reason: `entries ${total + 1}..${last.size} are missing: the log was truncated after checkpoint ${last.size} (signed ${last.timestamp}) was made`,
-      checkpoints: rootsHeld,
-      badCheckpoint: last.size,
-    };
+  // Each checkpoint covers the first `size` entries: its root must be theirs. Leaves are only
+  // trusted up to the first bad entry.
+  const frontier = new MerkleFrontier();
+  const trusted = bad ? bad.index : size;
+  let rootsHeld = 0;
+  let lastGood = 0;
+  for (const checkpoint of checkpoints) {
+    if (checkpoint.size > trusted || checkpointProblem) break;
+    while (frontier.size < checkpoint.size) frontier.appendLeafHash(leaves.subarray(frontier.size * 32, frontier.size * 32 + 32));
+    if (frontier.root().toString('hex') !== checkpoint.root) {
+      checkpointProblem = {
+        size: checkpoint.size,
+        seq: lastGood + 1,
+        reason: `checkpoint at size ${checkpoint.size}: its Merkle root does not match entries ${lastGood + 1}..${checkpoint.size} (rewritten since it was signed)`,
+      };
+      break;
+    }
+    rootsHeld++;
+    lastGood = checkpoint.size;
   }
-  // A root mismatch says only that something in a range changed; a chain problem in that range is exact.
-  if (!chain.ok && (!checkpointProblem || checkpointProblem.seq === null || (chain.firstBadSeq ?? Infinity) <= checkpointProblem.size)) {
-    return { ...chain, checkpoints: rootsHeld, badCheckpoint: checkpointProblem?.size ?? null };
+  const result = (fields: Omit<StoreVerifyResult, 'checkpoints'>): StoreVerifyResult => ({ ...fields, checkpoints: rootsHeld });
+
+  if (bad && (!checkpointProblem || checkpointProblem.seq === null || bad.index + 1 <= checkpointProblem.size)) {
+    // A root mismatch only says that something in a range changed; a bad entry in it is exact.
+    const seq = bad.index + 1;
+    return result({ ok: false, entries: seq, firstBadSeq: seq, reason: `entry ${seq}: ${bad.reason}`, badCheckpoint: checkpointProblem?.size ?? null });
   }
   if (checkpointProblem) {
-    return { ok: false, entries: checkpointProblem.seq ?? total, firstBadSeq: checkpointProblem.seq, reason: checkpointProblem.reason, checkpoints: rootsHeld, badCheckpoint: checkpointProblem.size };
+    return result({ ok: false, entries: checkpointProblem.seq ?? size, firstBadSeq: checkpointProblem.seq, reason: checkpointProblem.reason, badCheckpoint: checkpointProblem.size });
   }
-  return { ...chain, checkpoints: rootsHeld, badCheckpoint: null };
+  const last = checkpoints[checkpoints.length - 1];
+  if (last && last.size > size) {
+    return result({
+      ok: false,
+      entries: size,
+      firstBadSeq: size + 1,
+      reason: `entries ${size + 1}..${last.size} are missing: the log was truncated after checkpoint ${last.size} (signed ${last.timestamp}) was made`,
+      badCheckpoint: last.size,
+    });
+  }
+  return result({ ok: true, entries: size, firstBadSeq: null, reason: null, badCheckpoint: null });
 }
 
-/** Merkle checks stop at the first bad checkpoint; entries are still checked after a forged signature. */
-function nextCheckpointCanHold(problem: { seq: number | null } | null): boolean {
-  return problem === null || problem.seq === null;
-}
-
-function rowProblem(content: unknown, claim: unknown): string | null {
-  if (!Buffer.isBuffer(content) && typeof content !== 'string') return `malformed row: content is ${content === null ? 'NULL' : typeof content}`;
-  if (typeof claim !== 'string' || !HEX_64.test(claim)) return 'malformed row: hash is not 64 lowercase hex digits';
-  return null;
+/**
+ * Checks entries 1..size (two segments on two threads for long logs of a file store) and
+ * returns the earliest bad one with every entry's leaf hash.
+ */
+function checkEntries(db: Database.Database, size: number, options: StoreVerifyOptions): { bad: SegmentOutcome['bad']; leaves: Buffer } {
+  const parallel = options.parallel !== false && size >= PARALLEL_MIN_ENTRIES && !db.memory && db.name !== '';
+  const shared = parallel ? new SharedArrayBuffer(size * 32) : null;
+  const leaves = shared ? Buffer.from(shared) : Buffer.alloc(size * 32);
+  const report = options.onProgress;
+  if (!shared) {
+    const { bad } = verifySegment(db, { fromSeq: 1, toSeq: size }, leaves, report && ((checked) => report(checked, size)));
+    return { bad, leaves };
+  }
+  const mid = Math.floor(size / 2);
+  const second = { fromSeq: mid + 1, toSeq: size };
+  const thread = SegmentThread.start(db.name, second, shared);
+  let mine = 0;
+  const first = verifySegment(db, { fromSeq: 1, toSeq: mid }, leaves, (checked) => {
+    mine = checked;
+    report?.(mine + thread.checked, size);
+  });
+  const other = thread.wait((checked) => report?.(mine + checked, size)) ?? verifySegment(db, second, leaves, (checked) => report?.(mid + checked, size));
+  return { bad: first.bad ?? other.bad, leaves };
 }
 
 function checkpointRowProblem(row: CheckpointRow, publicKey: string | null): string | null {

@@ -86,8 +86,13 @@ export class RunVerifier {
   private prevHash: Buffer = GENESIS_BYTES;
   private next = 0;
 
-  constructor(total: number, options: VerifyOptions = {}) {
+  /** `start`: where the records begin when they are not the whole chain (a segment checked apart). */
+  constructor(total: number, options: VerifyOptions = {}, start?: { index: number; prevHash: string }) {
     this.checker = new HashChecker(total, options);
+    if (start) {
+      this.next = start.index;
+      this.prevHash = Buffer.from(start.prevHash, 'latin1');
+    }
   }
 
   /** True once a bad record is known (later records need no work). */
@@ -127,6 +132,11 @@ export class RunVerifier {
 
   result(): VerifyResult {
     return this.checker.result();
+  }
+
+  /** The earliest bad record (0-based index) and why, or null; waits for the helper thread. */
+  firstBad(): { index: number; reason: string } | null {
+    return this.checker.firstBad();
   }
 }
 
@@ -219,9 +229,14 @@ class HashChecker {
     this.hash({ kind: 'run', run, claims });
   }
 
-  result(): VerifyResult {
+  firstBad(): { index: number; reason: string } | null {
     this.flushStrings();
     while (this.inFlight.length > 0) this.collectOldest();
+    return this.bad;
+  }
+
+  result(): VerifyResult {
+    this.firstBad();
     if (this.bad) {
       const seq = this.bad.index + 1;
       return { ok: false, entries: seq, firstBadSeq: seq, reason: `entry ${seq}: ${this.bad.reason}` };

@@ -7,6 +7,7 @@ import { registerAuditStats } from './audit-stats.js';
 import { registerAuditTail } from './audit-tail.js';
 import { registerAuditVerify } from './audit-verify.js';
 import { registerDemo } from './demo.js';
+import { registerDoctor } from './doctor.js';
 import { CheckFailed, EXIT, UsageError } from './errors.js';
 import { registerPolicyEval } from './policy-eval.js';
 
@@ -28,6 +29,7 @@ Exit codes:
   );
 
 registerDemo(program);
+registerDoctor(program);
 
 const policy = program.command('policy').description('evaluate and test policies').exitOverride();
 registerPolicyEval(policy);

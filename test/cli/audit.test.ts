@@ -6,9 +6,12 @@ import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const AGT = join(import.meta.dirname, '../../dist/cli/agt.js');
+// No color, and the default store unless a test names one.
+const { AGT_AUDIT_STORE: _store, ...inherited } = process.env;
+const env = { ...inherited, NO_COLOR: '1' };
 
 function agt(args: string[], cwd?: string) {
-  const result = spawnSync(process.execPath, [AGT, ...args], { encoding: 'utf8', cwd, env: { ...process.env, NO_COLOR: '1', AGT_AUDIT_STORE: '' } });
+  const result = spawnSync(process.execPath, [AGT, ...args], { encoding: 'utf8', cwd, env });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
