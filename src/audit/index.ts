@@ -8,3 +8,4 @@ export type { AuditSink } from './sink.js';
 export { JsonlAuditSink, readJsonl } from './jsonl-sink.js';
 export { verifyChain } from './verify.js';
 export type { VerifyResult } from './verify.js';
+export { MerkleTree, entryLeafHash, leafHash, emptyRoot, verifyInclusion, verifyConsistency, proofToHex, proofFromHex, hashFromHex } from './merkle.js';
