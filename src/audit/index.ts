@@ -9,3 +9,5 @@ export { JsonlAuditSink, readJsonl } from './jsonl-sink.js';
 export { verifyChain } from './verify.js';
 export type { VerifyResult } from './verify.js';
 export { MerkleTree, entryLeafHash, leafHash, emptyRoot, verifyInclusion, verifyConsistency, proofToHex, proofFromHex, hashFromHex } from './merkle.js';
+export { CheckpointSigner, checkpointMessage, verifyCheckpoint } from './checkpoint.js';
+export type { Checkpoint, CheckpointVerification } from './checkpoint.js';
