@@ -12,4 +12,7 @@ export { SqliteAuditSink, DEFAULT_STORE_PATH } from './sqlite-sink.js';
 export type { SqliteAuditSinkOptions } from './sqlite-sink.js';
 export { openStoreReadOnly, verifySqliteStore, readStoredEntries } from './sqlite-verify.js';
 export type { StoreVerifyOptions, StoreVerifyResult } from './sqlite-verify.js';
-export { MerkleFrontier, leafHashOfEntry } from './merkle-frontier.js';
+export { MerkleFrontier } from './merkle-frontier.js';
+export { MerkleTree, entryLeafHash, leafHash, emptyRoot, verifyInclusion, verifyConsistency, proofToHex, proofFromHex, hashFromHex } from './merkle.js';
+export { CheckpointSigner, checkpointMessage, verifyCheckpoint } from './checkpoint.js';
+export type { Checkpoint, CheckpointVerification } from './checkpoint.js';

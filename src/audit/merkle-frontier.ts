@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { emptyRoot, HASH_BYTES, nodeHash, writeEntryLeafHash } from './merkle-hash.js';
 
 /**
  * The right edge of an RFC 6962 Merkle tree: the roots of its complete subtrees, largest first
@@ -7,7 +7,6 @@ import { hash } from 'node:crypto';
  * and saves it with every commit.
  */
 export class MerkleFrontier {
-  private readonly scratch = Buffer.alloc(65);
   /** Subtree roots, largest (leftmost) first; `heights[i]` is the height of `nodes[i]`. */
   private readonly nodes: Buffer[] = [];
   private readonly heights: number[] = [];
@@ -18,9 +17,11 @@ export class MerkleFrontier {
     return this.count;
   }
 
-  /** Appends the leaf for an entry whose hash is `entryHashHex` (see {@link leafHashOfEntry}). */
+  /** Appends the leaf for an entry whose hash is `entryHashHex` (see `entryLeafHash`). */
   appendEntryHash(entryHashHex: string): void {
-    this.appendLeafHash(leafHashOfEntry(entryHashHex, this.scratch));
+    const leaf = Buffer.allocUnsafe(HASH_BYTES);
+    writeEntryLeafHash(entryHashHex, leaf, 0);
+    this.appendLeafHash(leaf);
   }
 
   /** Appends an already-hashed leaf (32 bytes). */
@@ -30,7 +31,7 @@ export class MerkleFrontier {
     // Two complete subtrees of equal height merge into one of the next height (binary carry).
     while (this.heights.length > 0 && this.heights[this.heights.length - 1] === height) {
       this.heights.pop();
-      node = interiorHash(this.nodes.pop() as Buffer, node, this.scratch);
+      node = nodeHash(this.nodes.pop() as Buffer, node);
       height++;
     }
     this.nodes.push(node);
@@ -40,11 +41,11 @@ export class MerkleFrontier {
 
   /** The Merkle tree hash of all leaves so far (RFC 6962 §2.1; SHA-256 of nothing when empty). */
   root(): Buffer {
-    if (this.nodes.length === 0) return hash('sha256', Buffer.alloc(0), 'buffer') as unknown as Buffer;
+    if (this.nodes.length === 0) return emptyRoot();
     // The tree splits at the largest power of two below its size, so the root folds the
     // subtree roots from the smallest (rightmost) up.
     let node = this.nodes[this.nodes.length - 1] as Buffer;
-    for (let i = this.nodes.length - 2; i >= 0; i--) node = interiorHash(this.nodes[i] as Buffer, node, this.scratch);
+    for (let i = this.nodes.length - 2; i >= 0; i--) node = nodeHash(this.nodes[i] as Buffer, node);
     return node;
   }
 
@@ -77,19 +78,4 @@ export class MerkleFrontier {
     frontier.count = size;
     return frontier;
   }
-}
-
-/** SHA-256(0x00 ‖ the entry hash's 32 bytes): an entry's leaf in the Merkle tree. */
-export function leafHashOfEntry(entryHashHex: string, scratch: Buffer = Buffer.alloc(65)): Buffer {
-  scratch[0] = 0x00;
-  scratch.write(entryHashHex, 1, 32, 'hex');
-  return hash('sha256', scratch.subarray(0, 33), 'buffer') as unknown as Buffer;
-}
-
-/** SHA-256(0x01 ‖ left ‖ right): an interior node. */
-function interiorHash(left: Buffer, right: Buffer, scratch: Buffer): Buffer {
-  scratch[0] = 0x01;
-  left.copy(scratch, 1);
-  right.copy(scratch, 33);
-  return hash('sha256', scratch, 'buffer') as unknown as Buffer;
 }

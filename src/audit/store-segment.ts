@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { GENESIS_HASH } from './entry.js';
-import { leafHashOfEntry } from './merkle-frontier.js';
+import { writeEntryLeafHash } from './merkle-hash.js';
 import { RunVerifier } from './verify.js';
 
 /** Sequence numbers `fromSeq..toSeq` (inclusive) of a stored log. */
@@ -27,7 +27,6 @@ export function verifySegment(db: Database.Database, range: SegmentRange, leaves
   const first = range.fromSeq - 1;
   const verifier = new RunVerifier(range.toSeq - first, { parallel: false }, { index: first, prevHash: previousHash(db, range.fromSeq) });
   const page = db.prepare('SELECT seq, content, hash FROM entries WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?').raw();
-  const scratch = Buffer.alloc(65);
   let lastSeq = first;
   while (!verifier.failed && lastSeq < range.toSeq) {
     const batch = page.all(lastSeq, range.toSeq, PAGE_ROWS) as [number, unknown, unknown][];
@@ -46,7 +45,7 @@ export function verifySegment(db: Database.Database, range: SegmentRange, leaves
       offset += bytes.length;
       starts.push(offset);
       claims += claim as string;
-      leafHashOfEntry(claim as string, scratch).copy(leaves, index * 32);
+      writeEntryLeafHash(claim as string, leaves, index * 32);
     }
     if (!problem && batch.length < PAGE_ROWS && start + contents.length < range.toSeq) {
       problem = `entry ${start + contents.length + 1} is missing (deleted)`;
