@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { PolicyLoadError } from '../core/errors.js';
 import { registerAuditExport } from './audit-export.js';
+import { registerAuditProve } from './audit-prove.js';
 import { registerAuditStats } from './audit-stats.js';
 import { registerAuditTail } from './audit-tail.js';
 import { registerAuditVerify } from './audit-verify.js';
@@ -42,6 +43,7 @@ registerAuditVerify(audit);
 registerAuditTail(audit);
 registerAuditStats(audit);
 registerAuditExport(audit);
+registerAuditProve(audit);
 
 // A reader that goes away (`agt ... | head`) is not an error worth a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

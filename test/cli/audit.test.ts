@@ -121,6 +121,43 @@ describe('agt audit', () => {
     expect(busy.stderr).toMatch(/already holds entries/);
   });
 
+  it('prove: an inclusion proof checks with the public key alone; an edited entry, a wrong path or another key does not', () => {
+    const key = join(dir, 'store.pem');
+    writeFileSync(key, agt(['audit', 'key', '--store', store]).stdout);
+    const proved = agt(['audit', 'prove', '5', '--store', store]);
+    expect(proved.code).toBe(0);
+    const proof = JSON.parse(proved.stdout) as { kind: string; leafIndex: number; entry: { seq: number; verdict: string }; proof: string[] };
+    expect(proof).toMatchObject({ kind: 'inclusion', leafIndex: 4, entry: { seq: 5 } });
+    const file = join(dir, 'proof.json');
+    writeFileSync(file, proved.stdout);
+    expect(agt(['audit', 'check-proof', file, '--public-key', key])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^VALID {2}entry 5 is in the log of \d+ entries/) });
+
+    const check = (doc: unknown, publicKey = key) => {
+      writeFileSync(file, JSON.stringify(doc));
+      return agt(['audit', 'check-proof', file, '--public-key', publicKey]);
+    };
+    expect(check({ ...proof, entry: { ...proof.entry, verdict: 'deny' } })).toMatchObject({ code: 1, stdout: expect.stringContaining('does not hash to its hash') });
+    expect(check({ ...proof, proof: proof.proof.slice(1) })).toMatchObject({ code: 1, stdout: expect.stringContaining('does not lead to the checkpoint root') });
+    const otherKey = join(dir, 'other.pem');
+    agt(['demo', '--store', join(dir, 'third', 'audit.db')]);
+    writeFileSync(otherKey, agt(['audit', 'key', '--store', join(dir, 'third', 'audit.db')]).stdout);
+    expect(check(proof, otherKey)).toMatchObject({ code: 1, stdout: expect.stringContaining('checkpoint:') });
+  });
+
+  it('prove --consistency: a later checkpoint extends an earlier one', () => {
+    const grow = join(dir, 'grow', 'audit.db');
+    agt(['demo', '--store', grow]);
+    const firstSize = JSON.parse(agt(['audit', 'verify', '--store', grow, '--json']).stdout).entries as number;
+    agt(['demo', '--store', grow]);
+    const proved = agt(['audit', 'prove', '--consistency', String(firstSize), '--store', grow]);
+    expect(proved.code).toBe(0);
+    const file = join(dir, 'consistency.json');
+    writeFileSync(file, proved.stdout);
+    const key = join(dir, 'grow.pem');
+    writeFileSync(key, agt(['audit', 'key', '--store', grow]).stdout);
+    expect(agt(['audit', 'check-proof', file, '--public-key', key]).stdout).toMatch(new RegExp(`^VALID {2}the log of ${2 * firstSize} entries .* extends the log of ${firstSize}`));
+  });
+
   it('user errors are one line, exit 2, no stack trace', () => {
     const missing = agt(['audit', 'verify', '--store', join(dir, 'nope.db')]);
     expect(missing.code).toBe(2);
