@@ -21,6 +21,7 @@ import {
   PolicyEvaluator,
   govern,
 } from '../dist/index.js';
+import { storeRows } from './store-rows.mjs';
 import {
   AgentMeshClient,
   AuditLogger,
@@ -374,7 +375,7 @@ let overheadNs;
 }
 
 const started = Date.now();
-progress(`${env.node}, ${env.cpu}, ${env.cores} cores — running (about a minute) ...`);
+progress(`${env.node}, ${env.cpu}, ${env.cores} cores — running (about two minutes) ...`);
 await rowEvaluate(100, 50_000, 5_000, 1);
 await rowEvaluate(1000, 50_000, 500, 2);
 await rowSimple();
@@ -382,6 +383,7 @@ await rowGovern();
 await rowAppend();
 await rowVerify();
 await rowLoad();
+await storeRows({ pair, progress, gc, rows });
 const elapsedS = (Date.now() - started) / 1000;
 progress(`done in ${elapsedS.toFixed(1)} s`);
 

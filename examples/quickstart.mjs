@@ -1,4 +1,4 @@
-// The README's quick start, runnable: `npm run demo`.
+// The README's quick start, runnable: `node examples/quickstart.mjs` (after `npm ci`).
 // A few tools governed by examples/policy.yaml, every decision in a hash-chained audit log.
 import { AuditLog, GovernanceDenied, govern } from 'agent-governance-toolkit';
 
