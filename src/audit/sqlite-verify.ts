@@ -78,7 +78,7 @@ function verifyOpenStore(db: Database.Database, options: StoreVerifyOptions): St
   for (const row of rows) {
     const problem = checkpointRowProblem(row, publicKey);
     if (problem) {
-      checkpointProblem = { size: Number(row.size), seq: null, reason: `checkpoint at size ${String(row.size)}: ${problem}` };
+      checkpointProblem = { size: Number(row.size), seq: Number.isSafeInteger(row.size) ? (row.size as number) : null, reason: `checkpoint at size ${String(row.size)}: ${problem}` };
       break;
     }
     checkpoints.push(row as Checkpoint);

@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
@@ -37,13 +39,24 @@ function storeOf(n: number, every = 10): string {
   return path;
 }
 
+const INDEPENDENT = fileURLToPath(new URL('../../scripts/independent-verify.py', import.meta.url));
+
+/**
+ * Verifies a store with the library and with the independent Python check (which shares no
+ * code with it), and insists they agree on whether it holds and on the first bad entry.
+ */
 function verifyAt(path: string) {
   const db = openStoreReadOnly(path);
+  let result;
   try {
-    return verifySqliteStore(db);
+    result = verifySqliteStore(db);
   } finally {
     db.close();
   }
+  const run = spawnSync('python3', [INDEPENDENT, path, '--json'], { encoding: 'utf8' });
+  const independent = JSON.parse(run.stdout) as { ok: boolean; seq?: number };
+  expect({ ok: independent.ok, seq: independent.seq ?? null }, `independent check: ${run.stdout}`).toEqual({ ok: result.ok, seq: result.firstBadSeq });
+  return result;
 }
 
 function tamper(path: string, edit: (db: Database.Database) => void): void {
@@ -200,7 +213,7 @@ describe('verifySqliteStore: tamper detection names the first bad entry', () => 
       forged[5] = (forged[5] as number) ^ 1;
       db.prepare('UPDATE checkpoints SET signature = ? WHERE size = 20').run(forged.toString('base64'));
     });
-    expect(verifyAt(path)).toMatchObject({ ok: false, badCheckpoint: 20, reason: expect.stringMatching(/checkpoint at size 20: signature does not verify/) });
+    expect(verifyAt(path)).toMatchObject({ ok: false, firstBadSeq: 20, badCheckpoint: 20, reason: expect.stringMatching(/checkpoint at size 20: signature does not verify/) });
   });
 
   it('a chain rewritten consistently after a checkpoint was signed', () => {
