@@ -60,6 +60,8 @@ export class SqliteAuditSink implements AuditSink {
   private readonly checkpointIntervalMs: number;
   private readonly maxBatch: number;
   private readonly insertEntry: Database.Statement;
+  private readonly insertEntries: Database.Statement;
+  private readonly insertParams: unknown[] = new Array<unknown>(3 * ROWS_PER_INSERT);
   private readonly insertCheckpoint: Database.Statement;
   private readonly commitBatch: () => void;
 
@@ -100,7 +102,10 @@ export class SqliteAuditSink implements AuditSink {
       // SQLite's own messages ("file is not a database") do not say which file.
       throw (error as Error).message.includes(this.path) ? error : new Error(`cannot use audit store ${this.path}: ${(error as Error).message}`);
     }
-    this.insertEntry = this.db.prepare('INSERT INTO entries (seq, content, hash) VALUES (?, ?, ?)');
+    // Content is bound as text and cast to a blob by SQLite: the same UTF-8 bytes, without a
+    // JavaScript Buffer per row. Rows go in ROWS_PER_INSERT at a time: one statement step each.
+    this.insertEntry = this.db.prepare(`INSERT INTO entries (seq, content, hash) VALUES ${ROW_VALUES}`);
+    this.insertEntries = this.db.prepare(`INSERT INTO entries (seq, content, hash) VALUES ${Array<string>(ROWS_PER_INSERT).fill(ROW_VALUES).join(', ')}`);
     this.insertCheckpoint = this.db.prepare('INSERT INTO checkpoints (size, root, timestamp, signature) VALUES (?, ?, ?, ?)');
     this.commitBatch = this.db.transaction(() => this.writeBatch());
     openSinks.add(this);
@@ -226,13 +231,30 @@ export class SqliteAuditSink implements AuditSink {
     this.pendingSeqs = [];
     this.pendingContents = [];
     this.pendingHashes = [];
-    for (let i = 0; i < seqs.length; i++) {
-      const hash = hashes[i] as string;
-      this.insertEntry.run(seqs[i], Buffer.from(contents[i] as string, 'utf8'), hash);
-      this.frontier.appendEntryHash(hash);
+    const params = this.insertParams;
+    for (let i = 0; i < seqs.length; ) {
+      if (i + ROWS_PER_INSERT <= seqs.length && !this.checkpointDueWithin(ROWS_PER_INSERT)) {
+        for (let k = 0; k < ROWS_PER_INSERT; k++, i++) {
+          params[3 * k] = seqs[i];
+          params[3 * k + 1] = contents[i];
+          params[3 * k + 2] = hashes[i];
+          this.frontier.appendEntryHash(hashes[i] as string);
+        }
+        this.insertEntries.run(params);
+        continue;
+      }
+      // One row at a time near a checkpoint, so that it is signed at exactly its size.
+      this.insertEntry.run(seqs[i], contents[i], hashes[i]);
+      this.frontier.appendEntryHash(hashes[i] as string);
       if (this.frontier.size - this.checkpointedSize >= this.checkpointEvery) this.signCheckpoint();
+      i++;
     }
     writeMeta(this.db, META.frontier, this.frontier.serialize());
+  }
+
+  /** True when a checkpoint falls due within the next `rows` entries (they then go in one by one, so it lands on its size). */
+  private checkpointDueWithin(rows: number): boolean {
+    return this.frontier.size + rows - this.checkpointedSize >= this.checkpointEvery;
   }
 
   private signCheckpoint(): Checkpoint {
@@ -275,6 +297,9 @@ export class SqliteAuditSink implements AuditSink {
     return rebuilt;
   }
 }
+
+const ROWS_PER_INSERT = 32;
+const ROW_VALUES = '(?, CAST(? AS BLOB), ?)';
 
 const openSinks = new Set<SqliteAuditSink>();
 
