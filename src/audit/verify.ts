@@ -142,13 +142,15 @@ export class RunVerifier {
 
 /** The sequence number and prevHash of the record at chunk[start..end), checked against expectations. */
 function linkProblem(chunk: Buffer, start: number, end: number, index: number, prevHash: Buffer): string | null {
-  const seqAt = chunk.indexOf(SEQ_KEY, start);
+  // Canonical key order puts seq near the end and prevHash a little before it, so both are
+  // searched for backwards (a match must lie within this record).
+  const seqAt = chunk.lastIndexOf(SEQ_KEY, end - SEQ_KEY.length);
   let seq = 0;
   let p = seqAt + SEQ_KEY.length;
-  for (; seqAt >= 0 && p < end && (chunk[p] as number) >= 0x30 && (chunk[p] as number) <= 0x39; p++) seq = seq * 10 + ((chunk[p] as number) - 0x30);
-  if (seqAt < 0 || seqAt >= end || seq !== index + 1) return `sequence number is not ${index + 1} (entries deleted, inserted or reordered)`;
-  const prevAt = chunk.indexOf(PREV_KEY, start);
-  if (prevAt < 0 || prevAt + PREV_KEY.length + 64 > end || chunk.compare(prevHash, 0, 64, prevAt + PREV_KEY.length, prevAt + PREV_KEY.length + 64) !== 0) {
+  for (; seqAt >= start && p < end && (chunk[p] as number) >= 0x30 && (chunk[p] as number) <= 0x39; p++) seq = seq * 10 + ((chunk[p] as number) - 0x30);
+  if (seqAt < start || seq !== index + 1) return `sequence number is not ${index + 1} (entries deleted, inserted or reordered)`;
+  const prevAt = chunk.lastIndexOf(PREV_KEY, seqAt - PREV_KEY.length);
+  if (prevAt < start || prevAt + PREV_KEY.length + 64 > end || chunk.compare(prevHash, 0, 64, prevAt + PREV_KEY.length, prevAt + PREV_KEY.length + 64) !== 0) {
     return RELINKED;
   }
   return null;
