@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { PolicyLoadError } from '../core/errors.js';
-import { EXIT, UsageError } from './errors.js';
+import { EXIT, ReportedFailure, UsageError } from './errors.js';
 import { registerPolicyEval } from './policy-eval.js';
+import { registerPolicyTest } from './policy-test.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -24,6 +25,7 @@ Exit codes:
 
 const policy = program.command('policy').description('evaluate and test policies').exitOverride();
 registerPolicyEval(policy);
+registerPolicyTest(policy);
 
 // A reader that goes away (`agt ... | head`) is not an error worth a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -44,6 +46,7 @@ async function main(): Promise<number> {
       process.stderr.write(error.message.split('\n').map((line) => `error: ${line}`).join('\n') + '\n');
       return EXIT.usage;
     }
+    if (error instanceof ReportedFailure) return error.exitCode;
     if (error instanceof UsageError) {
       process.stderr.write(`error: ${error.message}\n`);
       return EXIT.usage;
