@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { PolicyLoadError } from '../core/errors.js';
 import { EXIT, ReportedFailure, UsageError } from './errors.js';
+import { registerInit } from './init.js';
 import { registerPolicyEval } from './policy-eval.js';
 import { registerPolicyTest } from './policy-test.js';
 
@@ -26,6 +27,7 @@ Exit codes:
 const policy = program.command('policy').description('evaluate and test policies').exitOverride();
 registerPolicyEval(policy);
 registerPolicyTest(policy);
+registerInit(program);
 
 // A reader that goes away (`agt ... | head`) is not an error worth a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

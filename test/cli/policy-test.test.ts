@@ -109,3 +109,12 @@ describe('agt policy test', () => {
     expect(stdout).toMatch(/cases:[\s\S]*expect:[\s\S]*verdict: deny[\s\S]*Exit codes: 0 every case passed, 1 a case failed, 2[\s\S]*Examples:/);
   });
 });
+
+describe('agt policy test templates/', () => {
+  it('passes every shipped template', () => {
+    const { code, stdout, stderr } = agt(['policy', 'test', join(import.meta.dirname, '../../templates')]);
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(/\n\d+ passed, 0 failed\n$/);
+    expect(code).toBe(0);
+  });
+});
