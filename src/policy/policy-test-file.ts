@@ -103,16 +103,20 @@ export interface PolicyTestFile {
 export function readPolicyTestFile(path: string): PolicyTestFile {
   const file = resolve(path);
   const origin = relative(process.cwd(), file) || file;
-  let size: number;
+  let text: string;
   try {
-    size = statSync(file).size;
-  } catch {
-    throw new PolicyLoadError([{ severity: 'error', file: origin, message: 'no such file' }]);
+    const stats = statSync(file);
+    if (!stats.isFile()) throw new PolicyLoadError([{ severity: 'error', file: origin, message: 'not a file' }]);
+    if (stats.size > MAX_POLICY_BYTES) {
+      throw new PolicyLoadError([{ severity: 'error', file: origin, message: `policy test file is ${stats.size} bytes; the limit is ${MAX_POLICY_BYTES}` }]);
+    }
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof PolicyLoadError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new PolicyLoadError([{ severity: 'error', file: origin, message: code === 'ENOENT' ? 'no such file' : `cannot be read: ${(error as Error).message}` }]);
   }
-  if (size > MAX_POLICY_BYTES) {
-    throw new PolicyLoadError([{ severity: 'error', file: origin, message: `policy test file is ${size} bytes; the limit is ${MAX_POLICY_BYTES}` }]);
-  }
-  const { data, locate } = parseLocatedYaml(readFileSync(file, 'utf8'), origin, 'policy test');
+  const { data, locate } = parseLocatedYaml(text, origin, 'policy test');
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new PolicyLoadError([{ severity: 'error', file: origin, message: 'a policy test file must be a mapping with `cases` (and optionally `policy`)' }]);
   }
