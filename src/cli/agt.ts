@@ -9,8 +9,10 @@ import { registerAuditTail } from './audit-tail.js';
 import { registerAuditVerify } from './audit-verify.js';
 import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
-import { CheckFailed, EXIT, UsageError } from './errors.js';
+import { CheckFailed, EXIT, ReportedFailure, UsageError } from './errors.js';
+import { registerInit } from './init.js';
 import { registerPolicyEval } from './policy-eval.js';
+import { registerPolicyTest } from './policy-test.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -34,6 +36,8 @@ registerDoctor(program);
 
 const policy = program.command('policy').description('evaluate and test policies').exitOverride();
 registerPolicyEval(policy);
+registerPolicyTest(policy);
+registerInit(program);
 
 const audit = program
   .command('audit')
@@ -69,6 +73,7 @@ async function main(): Promise<number> {
       process.stderr.write(`error: ${error.message}\n`);
       return EXIT.failed;
     }
+    if (error instanceof ReportedFailure) return error.exitCode;
     if (error instanceof UsageError) {
       process.stderr.write(`error: ${error.message}\n`);
       return EXIT.usage;

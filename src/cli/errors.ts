@@ -3,6 +3,17 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/**
+ * The command ran and has already reported what went wrong (a policy test failed, a file did
+ * not load): exit with `exitCode` and print nothing more.
+ */
+export class ReportedFailure extends Error {
+  override name = 'ReportedFailure';
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
 /** Exit codes, documented in `agt --help`. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
 

@@ -1,6 +1,7 @@
 /**
  * Policy: documents (YAML / JSON / code), CEL conditions, the rule index, conflict strategies
- * and the evaluator. parse (source.ts) → compile (compile.ts) → evaluate (evaluator.ts).
+ * and the evaluator. parse (source.ts) → compile (compile.ts) → evaluate (evaluator.ts); policy
+ * tests (policy-test-file.ts, policy-test.ts) check decisions against expected ones.
  */
 export { PolicyEvaluator } from './evaluator.js';
 export type { EvaluatorOptions, PolicyEvaluatorInit } from './evaluator.js';
@@ -16,3 +17,7 @@ export type { CompiledCondition } from './cel.js';
 export { rewriteDialect } from './dialect.js';
 export { documentSchema, API_VERSION, CONFLICT_STRATEGIES, RULE_ACTIONS, STAGES } from './schema.js';
 export type { ConflictStrategy, PolicyDocumentSpec, PolicyRuleSpec, PolicyScope } from './schema.js';
+export { findPolicyTestFiles, runPolicyTestFile, runPolicyTests, unmetExpectations } from './policy-test.js';
+export type { PolicyTestCaseResult, PolicyTestFileResult, PolicyTestReport } from './policy-test.js';
+export { readPolicyTestFile, POLICY_TEST_FILE, MAX_REPEAT } from './policy-test-file.js';
+export type { PolicyTestCase, PolicyTestExpectation, PolicyTestFile } from './policy-test-file.js';

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { PolicyLoadError, type PolicyIssue } from '../core/errors.js';
 import { PolicyEvaluator, type EvaluatorOptions } from './evaluator.js';
+import { POLICY_TEST_FILE } from './policy-test-file.js';
 import type { PolicyDocumentSpec } from './schema.js';
 import { MAX_POLICY_BYTES, parsePolicyText, type Locate, type PolicySource } from './source.js';
 
@@ -13,7 +14,6 @@ import { MAX_POLICY_BYTES, parsePolicyText, type Locate, type PolicySource } fro
  */
 
 const POLICY_FILE = /\.(ya?ml|json)$/i;
-const TEST_FILE = /\.test\.(ya?ml|json)$/i;
 
 /** Loads a policy file or directory into an evaluator. */
 export async function loadPolicies(pathOrDir: string, options: EvaluatorOptions = {}): Promise<PolicyEvaluator> {
@@ -38,7 +38,7 @@ export function loadPolicySources(pathOrDir: string): PolicySource[] {
   const root = realpathSync(isDirectory ? target : dirname(target));
   const files = isDirectory
     ? readdirSync(target)
-        .filter((name) => POLICY_FILE.test(name) && !TEST_FILE.test(name))
+        .filter((name) => POLICY_FILE.test(name) && !POLICY_TEST_FILE.test(name))
         .sort()
         .map((name) => join(target, name))
     : [target];

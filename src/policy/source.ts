@@ -31,9 +31,25 @@ export interface PolicySource {
 
 /** Parses and validates one policy document from YAML or JSON text. Throws {@link PolicyLoadError}. */
 export function parsePolicyText(text: string, origin = '<inline>', file?: string): PolicySource {
+  const { data, locate } = parseLocatedYaml(text, origin, 'policy');
+  return validatePolicyData(data, origin, locate, file);
+}
+
+/** YAML data and a way to find where any key path of it sits in the text. */
+export interface LocatedData {
+  data: unknown;
+  locate: Locate;
+}
+
+/**
+ * Parses one YAML (or JSON) document keeping line positions, so later validation can point at
+ * the offending key. `what` names the document in messages ("policy", "policy test").
+ * Throws {@link PolicyLoadError} for oversized text, syntax errors, several documents and alias bombs.
+ */
+export function parseLocatedYaml(text: string, origin: string, what: string): LocatedData {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_POLICY_BYTES) {
-    throw new PolicyLoadError([{ severity: 'error', file: origin, message: `policy is ${bytes} bytes; the limit is ${MAX_POLICY_BYTES}` }]);
+    throw new PolicyLoadError([{ severity: 'error', file: origin, message: `${what} is ${bytes} bytes; the limit is ${MAX_POLICY_BYTES}` }]);
   }
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
@@ -53,7 +69,7 @@ export function parsePolicyText(text: string, origin = '<inline>', file?: string
   if (issues.length) throw new PolicyLoadError(issues);
   if (documents.length !== 1) {
     const at = documents[1]?.range ? position(documents[1].range[0]) : {};
-    throw new PolicyLoadError([{ severity: 'error', file: origin, ...at, message: 'one policy document per file; split the `---` documents into separate files' }]);
+    throw new PolicyLoadError([{ severity: 'error', file: origin, ...at, message: `one ${what} document per file; split the \`---\` documents into separate files` }]);
   }
   const doc = documents[0] as Document.Parsed;
   let data: unknown;
@@ -66,7 +82,7 @@ export function parsePolicyText(text: string, origin = '<inline>', file?: string
     const node = nodeAt(doc, path, atKey);
     return node?.range ? position(node.range[0]) : undefined;
   };
-  return validatePolicyData(data, origin, locate, file);
+  return { data, locate };
 }
 
 /** Validates a document given as a plain object (or a parsed file). Throws {@link PolicyLoadError}. */
@@ -76,7 +92,7 @@ export function validatePolicyData(data: unknown, origin = '<inline>', locate: L
   }
   const result = documentSchema.safeParse(data);
   if (!result.success) {
-    throw new PolicyLoadError(result.error.issues.flatMap((issue) => describeIssue(issue, data, origin, locate)));
+    throw new PolicyLoadError(result.error.issues.flatMap((issue) => describeZodIssue(issue, data, origin, locate, knownKeysAt)));
   }
   const spec = result.data;
   const warnings: PolicyIssue[] = [];
@@ -97,7 +113,17 @@ export function validatePolicyData(data: unknown, origin = '<inline>', locate: L
   return { spec, origin, locate, warnings, ...(file ? { file } : {}) };
 }
 
-function describeIssue(issue: z.core.$ZodIssue, data: unknown, origin: string, locate: Locate): PolicyIssue[] {
+/**
+ * One zod validation issue → located {@link PolicyIssue}s, with did-you-mean hints for unknown
+ * keys (from `knownKeysAt`, the keys allowed at a path) and for misspelt enum values.
+ */
+export function describeZodIssue(
+  issue: z.core.$ZodIssue,
+  data: unknown,
+  origin: string,
+  locate: Locate,
+  knownKeysAt: (path: Path) => readonly string[],
+): PolicyIssue[] {
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeysAt(path);

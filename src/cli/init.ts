@@ -1,0 +1,95 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { POLICY_TEST_FILE } from '../policy/policy-test-file.js';
+import { suggest } from '../policy/suggest.js';
+import { UsageError } from './errors.js';
+
+/**
+ * The policy templates shipped with the package (`templates/<name>/`: a policy and its test
+ * file). Found beside the built file, so an installed package finds its own copy wherever it
+ * is run from.
+ */
+const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+const DEFAULT_TEMPLATE = 'starter';
+
+interface InitOptions {
+  template?: string;
+  force?: boolean;
+}
+
+/** `agt init`: write a starter policy (or a named template) and its test into <dir>/policies/. */
+export function registerInit(program: Command): void {
+  program
+    .command('init')
+    .description('write a starter policy and its test file into <dir>/policies/')
+    .argument('[dir]', 'project directory', '.')
+    .option('--template <name>', `template to start from (default: ${DEFAULT_TEMPLATE})`)
+    .option('--force', 'overwrite files that already exist')
+    .addHelpText(
+      'after',
+      () => `
+Templates: ${templateNames().join(', ')}
+
+Files that already exist are left alone, and nothing is written, unless --force is given.
+
+Examples:
+  agt init                              policies/policy.yaml and policies/policy.test.yaml
+  agt init my-agent --template sql-agent
+  agt policy test policies              run the cases of the files written`,
+    )
+    .action((dir: string, options: InitOptions) => {
+      const name = options.template ?? DEFAULT_TEMPLATE;
+      const names = templateNames();
+      if (!names.includes(name)) {
+        const close = suggest(name, names);
+        throw new UsageError(`unknown template '${name}'${close ? ` (did you mean '${close}'?)` : ''}; available: ${names.join(', ')}`);
+      }
+      const source = join(TEMPLATES_DIR, name);
+      const target = join(dir, 'policies');
+      const files = readdirSync(source, { withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => entry.name)
+        // the policy before its test file
+        .sort((a, b) => Number(POLICY_TEST_FILE.test(a)) - Number(POLICY_TEST_FILE.test(b)) || (a < b ? -1 : a > b ? 1 : 0));
+      const existing = files.map((file) => join(target, file)).filter((path) => existsSync(path));
+      // Check every file before writing any, so a refusal leaves the project as it was.
+      if (existing.length > 0 && !options.force) {
+        throw new UsageError(`${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; pass --force to overwrite`);
+      }
+      try {
+        mkdirSync(target, { recursive: true });
+        for (const file of files) {
+          // 'wx' still refuses a file that appeared since the check above.
+          writeFileSync(join(target, file), readFileSync(join(source, file)), { flag: options.force ? 'w' : 'wx' });
+          process.stdout.write(`wrote ${join(target, file)}\n`);
+        }
+      } catch (error) {
+        const e = error as NodeJS.ErrnoException;
+        throw new UsageError(`cannot write into ${target}: ${e.code === 'EEXIST' ? `${e.path ?? 'a file'} already exists` : e.message}`);
+      }
+      const where = shellWord(target);
+      process.stdout.write(
+        `\nNext:\n  agt policy test ${where}  run the policy's test cases\n  agt lint-policy ${where}  check the policy for mistakes\n` +
+          `  agt policy eval --policy ${where} --input '{"tool_name":"search"}'\n`,
+      );
+    });
+}
+
+/** Names of the shipped templates: the directories of TEMPLATES_DIR, in name order. */
+function templateNames(): string[] {
+  try {
+    return readdirSync(TEMPLATES_DIR, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+  } catch {
+    throw new Error(`the policy templates are missing from ${TEMPLATES_DIR}; reinstall agent-governance-toolkit`);
+  }
+}
+
+/** `path` as one shell word, quoted only when it needs to be, so the printed commands can be pasted. */
+function shellWord(path: string): string {
+  return /^[\w./-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,32 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadPoliciesSync } from '../src/policy/loader.js';
+import { runPolicyTests } from '../src/policy/policy-test.js';
+
+const TEMPLATES = join(import.meta.dirname, '../templates');
+const NAMES = readdirSync(TEMPLATES, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+
+describe('policy templates', () => {
+  it('are the starter and the five documented ones, each listed in templates/README.md', () => {
+    expect(NAMES.sort()).toEqual(['email-messaging-agent', 'filesystem-code-agent', 'mcp-server-baseline', 'saas-agent', 'sql-agent', 'starter']);
+    const readme = readFileSync(join(TEMPLATES, 'README.md'), 'utf8');
+    for (const name of NAMES) expect(readme).toContain(`[\`${name}\`]`);
+  });
+
+  it.each(NAMES)('%s loads without warnings and passes at least 8 cases of its own test file', (name) => {
+    expect(loadPoliciesSync(join(TEMPLATES, name)).warnings).toEqual([]);
+    const report = runPolicyTests([join(TEMPLATES, name)]);
+    expect(report.files).toHaveLength(1);
+    const failures = report.files.flatMap((f) => [...f.errors.map((e) => e.message), ...f.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failures.join('; ')}`)]);
+    expect(failures).toEqual([]);
+    expect(report.passed).toBeGreaterThanOrEqual(8);
+  });
+
+  it('ship with the package', () => {
+    const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '../package.json'), 'utf8')) as { files: string[] };
+    expect(manifest.files).toContain('templates');
+  });
+});
