@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SegmentOutcome, SegmentRange } from './store-segment.js';
 
@@ -46,8 +48,8 @@ export class SegmentThread {
 
   private constructor(private readonly data: SegmentWorkerData) {
     this.control = new Int32Array(data.control);
-    const source = workerModule();
-    this.worker = new Worker(source.url, { workerData: data, execArgv: source.execArgv });
+    const module = workerModule();
+    this.worker = new Worker(module.source, { workerData: data, eval: module.eval });
     // Errors surface as a thread that never reports; the caller then checks the segment itself.
     this.worker.on('error', () => {});
     this.worker.unref();
@@ -102,11 +104,15 @@ export class SegmentThread {
 }
 
 /**
- * The thread's module: the compiled file beside this one; when this one is TypeScript source
- * (the test suite runs from source), the .ts file under tsx.
+ * The thread's module: the compiled file beside this one. When this one is TypeScript source (the
+ * test suite runs from source), a small bootstrap registers tsx in the thread and imports the .ts
+ * file (a loader flag in a worker's execArgv does not reach its entry module on Node 20).
  */
-function workerModule(): { url: URL; execArgv: string[] } {
+function workerModule(): { source: URL | string; eval: boolean } {
   const compiled = new URL('./segment-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(compiled))) return { url: compiled, execArgv: [] };
-  return { url: new URL('./segment-worker.ts', import.meta.url), execArgv: ['--import', 'tsx'] };
+  if (existsSync(fileURLToPath(compiled))) return { source: compiled, eval: false };
+  // tsx's ESM entry (require.resolve would give its CommonJS one, which cannot register hooks here).
+  const tsx = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+  const entry = new URL('./segment-worker.ts', import.meta.url).href;
+  return { source: `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`, eval: true };
 }

@@ -26,38 +26,87 @@ const HEX_64 = /^[0-9a-f]{64}$/;
 export function verifySegment(db: Database.Database, range: SegmentRange, leaves: Buffer, onPage?: (checked: number) => void): SegmentOutcome {
   const first = range.fromSeq - 1;
   const verifier = new RunVerifier(range.toSeq - first, { parallel: false }, { index: first, prevHash: previousHash(db, range.fromSeq) });
-  const page = db.prepare('SELECT seq, content, hash FROM entries WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?').raw();
-  let lastSeq = first;
-  while (!verifier.failed && lastSeq < range.toSeq) {
-    const batch = page.all(lastSeq, range.toSeq, PAGE_ROWS) as [number, unknown, unknown][];
-    const start = verifier.position;
+  const pages = new PageReader(db);
+  while (!verifier.failed && verifier.position < range.toSeq) {
+    const from = verifier.position;
+    const to = Math.min(range.toSeq, from + PAGE_ROWS);
+    const page = pages.fast(from, to, leaves) ?? pages.rowByRow(from, to, leaves);
+    if (page.count > 0) verifier.addRun({ first: from, count: page.count, chunk: Buffer.concat(page.contents), starts: page.starts }, page.claims);
+    if (page.problem) verifier.fail(from + page.count, page.problem);
+    onPage?.(from + page.count - first);
+    if (page.count === 0) break;
+  }
+  return { bad: verifier.firstBad() };
+}
+
+/** One page of rows, ready to verify: up to the first row that is missing or malformed. */
+interface Page {
+  count: number;
+  contents: Buffer[];
+  starts: Int32Array;
+  /** The claimed hashes, 64 hex bytes each. */
+  claims: Buffer;
+  problem: string | null;
+}
+
+/**
+ * Reads pages of rows two ways. The fast way takes every content in one query and every hash,
+ * concatenated in order, in another (no array and no number per row); it applies when the page
+ * is whole and well formed. Otherwise the page is read again row by row, which names the first
+ * missing or malformed row.
+ */
+class PageReader {
+  private readonly contentsOf: Database.Statement;
+  private readonly hashesOf: Database.Statement;
+  private readonly rowsOf: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.contentsOf = db.prepare('SELECT content FROM entries WHERE seq > ? AND seq <= ? ORDER BY seq').pluck();
+    this.hashesOf = db.prepare(`SELECT group_concat(hash, '' ORDER BY seq) FROM entries WHERE seq > ? AND seq <= ?`).pluck();
+    this.rowsOf = db.prepare('SELECT seq, content, hash FROM entries WHERE seq > ? AND seq <= ? ORDER BY seq').raw();
+  }
+
+  /** Entries from+1..to in two queries, or null if anything about them is irregular. */
+  fast(from: number, to: number, leaves: Buffer): Page | null {
+    const rows = to - from;
+    const claims: unknown = this.hashesOf.get(from, to);
+    if (typeof claims !== 'string' || claims.length !== 64 * rows) return null;
+    const contents = this.contentsOf.all(from, to) as unknown[];
+    if (contents.length !== rows) return null;
+    const starts = new Int32Array(rows + 1);
+    for (let k = 0; k < rows; k++) {
+      const content = contents[k];
+      if (!Buffer.isBuffer(content)) return null;
+      starts[k + 1] = (starts[k] as number) + content.length;
+    }
+    try {
+      for (let k = 0; k < rows; k++) writeEntryLeafHash(claims.slice(64 * k, 64 * k + 64), leaves, (from + k) * 32);
+    } catch {
+      return null; // a hash that is not hex: the row-by-row read names it
+    }
+    return { count: rows, contents: contents as Buffer[], starts, claims: Buffer.from(claims, 'latin1'), problem: null };
+  }
+
+  /** Entries from+1..to one row at a time, stopping at the first that is missing or malformed. */
+  rowByRow(from: number, to: number, leaves: Buffer): Page {
+    const batch = this.rowsOf.all(from, to) as [number, unknown, unknown][];
     const contents: Buffer[] = [];
     const starts: number[] = [0];
-    let offset = 0;
     let claims = '';
     let problem: string | null = null;
     for (const [seq, content, claim] of batch) {
-      const index = start + contents.length;
+      const index = from + contents.length;
       problem = seq !== index + 1 ? `entry ${index + 1} is missing (deleted); the next stored entry is ${seq}` : rowProblem(content, claim);
       if (problem) break;
       const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content as string, 'utf8');
       contents.push(bytes);
-      offset += bytes.length;
-      starts.push(offset);
+      starts.push((starts[starts.length - 1] as number) + bytes.length);
       claims += claim as string;
       writeEntryLeafHash(claim as string, leaves, index * 32);
     }
-    if (!problem && batch.length < PAGE_ROWS && start + contents.length < range.toSeq) {
-      problem = `entry ${start + contents.length + 1} is missing (deleted)`;
-    }
-    if (contents.length > 0) {
-      verifier.addRun({ first: start, count: contents.length, chunk: Buffer.concat(contents, offset), starts: Int32Array.from(starts) }, Buffer.from(claims, 'latin1'));
-    }
-    if (problem) verifier.fail(start + contents.length, problem);
-    lastSeq = start + contents.length;
-    onPage?.(lastSeq - first);
+    if (!problem && from + contents.length < to) problem = `entry ${from + contents.length + 1} is missing (deleted)`;
+    return { count: contents.length, contents, starts: Int32Array.from(starts), claims: Buffer.from(claims, 'latin1'), problem };
   }
-  return { bad: verifier.firstBad() };
 }
 
 /** The stored hash of the entry before `seq` (the genesis hash for the first); a row that is not there links to nothing. */

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { SqliteAuditSink } from '../../src/audit/sqlite-sink.js';
 import { openStoreReadOnly, verifySqliteStore } from '../../src/audit/sqlite-verify.js';
+import { PARALLEL_MIN_ENTRIES } from '../../src/audit/verify.js';
 import { GovernanceDenied } from '../../src/core/errors.js';
 import { govern } from '../../src/kernel/govern.js';
 import { PolicyEvaluator } from '../../src/policy/evaluator.js';
@@ -240,5 +241,39 @@ describe('verifySqliteStore: tamper detection names the first bad entry', () => 
     expect(verifyAt(path)).toMatchObject({ ok: false, firstBadSeq: 6, reason: expect.stringContaining('malformed row') });
     tamper(path, (db) => db.prepare(`UPDATE entries SET content = 42 WHERE seq = 3`).run());
     expect(verifyAt(path)).toMatchObject({ ok: false, firstBadSeq: 3 });
+  });
+});
+
+describe('verifySqliteStore on two threads', () => {
+  const big = PARALLEL_MIN_ENTRIES + 5000;
+  const path = storeOf(big, 1000);
+
+  it('gives the same answers as one thread, wherever the bad entry lies', () => {
+    const both = () => {
+      const db = openStoreReadOnly(path);
+      try {
+        const [one, two] = [verifySqliteStore(db, { parallel: false }), verifySqliteStore(db)];
+        expect(two).toEqual(one);
+        return two;
+      } finally {
+        db.close();
+      }
+    };
+    expect(both()).toMatchObject({ ok: true, entries: big, checkpoints: Math.ceil(big / 1000) });
+    // in the half the helper thread checks, then in the calling thread's half as well
+    tamper(path, (db) => db.prepare('DELETE FROM entries WHERE seq = ?').run(big - 10));
+    expect(both()).toMatchObject({ ok: false, firstBadSeq: big - 10, reason: expect.stringContaining('missing (deleted)') });
+    tamper(path, (db) => db.prepare(`UPDATE entries SET content = CAST(replace(CAST(content AS TEXT), '"agent":"agent-1"', '"agent":"agent-9"') AS BLOB) WHERE seq = 1002`).run());
+    expect(both()).toMatchObject({ ok: false, firstBadSeq: 1002, reason: expect.stringContaining('edited') });
+  });
+
+  it('reports progress up to the whole log', () => {
+    const fresh = storeOf(big, 1000);
+    const db = openStoreReadOnly(fresh);
+    const seen: number[] = [];
+    verifySqliteStore(db, { onProgress: (done, total) => (expect(total).toBe(big), seen.push(done)) });
+    db.close();
+    expect(seen.length).toBeGreaterThan(2);
+    expect(Math.max(...seen)).toBe(big);
   });
 });
