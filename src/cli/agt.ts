@@ -24,6 +24,14 @@ const program = new Command('agt')
   .addHelpText(
     'after',
     `
+Examples:
+  agt demo                                   watch a governed agent; its audit goes to .agt/audit.db
+  agt init --template sql-agent              scaffold policies/ from a template
+  agt policy test policies                   run the policy's test cases
+  agt lint-policy policies --strict          find mistakes before they reach production
+  agt audit verify                           prove the audit log has not been tampered with
+  agt doctor                                 check this machine and project
+
 Exit codes:
   0   success
   1   a check failed (e.g. a policy test or verification)
@@ -34,7 +42,17 @@ Exit codes:
 registerDemo(program);
 registerDoctor(program);
 
-const policy = program.command('policy').description('evaluate and test policies').exitOverride();
+const policy = program
+  .command('policy')
+  .description('evaluate and test policies')
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Examples:
+  agt policy eval --policy policies/ --input '{"tool_name":"db","action":{"type":"drop"}}'
+  agt policy test policies/`,
+  );
 registerPolicyEval(policy);
 registerPolicyTest(policy);
 registerInit(program);
@@ -42,7 +60,17 @@ registerInit(program);
 const audit = program
   .command('audit')
   .description('verify, inspect, prove and move the durable audit log (default store: .agt/audit.db)')
-  .exitOverride();
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Examples:
+  agt audit verify --public-key audit-public.pem
+  agt audit tail -n 50
+  agt audit stats
+  agt audit export --format cloudevents -o events.json
+  agt audit prove 42 > proof.json && agt audit check-proof proof.json --public-key audit-public.pem`,
+  );
 registerAuditVerify(audit);
 registerAuditTail(audit);
 registerAuditStats(audit);
