@@ -32,7 +32,7 @@ export function loadPolicySources(pathOrDir: string): PolicySource[] {
   try {
     stats = statSync(target);
   } catch {
-    throw new PolicyLoadError([{ severity: 'error', file: pathOrDir, message: 'no such file or directory' }]);
+    throw new PolicyLoadError([{ severity: 'error', code: 'no-such-file', file: pathOrDir, message: 'no such file or directory' }]);
   }
   const isDirectory = stats.isDirectory();
   const root = realpathSync(isDirectory ? target : dirname(target));
@@ -43,7 +43,7 @@ export function loadPolicySources(pathOrDir: string): PolicySource[] {
         .map((name) => join(target, name))
     : [target];
   if (files.length === 0) {
-    throw new PolicyLoadError([{ severity: 'error', file: pathOrDir, message: 'no policy files (*.yaml, *.yml, *.json) in this directory' }]);
+    throw new PolicyLoadError([{ severity: 'error', code: 'no-policy-files', file: pathOrDir, message: 'no policy files (*.yaml, *.yml, *.json) in this directory' }]);
   }
   const loader = new ExtendsResolver(root);
   const merged = files.map((file) => loader.resolve(realpathSync(file), []));
@@ -87,7 +87,7 @@ class ExtendsResolver {
     const label = relative(process.cwd(), file) || file;
     const size = statSync(file).size;
     if (size > MAX_POLICY_BYTES) {
-      throw new PolicyLoadError([{ severity: 'error', file: label, message: `policy file is ${size} bytes; the limit is ${MAX_POLICY_BYTES}` }]);
+      throw new PolicyLoadError([{ severity: 'error', code: 'policy-too-large', file: label, message: `policy file is ${size} bytes; the limit is ${MAX_POLICY_BYTES}` }]);
     }
     const source = parsePolicyText(readFileSync(file, 'utf8'), label, file);
     this.issues.push(...source.warnings);
@@ -102,17 +102,17 @@ class ExtendsResolver {
     try {
       real = realpathSync(candidate);
     } catch {
-      this.issues.push({ severity: 'error', ...at, message: `extends '${parent}': no such file` });
+      this.issues.push({ severity: 'error', code: 'extends-missing', ...at, message: `extends '${parent}': no such file` });
       return null;
     }
     const inside = relative(this.root, real);
     if (inside.startsWith('..') || isAbsolute(inside)) {
-      this.issues.push({ severity: 'error', ...at, message: `extends '${parent}' leaves the policy directory ${this.root}`, hint: 'keep parent policies inside the directory being loaded' });
+      this.issues.push({ severity: 'error', code: 'extends-outside-root', ...at, message: `extends '${parent}' leaves the policy directory ${this.root}`, hint: 'keep parent policies inside the directory being loaded' });
       return null;
     }
     if (chain.includes(real)) {
       const cycle = [...chain.slice(chain.indexOf(real)), real].map((f) => relative(this.root, f)).join(' → ');
-      this.issues.push({ severity: 'error', ...at, message: `extends cycle: ${cycle}` });
+      this.issues.push({ severity: 'error', code: 'extends-cycle', ...at, message: `extends cycle: ${cycle}` });
       return null;
     }
     return real;
@@ -133,6 +133,7 @@ function mergeSources(parent: PolicySource, child: PolicySource, issues: PolicyI
     if (!parentNames.has(rule.name)) return true;
     issues.push({
       severity: 'error',
+      code: 'duplicate-rule-name',
       file: child.origin,
       ...child.locate(['rules', i, 'name']),
       key: `rules.${i}.name`,
