@@ -38,7 +38,7 @@ export function loadPolicySources(pathOrDir: string): PolicySource[] {
   const root = realpathSync(isDirectory ? target : dirname(target));
   const files = isDirectory
     ? readdirSync(target)
-        .filter((name) => POLICY_FILE.test(name) && !TEST_FILE.test(name))
+        .filter(isPolicyFileName)
         .sort()
         .map((name) => join(target, name))
     : [target];
@@ -52,6 +52,40 @@ export function loadPolicySources(pathOrDir: string): PolicySource[] {
   return merged.filter((source) => !loader.isBase(source.file as string));
 }
 
+/** True for a file name the loader reads from a directory: `*.yaml`, `*.yml`, `*.json`, not `*.test.*`. */
+export function isPolicyFileName(name: string): boolean {
+  return POLICY_FILE.test(name) && !TEST_FILE.test(name);
+}
+
+/** One policy file, resolved without throwing: see {@link resolvePolicyFile}. */
+export interface ResolvedPolicyFile {
+  /** The document with its `extends` parents merged in; null when it or a parent does not parse. */
+  merged: PolicySource | null;
+  /** The document as this file writes it, before merging; null when it does not parse. */
+  own: PolicySource | null;
+  /** Every error and warning found, in this file and in the parents it reaches. */
+  issues: PolicyIssue[];
+}
+
+/**
+ * Resolves one policy file (with its `extends`, which must stay inside `root`) and collects every
+ * problem instead of stopping at the first: the form tools that report all problems (lint) need.
+ * Loading proper ({@link loadPolicySources}) throws on the same problems.
+ */
+export function resolvePolicyFile(file: string, root: string): ResolvedPolicyFile {
+  const resolver = new ExtendsResolver(realpathSync(root));
+  const real = realpathSync(file);
+  let merged: PolicySource | null = null;
+  const issues: PolicyIssue[] = [];
+  try {
+    merged = resolver.resolve(real, []);
+  } catch (error) {
+    if (!(error instanceof PolicyLoadError)) throw error;
+    issues.push(...error.issues);
+  }
+  return { merged, own: resolver.parsedSource(real), issues: [...resolver.issues, ...issues] };
+}
+
 class ExtendsResolver {
   readonly issues: PolicyIssue[] = [];
   private readonly parsed = new Map<string, PolicySource>();
@@ -62,6 +96,11 @@ class ExtendsResolver {
 
   isBase(file: string): boolean {
     return this.bases.has(file);
+  }
+
+  /** The document `file` holds as written, if it has been parsed. */
+  parsedSource(file: string): PolicySource | null {
+    return this.parsed.get(file) ?? null;
   }
 
   /** The document at `file` with its parents merged in; `chain` detects cycles. */
