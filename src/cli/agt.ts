@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { PolicyLoadError } from '../core/errors.js';
-import { EXIT, UsageError } from './errors.js';
+import { CheckFailed, EXIT, UsageError } from './errors.js';
+import { registerLintPolicy } from './lint-policy.js';
 import { registerPolicyEval } from './policy-eval.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -17,13 +18,14 @@ const program = new Command('agt')
     `
 Exit codes:
   0   success
-  1   a check failed (e.g. a policy test or verification)
+  1   a check failed (e.g. lint found errors, a policy test or verification failed)
   2   usage or policy error (bad flags, a policy that does not load)
   70  internal error (a bug: please report it)`,
   );
 
 const policy = program.command('policy').description('evaluate and test policies').exitOverride();
 registerPolicyEval(policy);
+registerLintPolicy(program);
 
 // A reader that goes away (`agt ... | head`) is not an error worth a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -36,6 +38,7 @@ async function main(): Promise<number> {
     await program.parseAsync(process.argv);
     return EXIT.ok;
   } catch (error) {
+    if (error instanceof CheckFailed) return EXIT.failed;
     if (error instanceof CommanderError) {
       // help and version exit 0; commander already printed usage errors
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
