@@ -4,6 +4,17 @@
  */
 export { PolicyEvaluator } from './evaluator.js';
 export type { EvaluatorOptions, PolicyEvaluatorInit } from './evaluator.js';
+export type {
+  CandidateExplanation,
+  DecidedBy,
+  DocumentExplanation,
+  ExplainedDecision,
+  Explanation,
+  ExplainOptions,
+  RateLimitExplanation,
+  RuleExplanation,
+  SkippedRule,
+} from './explanation.js';
 export { loadPolicies, loadPoliciesSync, loadPolicySources, resolvePolicyFile } from './loader.js';
 export type { ResolvedPolicyFile } from './loader.js';
 export { lintPolicies } from './lint.js';
