@@ -13,10 +13,12 @@ import {
   describeCandidate,
   requestErrorExplanation,
   skippedByIndex,
+  type DecidedBy,
   type ExplainedDecision,
   type ExplainOptions,
   type Explanation,
   type RateLimitExplanation,
+  type RuleExplanation,
 } from './explanation.js';
 import { ALWAYS } from './glob.js';
 import type { ConflictStrategy } from './schema.js';
@@ -198,44 +200,45 @@ export class PolicyEvaluator {
     const agentId = typeof request.agent.id === 'string' ? request.agent.id : 'anonymous';
     const documents = this.everyDocumentApplies ? this.compiled.documents : this.compiled.documents.filter((d) => d.appliesTo(agentId));
     const stageRules = this.compiled.index.rulesFor(stage);
-    const explanation: Explanation = {
+    const context = {
       stage,
       agent: agentId,
       strategy: this.strategy,
       documents: this.compiled.documents.map((d) => ({ policy: d.name, origin: d.origin, applies: documents.includes(d) })),
-      rules: [],
-      skipped: [],
       otherStages: this.compiled.rules.length - stageRules.length,
-      decidedBy: { by: 'no_policy', detail: '' },
-      rateLimits: [],
       dryRun,
     };
+    // a decision made before any rule ran (no policy, a document check) has an empty trace
+    const explained = (decision: Decision, decidedBy: DecidedBy, trace: Pick<Explanation, 'rules' | 'skipped' | 'rateLimits'> = { rules: [], skipped: [], rateLimits: [] }): ExplainedDecision => ({
+      decision,
+      explanation: { ...context, ...trace, decidedBy },
+    });
     if (documents.length === 0) {
       const decision = this.failure('no_policy', `no policy applies to agent '${agentId}'`, stage, started);
-      explanation.decidedBy = { by: 'no_policy', detail: decision.reason };
-      return { decision, explanation };
+      return explained(decision, { by: 'no_policy', detail: decision.reason });
     }
     const candidates: Candidate[] = [];
     const errors: DecisionError[] = [];
 
     const absolute = this.documentChecks(request, documents);
     if (absolute) {
-      explanation.decidedBy = { by: 'document_check', check: absolute.name ?? '', policy: absolute.document.name, detail: absolute.reason };
-      return { decision: this.finish(absolute, [absolute], errors, stage, started), explanation };
+      const decidedBy: DecidedBy = { by: 'document_check', check: absolute.name ?? '', policy: absolute.document.name, detail: absolute.reason };
+      return explained(this.finish(absolute, [absolute], errors, stage, started), decidedBy);
     }
 
     const rules = this.compiled.index.candidates(stage, request.tool_name, request.action.type);
-    explanation.skipped = skippedByIndex(stageRules, rules, request);
+    const evaluated: RuleExplanation[] = [];
+    const skipped = skippedByIndex(stageRules, rules, request);
     const limits = new Map<Candidate, RateLimitExplanation>();
     for (const rule of rules) {
       if (!this.everyDocumentApplies && !documents.includes(rule.document)) {
-        explanation.skipped.push({ policy: rule.document.name, rule: rule.name, by: 'agent', why: `policy '${rule.document.name}' does not apply to agent '${agentId}'` });
+        skipped.push({ policy: rule.document.name, rule: rule.name, by: 'agent', why: `policy '${rule.document.name}' does not apply to agent '${agentId}'` });
         continue;
       }
       const errorsBefore = errors.length;
       const matched = this.matches(rule, request, errors);
       const error = errors.length > errorsBefore ? (errors[errors.length - 1] as DecisionError).message : null;
-      explanation.rules.push({
+      evaluated.push({
         policy: rule.document.name,
         rule: rule.name,
         action: rule.verdict,
@@ -254,32 +257,32 @@ export class PolicyEvaluator {
     }
 
     let winner: Candidate;
+    let decidedBy: DecidedBy;
     if (candidates.length > 0) {
       winner = resolveConflict(candidates, this.strategy);
       const why = explainConflict(candidates, this.strategy, winner);
-      let mergedTransforms: string[] | undefined;
+      let mergedTransforms: string[] = [];
       if (winner.verdict === 'transform' && this.strategy === 'deny_overrides') {
         winner = { ...winner, transform: mergeTransforms(candidates) };
         mergedTransforms = candidates.filter((c) => c.verdict === 'transform' && c.transform).map((c) => c.name ?? '(default)');
       }
-      explanation.decidedBy = {
+      decidedBy = {
         by: 'conflict',
         strategy: this.strategy,
         candidates: candidates.map(describeCandidate),
         winner: { policy: winner.document.name, rule: winner.name ?? '(default)' },
         why,
-        ...(mergedTransforms && mergedTransforms.length > 1 ? { mergedTransforms } : {}),
+        ...(mergedTransforms.length > 1 ? { mergedTransforms } : {}),
       };
     } else {
       winner = this.defaultFor(request, documents);
-      explanation.decidedBy = { by: 'default', policy: winner.document.name, check: winner.name, detail: winner.reason };
+      decidedBy = { by: 'default', policy: winner.document.name, check: winner.name, detail: winner.reason };
     }
     if (isAllowingVerdict(winner.verdict) && !dryRun) {
       this.recordLimitedCalls(candidates, agentId);
       for (const [candidate, limit] of limits) limit.counted = !candidate.rateLimited;
     }
-    explanation.rateLimits = [...limits.values()];
-    return { decision: this.finish(winner, candidates, errors, stage, started), explanation };
+    return explained(this.finish(winner, candidates, errors, stage, started), decidedBy, { rules: evaluated, skipped, rateLimits: [...limits.values()] });
   }
 
   private explainedFailure(kind: string, message: string, stage: Stage, started: number, dryRun: boolean): ExplainedDecision {
