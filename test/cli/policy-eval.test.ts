@@ -111,7 +111,13 @@ describe('agt policy eval', () => {
     const plain = agt(['policy', 'eval', '--policy', policy, '--inputs', inputs, '--json']);
     const explained = agt(['policy', 'eval', '--policy', policy, '--inputs', inputs, '--json', '--explain']);
     expect(explained.code).toBe(0);
-    const strip = ({ decisionId: _id, durationUs: _us, explanation: _e, ...rest }: Decision & { explanation?: unknown }) => rest;
+    // ids, timings and the wall-clock retry delay differ between two processes; nothing else may
+    const strip = ({ decisionId: _id, durationUs: _us, explanation: _e, retryAfterMs, reason, message, ...rest }: Decision & { explanation?: unknown }) => ({
+      ...rest,
+      retryAfterMs: retryAfterMs === null ? null : 'ms',
+      reason: reason.replace(/retry in \d+ ms/, 'retry in N ms'),
+      message: message.replace(/retry in \d+ ms/, 'retry in N ms'),
+    });
     const lines = explained.stdout.trim().split('\n').map((line) => JSON.parse(line) as Decision & { explanation: Explanation });
     expect(lines.map(strip)).toEqual(plain.stdout.trim().split('\n').map((line) => strip(JSON.parse(line) as Decision)));
     expect(lines.map((d) => [d.verdict, d.rateLimited])).toEqual([['allow', false], ['allow', false], ['deny', false], ['deny', true], ['allow', false]]);
