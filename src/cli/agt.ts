@@ -11,6 +11,7 @@ import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
 import { CheckFailed, EXIT, ReportedFailure, UsageError } from './errors.js';
 import { registerInit } from './init.js';
+import { registerLintPolicy } from './lint-policy.js';
 import { registerPolicyEval } from './policy-eval.js';
 import { registerPolicyTest } from './policy-test.js';
 
@@ -34,7 +35,7 @@ Examples:
 
 Exit codes:
   0   success
-  1   a check failed (e.g. a policy test or verification)
+  1   a check failed (e.g. lint found errors, a policy test or verification failed)
   2   usage or policy error (bad flags, a policy that does not load)
   70  internal error (a bug: please report it)`,
   );
@@ -76,6 +77,7 @@ registerAuditTail(audit);
 registerAuditStats(audit);
 registerAuditExport(audit);
 registerAuditProve(audit);
+registerLintPolicy(program);
 
 // A reader that goes away (`agt ... | head`) is not an error worth a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

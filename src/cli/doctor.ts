@@ -6,7 +6,8 @@ import { verifySqliteStore } from '../audit/sqlite-verify.js';
 import { EXIT } from './errors.js';
 import { paint, useColor, type Color } from './output.js';
 import { openExistingStore, storeOption } from './store.js';
-import { lintPaths } from './lint-paths.js';
+import { PolicyLoadError } from '../core/errors.js';
+import { lintPolicies, type LintReport } from '../policy/lint.js';
 
 /** A check's outcome. `fail` on a required check makes `agt doctor` exit 1. */
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -44,16 +45,16 @@ yet, no policies/ directory) do not change the exit code.
 Examples:
   agt doctor
   agt doctor --store /var/lib/agt/audit.db --policies config/policies --json`)
-    .action(async (options: DoctorOptions) => {
-      const results = await runChecks(options);
+    .action((options: DoctorOptions) => {
+      const results = runChecks(options);
       if (options.json) process.stdout.write(JSON.stringify({ ok: !results.some((r) => r.status === 'fail'), checks: results }, null, 2) + '\n');
       else printTable(results);
       if (results.some((result) => result.status === 'fail')) process.exitCode = EXIT.failed;
     });
 }
 
-async function runChecks(options: DoctorOptions): Promise<CheckResult[]> {
-  return [checkNode(), checkNativeModules(), checkStore(options.store), await checkPolicies(options.policies)];
+function runChecks(options: DoctorOptions): CheckResult[] {
+  return [checkNode(), checkNativeModules(), checkStore(options.store), checkPolicies(options.policies)];
 }
 
 function checkNode(): CheckResult {
@@ -114,12 +115,19 @@ function checkStore(path: string): CheckResult {
   return { check: 'audit store', status: 'pass', detail: `${path}: writable; ${result.entries} entries and ${result.checkpoints} checkpoints verify` };
 }
 
-async function checkPolicies(dir: string): Promise<CheckResult> {
+function checkPolicies(dir: string): CheckResult {
   if (!existsSync(dir)) return { check: 'policies', status: 'warn', detail: `no ${dir}/ directory`, fix: 'scaffold one with `agt init`' };
-  const report = await lintPaths([dir]);
-  if (report.errors > 0) return { check: 'policies', status: 'fail', detail: `${dir}/: ${report.errors} error(s), ${report.warnings} warning(s)`, fix: `see \`agt lint-policy ${dir}\`` };
-  if (report.warnings > 0) return { check: 'policies', status: 'warn', detail: `${dir}/: ${report.files} file(s), ${report.warnings} warning(s)`, fix: `see \`agt lint-policy ${dir}\`` };
-  return { check: 'policies', status: 'pass', detail: `${dir}/: ${report.files} file(s) lint clean` };
+  let report: LintReport;
+  try {
+    report = lintPolicies([dir]);
+  } catch (error) {
+    if (!(error instanceof PolicyLoadError)) throw error;
+    return { check: 'policies', status: 'warn', detail: `${dir}/: ${error.issues[0]?.message ?? error.message}`, fix: 'scaffold policies with `agt init`' };
+  }
+  const files = report.files.length;
+  if (report.errors > 0) return { check: 'policies', status: 'fail', detail: `${dir}/: ${report.errors} error(s), ${report.warnings} warning(s) in ${files} file(s)`, fix: `see \`agt lint-policy ${dir}\`` };
+  if (report.warnings > 0) return { check: 'policies', status: 'warn', detail: `${dir}/: ${files} file(s), ${report.warnings} warning(s)`, fix: `see \`agt lint-policy ${dir}\`` };
+  return { check: 'policies', status: 'pass', detail: `${dir}/: ${files} file(s) lint clean` };
 }
 
 function nearestExisting(dir: string): string {

@@ -5,12 +5,14 @@ import { loadPoliciesSync } from '../policy/loader.js';
 import { formatIssue } from '../core/errors.js';
 import { formatDecisionLine, useColor } from './output.js';
 import { UsageError } from './errors.js';
+import { formatExplanation } from './explanation-output.js';
 
 interface EvalOptions {
   policy: string;
   input?: string;
   inputs?: string;
   json?: boolean;
+  explain?: boolean;
 }
 
 /** `agt policy eval`: decide requests against a policy, in order, in one process. */
@@ -22,15 +24,19 @@ export function registerPolicyEval(policy: Command): void {
     .option('--input <json>', 'one request as JSON')
     .option('--inputs <file.jsonl>', 'a file of requests, one JSON object per line ("-" for stdin)')
     .option('--json', 'print each decision as one line of JSON')
+    .option('--explain', 'show how each decision was reached: rules considered, condition values, the strategy\'s choice')
     .addHelpText(
       'after',
       `
 Requests are evaluated in order in one process, so rate limits apply across them.
 A line that is not a valid request gets a deny decision (runtime_error:invalid_request).
+--explain prints a tree under each decision (with --json, an "explanation" field on each
+line); the decisions, and the rate-limit counting, are the same as without it.
 
 Examples:
   agt policy eval --policy policy.yaml --input '{"tool_name":"db","action":{"type":"drop"}}'
-  agt policy eval --policy policies/ --inputs requests.jsonl --json`,
+  agt policy eval --policy policies/ --inputs requests.jsonl --json
+  agt policy eval --policy policy.yaml --input '{"tool_name":"db","action":"drop"}' --explain`,
     )
     .action(async (options: EvalOptions) => {
       if ((options.input === undefined) === (options.inputs === undefined)) {
@@ -41,6 +47,13 @@ Examples:
       const color = useColor(process.stdout);
       const print = (line: string) => {
         const request = parseRequest(line);
+        if (options.explain) {
+          // explain() instead of evaluate(), never both: each call is counted against rate limits once.
+          const { decision, explanation } = request.ok ? evaluator.explain(request.value) : evaluator.explainInvalid(`not valid JSON: ${request.error}`);
+          const text = options.json ? JSON.stringify({ ...decision, explanation }) : `${formatDecisionLine(decision, color)}\n${formatExplanation(explanation, color)}`;
+          process.stdout.write(text + '\n');
+          return;
+        }
         const decision = request.ok ? evaluator.evaluate(request.value) : evaluator.rejectInvalid(`not valid JSON: ${request.error}`);
         process.stdout.write((options.json ? JSON.stringify(decision) : formatDecisionLine(decision, color)) + '\n');
       };

@@ -33,6 +33,11 @@ export interface PolicyIssue {
   hint?: string;
   /** Errors stop the load; warnings are reported and the policy loads. */
   severity: 'error' | 'warning';
+  /**
+   * Stable name of the kind of problem, e.g. `unknown-key` or `extends-cycle`. Messages may be
+   * reworded; codes may not, so tools (`agt lint-policy --json`, editors, CI filters) key on them.
+   */
+  code?: string;
 }
 
 /** Formats an issue the way compilers do: `file:line:column: key: message (hint)`. */

@@ -1,4 +1,5 @@
-import { Environment, EvaluationError } from '@marcbachmann/cel-js';
+import { Environment, EvaluationError, type ASTNode } from '@marcbachmann/cel-js';
+import { serialize } from '@marcbachmann/cel-js/serialize';
 import { RE2JS } from 're2js';
 import { RE2_METHOD, rewriteDialect } from './dialect.js';
 import { extractPins, type Pins } from './pins.js';
@@ -135,6 +136,31 @@ export function compileCondition(source: string): CompiledCondition {
       return result;
     },
   };
+}
+
+/** A condition's syntax tree, for static analysis (lint); see {@link parseConditionSyntax}. */
+export interface ConditionSyntax {
+  /** The CEL the condition rewrote to; `ast` node ranges index into it. */
+  cel: string;
+  ast: ASTNode;
+  /** The condition re-printed from its tree: layout, quoting, redundant parentheses and dialect spelling normalised. */
+  normalized: string;
+}
+
+/**
+ * Parses `source` (after the dialect rewrite) without compiling it to a program. For tools that
+ * read conditions rather than run them; call {@link compileCondition} first to know it is valid.
+ * Throws {@link ConditionError} when it does not parse.
+ */
+export function parseConditionSyntax(source: string): ConditionSyntax {
+  const { cel } = rewriteDialect(source);
+  let ast: ASTNode;
+  try {
+    ast = environment.parse(cel).ast;
+  } catch (error) {
+    throw new ConditionError(celMessage(error, cel));
+  }
+  return { cel, ast, normalized: serialize(ast) };
 }
 
 function unknownVariableHint(name: string): string {

@@ -84,8 +84,9 @@ export function compilePolicies(sources: readonly PolicySource[]): CompiledPolic
 
   sources.forEach((source, docIndex) => {
     const { spec, origin, locate } = source;
-    const issueAt = (path: (string | number)[], message: string, hint?: string): PolicyIssue => ({
+    const issueAt = (path: (string | number)[], code: string, message: string, hint?: string): PolicyIssue => ({
       severity: 'error',
+      code,
       file: origin,
       ...locate(path),
       key: path.join('.'),
@@ -111,7 +112,7 @@ export function compilePolicies(sources: readonly PolicySource[]): CompiledPolic
       try {
         document.blockedPatterns.push({ pattern, regex: compileRegex(pattern) });
       } catch (error) {
-        issues.push(issueAt(['blocked_patterns', i], `invalid regular expression: ${(error as Error).message}`, 'patterns use RE2 syntax (no backreferences or lookaround)'));
+        issues.push(issueAt(['blocked_patterns', i], 'invalid-pattern', `invalid regular expression: ${(error as Error).message}`, 'patterns use RE2 syntax (no backreferences or lookaround)'));
       }
     });
     documents.push(document);
@@ -128,7 +129,7 @@ export function compilePolicies(sources: readonly PolicySource[]): CompiledPolic
           condition = compileCondition(source);
         } catch (error) {
           const hint = error instanceof ConditionError ? error.hint : undefined;
-          issues.push(issueAt(at('condition'), `rule '${rule.name}': condition does not compile: ${(error as Error).message}`, hint));
+          issues.push(issueAt(at('condition'), 'invalid-condition', `rule '${rule.name}': condition does not compile: ${(error as Error).message}`, hint));
           return;
         }
       }
@@ -154,7 +155,7 @@ export function compilePolicies(sources: readonly PolicySource[]): CompiledPolic
   try {
     revision = createHash('sha256').update(canonicalJson(sources.map((s) => s.spec))).digest('hex');
   } catch (error) {
-    issues.push({ severity: 'error', message: `policy holds a value that is not JSON data: ${(error as Error).message}` });
+    issues.push({ severity: 'error', code: 'not-json-data', message: `policy holds a value that is not JSON data: ${(error as Error).message}` });
   }
   if (issues.length) throw new PolicyLoadError([...issues, ...warnings]);
 
@@ -169,6 +170,7 @@ export function compilePolicies(sources: readonly PolicySource[]): CompiledPolic
   } else if (strategies.size > 1) {
     warnings.push({
       severity: 'warning',
+      code: 'mixed-conflict-strategies',
       message: `documents declare different conflict strategies (${[...strategies].join(', ')}); using deny_overrides`,
       hint: 'pass conflictStrategy to the evaluator to choose one',
     });

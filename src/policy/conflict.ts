@@ -65,3 +65,36 @@ export function mergeTransforms(candidates: readonly Candidate[]): Transform {
   }
   return { redact, set };
 }
+
+/**
+ * Why `resolveConflict(candidates, strategy)` picked `winner`, in a sentence: the rule of the
+ * strategy that applied, and the tie-break when several candidates qualified. For explanations;
+ * never on the evaluation path.
+ */
+export function explainConflict(candidates: readonly Candidate[], strategy: ConflictStrategy, winner: Candidate): string {
+  const name = `'${winner.name ?? '(default)'}'`;
+  const limited = winner.rateLimited ? ` (${name} is past its rate limit, so it counts as deny)` : '';
+  if (candidates.length === 1) return `${name} is the only matched rule${limited}`;
+  const tieBreak = (peers: readonly Candidate[], what: string) =>
+    peers.length > 1 ? `; of the ${peers.length} ${what}, ${name} comes first in evaluation order (priority ${winner.priority}, then document and rule order)` : '';
+  const restrictive = () => {
+    const peers = candidates.filter((c) => c.verdict === winner.verdict);
+    return `${winner.verdict} is the most restrictive matched verdict (${VERDICTS_BY_RESTRICTIVENESS.join(' > ')})${tieBreak(peers, `${winner.verdict} candidates`)}`;
+  };
+  switch (strategy) {
+    case 'priority_first_match':
+      return `priority_first_match takes the first matched rule in evaluation order: ${name} (priority ${winner.priority})${limited}`;
+    case 'most_specific_wins': {
+      const peers = candidates.filter((c) => c.document.specificity === winner.document.specificity);
+      return `most_specific_wins takes the most specific document scope: ${winner.document.scope} (policy '${winner.document.name}')${tieBreak(peers, `candidates of that scope`)}${limited}`;
+    }
+    case 'allow_overrides':
+      if (winner.verdict === 'allow') {
+        const peers = candidates.filter((c) => c.verdict === 'allow');
+        return `allow_overrides takes a matched allow${tieBreak(peers, 'allow candidates')}`;
+      }
+      return `allow_overrides found no matched allow, so ${restrictive()}${limited}`;
+    case 'deny_overrides':
+      return `deny_overrides: ${restrictive()}${limited}`;
+  }
+}

@@ -7,8 +7,19 @@ import { InvalidRequest, normalizeRequest } from '../core/request.js';
 import { isAllowingVerdict, type Decision, type DecisionError, type MatchedRule, type NormalizedRequest, type Stage, type Verdict } from '../core/types.js';
 import { MemorySlidingWindowStore, type SlidingWindowStore } from '../state/sliding-window.js';
 import { compilePolicies, type CompiledDocument, type CompiledPolicySet, type CompiledRule } from './compile.js';
-import { mergeTransforms, resolveConflict, type Candidate } from './conflict.js';
+import { explainConflict, mergeTransforms, resolveConflict, type Candidate } from './conflict.js';
 import type { PolicyDocument } from './document.js';
+import {
+  describeCandidate,
+  requestErrorExplanation,
+  skippedByIndex,
+  type DecidedBy,
+  type ExplainedDecision,
+  type ExplainOptions,
+  type Explanation,
+  type RateLimitExplanation,
+  type RuleExplanation,
+} from './explanation.js';
 import { ALWAYS } from './glob.js';
 import type { ConflictStrategy } from './schema.js';
 import { parsePolicyText, validatePolicyData, type PolicySource } from './source.js';
@@ -114,6 +125,41 @@ export class PolicyEvaluator {
     return this.failure('invalid_request', message, stage, performance.now());
   }
 
+  /**
+   * Decides one request exactly as {@link evaluate} does and says how: the documents and rules
+   * considered, the rules the index skipped and why, each condition's value, and how the conflict
+   * strategy (or a default, a tool list, a blocked pattern) settled it. It runs on its own path,
+   * so evaluate pays nothing for it; a randomized test holds the two to the same decisions.
+   *
+   * Rate limits: explain is evaluate with a trace, so it counts a call that goes ahead against
+   * the limits of the rules it matched, once, exactly as evaluate would; a stream of explained
+   * requests gets the decisions a stream of evaluated ones gets. Call it instead of evaluate, not
+   * as well (that would count the call twice), or pass `{ dryRun: true }` to count nothing.
+   */
+  explain(request: unknown, options: ExplainOptions = {}): ExplainedDecision {
+    const started = performance.now();
+    const dryRun = options.dryRun === true;
+    let normalized: NormalizedRequest | InvalidRequest;
+    try {
+      normalized = normalizeRequest(request, this.limits);
+    } catch (error) {
+      return this.explainedFailure('invalid_request', `the request could not be read: ${describe(error)}`, 'pre_tool', started, dryRun);
+    }
+    if (normalized instanceof InvalidRequest) {
+      return this.explainedFailure('invalid_request', normalized.message, normalized.stage, started, dryRun);
+    }
+    try {
+      return this.decideExplained(normalized, started, dryRun);
+    } catch (error) {
+      return this.explainedFailure('internal', `evaluation failed: ${describe(error)}`, normalized.stage, started, dryRun);
+    }
+  }
+
+  /** {@link rejectInvalid} with its explanation, for `explain` callers. */
+  explainInvalid(message: string, stage: Stage = 'pre_tool'): ExplainedDecision {
+    return this.explainedFailure('invalid_request', message, stage, performance.now(), false);
+  }
+
   private decide(request: NormalizedRequest, started: number): Decision {
     const agentId = typeof request.agent.id === 'string' ? request.agent.id : 'anonymous';
     const documents = this.everyDocumentApplies ? this.compiled.documents : this.compiled.documents.filter((d) => d.appliesTo(agentId));
@@ -143,6 +189,105 @@ export class PolicyEvaluator {
     }
     if (isAllowingVerdict(winner.verdict)) this.recordLimitedCalls(candidates, agentId);
     return this.finish(winner, candidates, errors, request.stage, started);
+  }
+
+  /**
+   * {@link decide}, step for step, recording each step. Keep the two in step: every branch here
+   * mirrors one there (the equivalence test in test/policy/explain.test.ts checks they agree).
+   */
+  private decideExplained(request: NormalizedRequest, started: number, dryRun: boolean): ExplainedDecision {
+    const stage = request.stage;
+    const agentId = typeof request.agent.id === 'string' ? request.agent.id : 'anonymous';
+    const documents = this.everyDocumentApplies ? this.compiled.documents : this.compiled.documents.filter((d) => d.appliesTo(agentId));
+    const stageRules = this.compiled.index.rulesFor(stage);
+    const context = {
+      stage,
+      agent: agentId,
+      strategy: this.strategy,
+      documents: this.compiled.documents.map((d) => ({ policy: d.name, origin: d.origin, applies: documents.includes(d) })),
+      otherStages: this.compiled.rules.length - stageRules.length,
+      dryRun,
+    };
+    // a decision made before any rule ran (no policy, a document check) has an empty trace
+    const explained = (decision: Decision, decidedBy: DecidedBy, trace: Pick<Explanation, 'rules' | 'skipped' | 'rateLimits'> = { rules: [], skipped: [], rateLimits: [] }): ExplainedDecision => ({
+      decision,
+      explanation: { ...context, ...trace, decidedBy },
+    });
+    if (documents.length === 0) {
+      const decision = this.failure('no_policy', `no policy applies to agent '${agentId}'`, stage, started);
+      return explained(decision, { by: 'no_policy', detail: decision.reason });
+    }
+    const candidates: Candidate[] = [];
+    const errors: DecisionError[] = [];
+
+    const absolute = this.documentChecks(request, documents);
+    if (absolute) {
+      const decidedBy: DecidedBy = { by: 'document_check', check: absolute.name ?? '', policy: absolute.document.name, detail: absolute.reason };
+      return explained(this.finish(absolute, [absolute], errors, stage, started), decidedBy);
+    }
+
+    const rules = this.compiled.index.candidates(stage, request.tool_name, request.action.type);
+    const evaluated: RuleExplanation[] = [];
+    const skipped = skippedByIndex(stageRules, rules, request);
+    const limits = new Map<Candidate, RateLimitExplanation>();
+    for (const rule of rules) {
+      if (!this.everyDocumentApplies && !documents.includes(rule.document)) {
+        skipped.push({ policy: rule.document.name, rule: rule.name, by: 'agent', why: `policy '${rule.document.name}' does not apply to agent '${agentId}'` });
+        continue;
+      }
+      const errorsBefore = errors.length;
+      const matched = this.matches(rule, request, errors);
+      const error = errors.length > errorsBefore ? (errors[errors.length - 1] as DecisionError).message : null;
+      evaluated.push({
+        policy: rule.document.name,
+        rule: rule.name,
+        action: rule.verdict,
+        priority: rule.priority,
+        condition: rule.condition?.source ?? null,
+        value: error === null ? matched : 'error',
+        ...(error === null ? {} : { error }),
+        matched,
+      });
+      if (!matched) continue;
+      const candidate = this.candidateFor(rule, agentId);
+      candidates.push(candidate);
+      if (rule.limit) {
+        limits.set(candidate, { policy: rule.document.name, rule: rule.name, limit: rule.limit.text, exceeded: candidate.rateLimited, retryAfterMs: candidate.retryAfterMs, counted: false });
+      }
+    }
+
+    let winner: Candidate;
+    let decidedBy: DecidedBy;
+    if (candidates.length > 0) {
+      winner = resolveConflict(candidates, this.strategy);
+      const why = explainConflict(candidates, this.strategy, winner);
+      let mergedTransforms: string[] = [];
+      if (winner.verdict === 'transform' && this.strategy === 'deny_overrides') {
+        winner = { ...winner, transform: mergeTransforms(candidates) };
+        mergedTransforms = candidates.filter((c) => c.verdict === 'transform' && c.transform).map((c) => c.name ?? '(default)');
+      }
+      decidedBy = {
+        by: 'conflict',
+        strategy: this.strategy,
+        candidates: candidates.map(describeCandidate),
+        winner: { policy: winner.document.name, rule: winner.name ?? '(default)' },
+        why,
+        ...(mergedTransforms.length > 1 ? { mergedTransforms } : {}),
+      };
+    } else {
+      winner = this.defaultFor(request, documents);
+      decidedBy = { by: 'default', policy: winner.document.name, check: winner.name, detail: winner.reason };
+    }
+    if (isAllowingVerdict(winner.verdict) && !dryRun) {
+      this.recordLimitedCalls(candidates, agentId);
+      for (const [candidate, limit] of limits) limit.counted = !candidate.rateLimited;
+    }
+    return explained(this.finish(winner, candidates, errors, stage, started), decidedBy, { rules: evaluated, skipped, rateLimits: [...limits.values()] });
+  }
+
+  private explainedFailure(kind: string, message: string, stage: Stage, started: number, dryRun: boolean): ExplainedDecision {
+    const decision = this.failure(kind, message, stage, started);
+    return { decision, explanation: requestErrorExplanation(stage, this.strategy, kind, decision.reason, dryRun) };
   }
 
   /** Runs a rule's condition; a runtime error counts in the rule's restrictive direction. */

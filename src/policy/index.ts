@@ -5,7 +5,21 @@
  */
 export { PolicyEvaluator } from './evaluator.js';
 export type { EvaluatorOptions, PolicyEvaluatorInit } from './evaluator.js';
-export { loadPolicies, loadPoliciesSync, loadPolicySources } from './loader.js';
+export type {
+  CandidateExplanation,
+  DecidedBy,
+  DocumentExplanation,
+  ExplainedDecision,
+  Explanation,
+  ExplainOptions,
+  RateLimitExplanation,
+  RuleExplanation,
+  SkippedRule,
+} from './explanation.js';
+export { loadPolicies, loadPoliciesSync, loadPolicySources, resolvePolicyFile } from './loader.js';
+export type { ResolvedPolicyFile } from './loader.js';
+export { lintPolicies } from './lint.js';
+export type { LintFinding, LintReport } from './lint.js';
 export { parsePolicyText, validatePolicyData, MAX_POLICY_BYTES, MAX_YAML_ALIASES } from './source.js';
 export type { PolicySource } from './source.js';
 export { PolicyAction, PolicyCondition, PolicyDefaults, PolicyDocument, PolicyOperator, PolicyRule } from './document.js';

@@ -32,24 +32,58 @@ export function loadPolicySources(pathOrDir: string): PolicySource[] {
   try {
     stats = statSync(target);
   } catch {
-    throw new PolicyLoadError([{ severity: 'error', file: pathOrDir, message: 'no such file or directory' }]);
+    throw new PolicyLoadError([{ severity: 'error', code: 'no-such-file', file: pathOrDir, message: 'no such file or directory' }]);
   }
   const isDirectory = stats.isDirectory();
   const root = realpathSync(isDirectory ? target : dirname(target));
   const files = isDirectory
     ? readdirSync(target)
-        .filter((name) => POLICY_FILE.test(name) && !POLICY_TEST_FILE.test(name))
+        .filter(isPolicyFileName)
         .sort()
         .map((name) => join(target, name))
     : [target];
   if (files.length === 0) {
-    throw new PolicyLoadError([{ severity: 'error', file: pathOrDir, message: 'no policy files (*.yaml, *.yml, *.json) in this directory' }]);
+    throw new PolicyLoadError([{ severity: 'error', code: 'no-policy-files', file: pathOrDir, message: 'no policy files (*.yaml, *.yml, *.json) in this directory' }]);
   }
   const loader = new ExtendsResolver(root);
   const merged = files.map((file) => loader.resolve(realpathSync(file), []));
   const issues = loader.issues;
   if (issues.some((i) => i.severity === 'error')) throw new PolicyLoadError(issues);
   return merged.filter((source) => !loader.isBase(source.file as string));
+}
+
+/** True for a file name the loader reads from a directory: `*.yaml`, `*.yml`, `*.json`, not `*.test.*`. */
+export function isPolicyFileName(name: string): boolean {
+  return POLICY_FILE.test(name) && !POLICY_TEST_FILE.test(name);
+}
+
+/** One policy file, resolved without throwing: see {@link resolvePolicyFile}. */
+export interface ResolvedPolicyFile {
+  /** The document with its `extends` parents merged in; null when it or a parent does not parse. */
+  merged: PolicySource | null;
+  /** The document as this file writes it, before merging; null when it does not parse. */
+  own: PolicySource | null;
+  /** Every error and warning found, in this file and in the parents it reaches. */
+  issues: PolicyIssue[];
+}
+
+/**
+ * Resolves one policy file (with its `extends`, which must stay inside `root`) and collects every
+ * problem instead of stopping at the first: the form tools that report all problems (lint) need.
+ * Loading proper ({@link loadPolicySources}) throws on the same problems.
+ */
+export function resolvePolicyFile(file: string, root: string): ResolvedPolicyFile {
+  const resolver = new ExtendsResolver(realpathSync(root));
+  const real = realpathSync(file);
+  let merged: PolicySource | null = null;
+  const issues: PolicyIssue[] = [];
+  try {
+    merged = resolver.resolve(real, []);
+  } catch (error) {
+    if (!(error instanceof PolicyLoadError)) throw error;
+    issues.push(...error.issues);
+  }
+  return { merged, own: resolver.parsedSource(real), issues: [...resolver.issues, ...issues] };
 }
 
 class ExtendsResolver {
@@ -62,6 +96,11 @@ class ExtendsResolver {
 
   isBase(file: string): boolean {
     return this.bases.has(file);
+  }
+
+  /** The document `file` holds as written, if it has been parsed. */
+  parsedSource(file: string): PolicySource | null {
+    return this.parsed.get(file) ?? null;
   }
 
   /** The document at `file` with its parents merged in; `chain` detects cycles. */
@@ -87,7 +126,7 @@ class ExtendsResolver {
     const label = relative(process.cwd(), file) || file;
     const size = statSync(file).size;
     if (size > MAX_POLICY_BYTES) {
-      throw new PolicyLoadError([{ severity: 'error', file: label, message: `policy file is ${size} bytes; the limit is ${MAX_POLICY_BYTES}` }]);
+      throw new PolicyLoadError([{ severity: 'error', code: 'policy-too-large', file: label, message: `policy file is ${size} bytes; the limit is ${MAX_POLICY_BYTES}` }]);
     }
     const source = parsePolicyText(readFileSync(file, 'utf8'), label, file);
     this.issues.push(...source.warnings);
@@ -102,17 +141,17 @@ class ExtendsResolver {
     try {
       real = realpathSync(candidate);
     } catch {
-      this.issues.push({ severity: 'error', ...at, message: `extends '${parent}': no such file` });
+      this.issues.push({ severity: 'error', code: 'extends-missing', ...at, message: `extends '${parent}': no such file` });
       return null;
     }
     const inside = relative(this.root, real);
     if (inside.startsWith('..') || isAbsolute(inside)) {
-      this.issues.push({ severity: 'error', ...at, message: `extends '${parent}' leaves the policy directory ${this.root}`, hint: 'keep parent policies inside the directory being loaded' });
+      this.issues.push({ severity: 'error', code: 'extends-outside-root', ...at, message: `extends '${parent}' leaves the policy directory ${this.root}`, hint: 'keep parent policies inside the directory being loaded' });
       return null;
     }
     if (chain.includes(real)) {
       const cycle = [...chain.slice(chain.indexOf(real)), real].map((f) => relative(this.root, f)).join(' → ');
-      this.issues.push({ severity: 'error', ...at, message: `extends cycle: ${cycle}` });
+      this.issues.push({ severity: 'error', code: 'extends-cycle', ...at, message: `extends cycle: ${cycle}` });
       return null;
     }
     return real;
@@ -133,6 +172,7 @@ function mergeSources(parent: PolicySource, child: PolicySource, issues: PolicyI
     if (!parentNames.has(rule.name)) return true;
     issues.push({
       severity: 'error',
+      code: 'duplicate-rule-name',
       file: child.origin,
       ...child.locate(['rules', i, 'name']),
       key: `rules.${i}.name`,

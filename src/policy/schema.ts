@@ -54,23 +54,24 @@ export const ruleSchema = z
     redact: stringList.optional().describe('transform: field paths to replace with [REDACTED]'),
     set: z.record(z.string(), z.unknown()).optional().describe('transform: field path → value'),
   })
+  // Custom checks name their issue's stable code in `params.code` (see PolicyIssue.code).
   .superRefine((rule, ctx) => {
     const isTransform = rule.action === 'transform';
     if (isTransform && !rule.redact && !rule.set) {
-      ctx.addIssue({ code: 'custom', path: ['action'], message: 'a transform rule needs `redact` or `set`' });
+      ctx.addIssue({ code: 'custom', path: ['action'], message: 'a transform rule needs `redact` or `set`', params: { code: 'invalid-transform' } });
     }
     if (!isTransform) {
       for (const key of ['redact', 'set'] as const) {
-        if (rule[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `\`${key}\` only applies to action: transform` });
+        if (rule[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `\`${key}\` only applies to action: transform`, params: { code: 'invalid-transform' } });
       }
     }
     rule.redact?.forEach((path, i) => {
       const problem = fieldPathProblem(path);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['redact', i], message: problem });
+      if (problem) ctx.addIssue({ code: 'custom', path: ['redact', i], message: problem, params: { code: 'invalid-transform' } });
     });
     for (const path of Object.keys(rule.set ?? {})) {
       const problem = fieldPathProblem(path);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['set', path], message: problem });
+      if (problem) ctx.addIssue({ code: 'custom', path: ['set', path], message: problem, params: { code: 'invalid-transform' } });
     }
   });
 
@@ -109,13 +110,18 @@ export const documentSchema = z
   })
   .superRefine((doc, ctx) => {
     if (doc.default_action !== undefined && doc.defaults?.action !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['defaults', 'action'], message: 'set default_action or defaults.action, not both' });
+      ctx.addIssue({ code: 'custom', path: ['defaults', 'action'], message: 'set default_action or defaults.action, not both', params: { code: 'conflicting-defaults' } });
     }
     const seen = new Map<string, number>();
     doc.rules?.forEach((rule, index) => {
       const first = seen.get(rule.name);
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['rules', index, 'name'], message: `duplicate rule name '${rule.name}' (first used by rules[${first}])` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', index, 'name'],
+          message: `duplicate rule name '${rule.name}' (first used by rules[${first}])`,
+          params: { code: 'duplicate-rule-name' },
+        });
       } else {
         seen.set(rule.name, index);
       }

@@ -49,7 +49,7 @@ export interface LocatedData {
 export function parseLocatedYaml(text: string, origin: string, what: string): LocatedData {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_POLICY_BYTES) {
-    throw new PolicyLoadError([{ severity: 'error', file: origin, message: `${what} is ${bytes} bytes; the limit is ${MAX_POLICY_BYTES}` }]);
+    throw new PolicyLoadError([{ severity: 'error', code: 'policy-too-large', file: origin, message: `${what} is ${bytes} bytes; the limit is ${MAX_POLICY_BYTES}` }]);
   }
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
@@ -58,25 +58,25 @@ export function parseLocatedYaml(text: string, origin: string, what: string): Lo
     return { line, column: col };
   };
   if (!Array.isArray(documents)) {
-    throw new PolicyLoadError([{ severity: 'error', file: origin, message: 'the file holds no YAML document' }]);
+    throw new PolicyLoadError([{ severity: 'error', code: 'yaml-syntax', file: origin, message: 'the file holds no YAML document' }]);
   }
   const issues: PolicyIssue[] = [];
   for (const doc of documents) {
     for (const error of doc.errors) {
-      issues.push({ severity: 'error', file: origin, ...position(error.pos[0]), message: `YAML syntax: ${firstLine(error.message)}` });
+      issues.push({ severity: 'error', code: 'yaml-syntax', file: origin, ...position(error.pos[0]), message: `YAML syntax: ${firstLine(error.message)}` });
     }
   }
   if (issues.length) throw new PolicyLoadError(issues);
   if (documents.length !== 1) {
     const at = documents[1]?.range ? position(documents[1].range[0]) : {};
-    throw new PolicyLoadError([{ severity: 'error', file: origin, ...at, message: `one ${what} document per file; split the \`---\` documents into separate files` }]);
+    throw new PolicyLoadError([{ severity: 'error', code: 'multiple-documents', file: origin, ...at, message: `one ${what} document per file; split the \`---\` documents into separate files` }]);
   }
   const doc = documents[0] as Document.Parsed;
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (error) {
-    throw new PolicyLoadError([{ severity: 'error', file: origin, message: `YAML: ${(error as Error).message}`, hint: 'aliases are limited to guard against alias bombs' }]);
+    throw new PolicyLoadError([{ severity: 'error', code: 'yaml-aliases', file: origin, message: `YAML: ${(error as Error).message}`, hint: 'aliases are limited to guard against alias bombs' }]);
   }
   const locate: Locate = (path, atKey = false) => {
     const node = nodeAt(doc, path, atKey);
@@ -88,7 +88,7 @@ export function parseLocatedYaml(text: string, origin: string, what: string): Lo
 /** Validates a document given as a plain object (or a parsed file). Throws {@link PolicyLoadError}. */
 export function validatePolicyData(data: unknown, origin = '<inline>', locate: Locate = () => undefined, file?: string): PolicySource {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new PolicyLoadError([{ severity: 'error', file: origin, message: 'a policy document must be a mapping with at least `name` and `rules`' }]);
+    throw new PolicyLoadError([{ severity: 'error', code: 'not-a-mapping', file: origin, message: 'a policy document must be a mapping with at least `name` and `rules`' }]);
   }
   const result = documentSchema.safeParse(data);
   if (!result.success) {
@@ -100,6 +100,7 @@ export function validatePolicyData(data: unknown, origin = '<inline>', locate: L
   if (spec.apiVersion === undefined || spec.apiVersion === '1.0') {
     warnings.push({
       severity: 'warning',
+      code: 'deprecated-format',
       ...at(spec.apiVersion === undefined ? [] : ['apiVersion']),
       message: `${spec.apiVersion === undefined ? 'no apiVersion: read as the deprecated "1.0" format' : 'apiVersion "1.0" is deprecated'}`,
       hint: 'set apiVersion: governance.toolkit/v1',
@@ -107,7 +108,7 @@ export function validatePolicyData(data: unknown, origin = '<inline>', locate: L
   }
   for (const key of ['max_tokens', 'max_tool_calls', 'confidence_threshold'] as const) {
     if (spec.defaults?.[key] !== undefined) {
-      warnings.push({ severity: 'warning', ...at(['defaults', key]), message: `defaults.${key} is accepted for AGT compatibility but not enforced by the policy engine` });
+      warnings.push({ severity: 'warning', code: 'not-enforced', ...at(['defaults', key]), message: `defaults.${key} is accepted for AGT compatibility but not enforced by the policy engine` });
     }
   }
   return { spec, origin, locate, warnings, ...(file ? { file } : {}) };
@@ -131,6 +132,7 @@ export function describeZodIssue(
       const close = suggest(key, known);
       return {
         severity: 'error',
+        code: 'unknown-key',
         file: origin,
         ...locate([...path, key], true),
         key: [...path, key].join('.'),
@@ -140,19 +142,27 @@ export function describeZodIssue(
     });
   }
   const where = { severity: 'error' as const, file: origin, ...locate(path), key: path.join('.') || undefined };
+  const missing = (issue.code === 'invalid_type' || issue.code === 'invalid_value') && valueAt(data, path) === undefined;
+  if (missing) {
+    return [{ ...where, code: 'missing-key', message: `required key '${String(path[path.length - 1])}' is missing` }];
+  }
   if (issue.code === 'invalid_value') {
     const value = valueAt(data, path);
     const options = issue.values.map(String);
     const close = typeof value === 'string' ? suggest(value, options) : undefined;
-    return [{ ...where, message: `${JSON.stringify(value)} is not one of ${options.join(', ')}`, ...(close ? { hint: `did you mean '${close}'?` } : {}) }];
+    return [{ ...where, code: 'invalid-value', message: `${JSON.stringify(value)} is not one of ${options.join(', ')}`, ...(close ? { hint: `did you mean '${close}'?` } : {}) }];
   }
   if (issue.code === 'invalid_union' && path[path.length - 1] === 'condition') {
-    return [{ ...where, message: 'a condition is a CEL string, or a mapping of field, operator and value' }];
+    return [{ ...where, code: 'invalid-condition', message: 'a condition is a CEL string, or a mapping of field, operator and value' }];
   }
-  if (issue.code === 'invalid_type' && valueAt(data, path) === undefined) {
-    return [{ ...where, message: `required key '${String(path[path.length - 1])}' is missing` }];
-  }
-  return [{ ...where, message: issue.message }];
+  return [{ ...where, code: issueCode(issue, path), message: issue.message }];
+}
+
+/** The stable code of a schema issue: the schema's own (`params.code`) for custom checks. */
+function issueCode(issue: z.core.$ZodIssue, path: Path): string {
+  if (issue.code === 'custom' && typeof issue.params?.code === 'string') return issue.params.code;
+  if (path[path.length - 1] === 'limit') return 'invalid-limit';
+  return 'invalid-value';
 }
 
 function knownKeysAt(path: Path): readonly string[] {

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/core/types.js';
+import type { Explanation } from '../../src/policy/explanation.js';
 import { SEED_POLICY } from '../fixtures/seed-policy.js';
 
 const AGT = join(import.meta.dirname, '../../dist/cli/agt.js');
@@ -84,10 +85,51 @@ describe('agt policy eval', () => {
     expect(agt(['polcy']).stderr).toMatch(/unknown command 'polcy'/);
   });
 
+  it('--explain prints how each decision was reached, as a tree under its line', () => {
+    const { code, stdout } = agt(['policy', 'eval', '--policy', policy, '--input', '{"tool_name":"db","action":{"type":"drop"}}', '--explain']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      [
+        'deny             rule=block-destructive policy=cli-policy  Destructive operations require human approval',
+        '  request: stage pre_tool, agent anonymous',
+        `  policies: cli-policy (${relative(process.cwd(), policy)})`, // the loader names files relative to the working directory
+        '  rules: 1 evaluated, 2 skipped by the rule index, 0 for other stages',
+        "    matched  block-destructive  deny, priority 0  action.type in ['drop', 'delete', 'truncate'] → true",
+        '  skipped:',
+        "    require-approval-for-send: its condition needs action.type 'send_email'; the request's is 'drop'",
+        "    search-budget: its condition needs tool_name 'search'; the request's is 'db'",
+        '  decided by deny_overrides among block-destructive (deny):',
+        "    'block-destructive' is the only matched rule",
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--explain --json adds an explanation to each decision line, and decides (and counts rate limits) exactly as without it', () => {
+    const inputs = join(dir, 'explain.jsonl');
+    writeFileSync(inputs, ['{"tool_name":"search"}', '{"tool_name":"search"}', 'not json', '{"tool_name":"search"}', '{"tool_name":"db","action":"read"}'].join('\n'));
+    const plain = agt(['policy', 'eval', '--policy', policy, '--inputs', inputs, '--json']);
+    const explained = agt(['policy', 'eval', '--policy', policy, '--inputs', inputs, '--json', '--explain']);
+    expect(explained.code).toBe(0);
+    // ids, timings and the wall-clock retry delay differ between two processes; nothing else may
+    const strip = ({ decisionId: _id, durationUs: _us, explanation: _e, retryAfterMs, reason, message, ...rest }: Decision & { explanation?: unknown }) => ({
+      ...rest,
+      retryAfterMs: retryAfterMs === null ? null : 'ms',
+      reason: reason.replace(/retry in \d+ ms/, 'retry in N ms'),
+      message: message.replace(/retry in \d+ ms/, 'retry in N ms'),
+    });
+    const lines = explained.stdout.trim().split('\n').map((line) => JSON.parse(line) as Decision & { explanation: Explanation });
+    expect(lines.map(strip)).toEqual(plain.stdout.trim().split('\n').map((line) => strip(JSON.parse(line) as Decision)));
+    expect(lines.map((d) => [d.verdict, d.rateLimited])).toEqual([['allow', false], ['allow', false], ['deny', false], ['deny', true], ['allow', false]]);
+    expect(lines[1]?.explanation.rateLimits).toEqual([{ policy: 'cli-policy', rule: 'search-budget', limit: '2/minute', exceeded: false, retryAfterMs: null, counted: true }]);
+    expect(lines[2]?.explanation.decidedBy).toMatchObject({ by: 'request_error', kind: 'invalid_request' });
+    expect(lines[4]?.explanation.decidedBy).toEqual({ by: 'default', policy: 'cli-policy', check: null, detail: 'No rule matched; default_action is allow' });
+  });
+
   it('documents exit codes in agt --help', () => {
     const { code, stdout } = agt(['--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/Exit codes:[\s\S]*2\s+usage or policy error/);
-    expect(agt(['policy', 'eval', '--help']).stdout).toMatch(/Examples:/);
+    expect(agt(['policy', 'eval', '--help']).stdout).toMatch(/--explain[\s\S]*Examples:[\s\S]*--explain/);
   });
 });

@@ -37,6 +37,20 @@ describe('policy errors name the file, line, column and key, with a fix where on
     expect(issues.map((i) => i.key)).toEqual(expect.arrayContaining(['name', 'rules.0.name']));
   });
 
+  it('a missing required enum key (a rule without action) says it is missing', () => {
+    const [issue] = issuesOf(`${HEAD}rules:\n  - name: a\n`);
+    expect(issue).toMatchObject({ key: 'rules.0.action', code: 'missing-key', message: "required key 'action' is missing" });
+  });
+
+  it('every issue carries a stable code', () => {
+    const codes = (yaml: string) => issuesOf(yaml).map((i) => i.code).sort();
+    expect(codes(`${HEAD}rules:\n  - name: a\n    conditon: "true"\n    action: dney\n`)).toEqual(['invalid-value', 'unknown-key']);
+    expect(codes(`${HEAD}rules:\n  - { name: a, action: deny }\n  - { name: a, action: allow, limit: 0/minute }\n`)).toEqual(['duplicate-rule-name', 'invalid-limit']);
+    expect(codes(`${HEAD}rules:\n  - { name: a, action: transform }\n  - { name: b, action: deny, condition: "1 +" }\n`)).toEqual(['invalid-transform']);
+    expect(codes(`${HEAD}blocked_patterns: ['(a']\nrules:\n  - { name: b, action: deny, condition: "1 +" }\n`)).toEqual(['invalid-condition', 'invalid-pattern']);
+    expect(codes(`${HEAD}rules: [\n`)).toEqual(['yaml-syntax']);
+  });
+
   it('duplicate rule names', () => {
     const [issue] = issuesOf(`${HEAD}rules:\n  - { name: a, action: deny }\n  - { name: a, action: allow }\n`);
     expect(issue).toMatchObject({ line: 5, key: 'rules.1.name' });
