@@ -2,7 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPoliciesSync } from '../src/policy/loader.js';
+import { lintPolicies } from '../src/policy/lint.js';
 import { runPolicyTests } from '../src/policy/policy-test.js';
+import { DEMO_POLICY } from '../src/cli/demo-scenario.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const TEMPLATES = join(import.meta.dirname, '../templates');
 const NAMES = readdirSync(TEMPLATES, { withFileTypes: true })
@@ -23,6 +27,17 @@ describe('policy templates', () => {
     const failures = report.files.flatMap((f) => [...f.errors.map((e) => e.message), ...f.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failures.join('; ')}`)]);
     expect(failures).toEqual([]);
     expect(report.passed).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each(NAMES)('%s lints clean, warnings included (agt lint-policy --strict)', (name) => {
+    const report = lintPolicies([join(TEMPLATES, name)]);
+    expect(report.findings.map((f) => `${f.file}:${f.line} ${f.code} ${f.message}`)).toEqual([]);
+  });
+
+  it("the demo's policy lints clean too", () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'agt-demo-policy-')), 'demo-policy.yaml');
+    writeFileSync(file, DEMO_POLICY);
+    expect(lintPolicies([file]).findings).toEqual([]);
   });
 
   it('ship with the package', () => {
