@@ -71,6 +71,11 @@ export class SegmentThread {
     return Atomics.load(this.control, CONTROL.checked);
   }
 
+  /** Stops the thread (its answer is no longer needed). */
+  stop(): void {
+    void this.worker.terminate();
+  }
+
   /**
    * Blocks until the thread reports; null if it did not start or stalled (then it is stopped,
    * and the caller checks the segment itself).

@@ -6,6 +6,7 @@
 import { workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { CONTROL, DONE, reportOutcome, STARTED, type SegmentWorkerData } from './segment-thread.js';
+import { tuneForReading } from './sqlite-schema.js';
 import { verifySegment, type SegmentOutcome } from './store-segment.js';
 
 const data = workerData as SegmentWorkerData;
@@ -15,6 +16,7 @@ Atomics.notify(control, CONTROL.state);
 let outcome: SegmentOutcome;
 try {
   const db = new Database(data.path, { readonly: true, fileMustExist: true });
+  tuneForReading(db);
   try {
     outcome = verifySegment(db, data.range, Buffer.from(data.leaves), (checked) => Atomics.store(control, CONTROL.checked, checked));
   } finally {

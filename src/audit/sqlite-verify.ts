@@ -1,10 +1,9 @@
 import Database from 'better-sqlite3';
-import { verifyCheckpoint, type Checkpoint } from './checkpoint.js';
+import { CheckpointRoots, signedCheckpoints, type CheckpointRow } from './checkpoint-roots.js';
 import type { AuditEntry } from './entry.js';
-import { MerkleFrontier } from './merkle-frontier.js';
-import { checkSchema, META, readMeta } from './sqlite-schema.js';
+import { checkSchema, META, readMeta, tuneForReading } from './sqlite-schema.js';
 import { SegmentThread } from './segment-thread.js';
-import { verifySegment, type SegmentOutcome } from './store-segment.js';
+import { verifySegment, type SegmentRange } from './store-segment.js';
 import { PARALLEL_MIN_ENTRIES, type VerifyOptions, type VerifyResult } from './verify.js';
 
 /** How a stored log is verified. */
@@ -24,7 +23,6 @@ export interface StoreVerifyResult extends VerifyResult {
 }
 
 const PAGE_ROWS = 4096;
-const HEX_64 = /^[0-9a-f]{64}$/;
 
 /** Opens a store for reading only; throws a clear error if it is missing or not an audit store. */
 export function openStoreReadOnly(path: string): Database.Database {
@@ -36,6 +34,7 @@ export function openStoreReadOnly(path: string): Database.Database {
   }
   try {
     checkSchema(db, path);
+    tuneForReading(db);
   } catch (error) {
     db.close();
     // SQLite's own messages ("file is not a database") do not say which file.
@@ -59,55 +58,41 @@ export function verifySqliteStore(db: Database.Database, options: StoreVerifyOpt
   }
 }
 
-interface CheckpointRow {
-  size: unknown;
-  root: unknown;
-  timestamp: unknown;
-  signature: unknown;
-}
-
 function verifyOpenStore(db: Database.Database, options: StoreVerifyOptions): StoreVerifyResult {
   const size = (db.prepare('SELECT max(seq) FROM entries').pluck().get() as number | null) ?? 0;
   const publicKey = options.publicKeyPem ?? readMeta(db, META.publicKey);
   const rows = db.prepare('SELECT size, root, timestamp, signature FROM checkpoints ORDER BY size').all() as CheckpointRow[];
   const outside = db.prepare('SELECT min(seq) FROM entries').pluck().get() as number | null;
-
-  // Signatures first: a forged checkpoint is reported whatever the entries say.
-  let checkpointProblem: { size: number; seq: number | null; reason: string } | null = null;
-  const checkpoints: Checkpoint[] = [];
-  for (const row of rows) {
-    const problem = checkpointRowProblem(row, publicKey);
-    if (problem) {
-      checkpointProblem = { size: Number(row.size), seq: Number.isSafeInteger(row.size) ? (row.size as number) : null, reason: `checkpoint at size ${String(row.size)}: ${problem}` };
-      break;
-    }
-    checkpoints.push(row as Checkpoint);
+  if (outside !== null && outside < 1) {
+    return { ok: false, entries: 1, firstBadSeq: 1, reason: `entry 1: a row has sequence number ${outside}, outside the log (inserted)`, checkpoints: 0, badCheckpoint: null };
   }
 
-  const { bad, leaves } = outside !== null && outside < 1 ? { bad: { index: 0, reason: `a row has sequence number ${outside}, outside the log (inserted)` }, leaves: Buffer.alloc(0) } : checkEntries(db, size, options);
+  const plan = planSegments(db, size, options);
+  const thread = plan.second ? SegmentThread.start(db.name, plan.second, plan.shared as SharedArrayBuffer) : null;
+  // Signatures first (while the helper thread starts): a forged checkpoint is reported whatever the entries say.
+  const signed = signedCheckpoints(rows, publicKey);
+  const roots = new CheckpointRoots(signed.checkpoints);
+  const leaves = plan.leaves;
+  const report = options.onProgress;
 
-  // Each checkpoint covers the first `size` entries: its root must be theirs. Leaves are only
-  // trusted up to the first bad entry.
-  const frontier = new MerkleFrontier();
-  const trusted = bad ? bad.index : size;
-  let rootsHeld = 0;
-  let lastGood = 0;
-  for (const checkpoint of checkpoints) {
-    if (checkpoint.size > trusted || checkpointProblem) break;
-    while (frontier.size < checkpoint.size) frontier.appendLeafHash(leaves.subarray(frontier.size * 32, frontier.size * 32 + 32));
-    if (frontier.root().toString('hex') !== checkpoint.root) {
-      checkpointProblem = {
-        size: checkpoint.size,
-        seq: lastGood + 1,
-        reason: `checkpoint at size ${checkpoint.size}: its Merkle root does not match entries ${lastGood + 1}..${checkpoint.size} (rewritten since it was signed)`,
-      };
-      break;
-    }
-    rootsHeld++;
-    lastGood = checkpoint.size;
-  }
-  const result = (fields: Omit<StoreVerifyResult, 'checkpoints'>): StoreVerifyResult => ({ ...fields, checkpoints: rootsHeld });
+  let mine = 0;
+  const first = verifySegment(db, plan.first, leaves, (checked) => {
+    mine = checked;
+    report?.(mine + (thread?.checked ?? 0), size);
+  });
+  // Leaves are trusted up to the first bad entry; the calling thread takes its own segment's
+  // into the Merkle tree while the helper thread may still be working.
+  roots.advance(leaves, first.bad ? first.bad.index : plan.first.toSeq);
+  let bad = first.bad;
+  if (!bad && plan.second) {
+    const second = plan.second;
+    const other = thread?.wait((checked) => report?.(mine + checked, size)) ?? verifySegment(db, second, leaves, (checked) => report?.(mine + checked, size));
+    bad = other.bad;
+    roots.advance(leaves, bad ? bad.index : size);
+  } else thread?.stop();
 
+  const checkpointProblem = signed.problem ?? roots.problem;
+  const result = (fields: Omit<StoreVerifyResult, 'checkpoints'>): StoreVerifyResult => ({ ...fields, checkpoints: roots.held });
   if (bad && (!checkpointProblem || checkpointProblem.seq === null || bad.index + 1 <= checkpointProblem.size)) {
     // A root mismatch only says that something in a range changed; a bad entry in it is exact.
     const seq = bad.index + 1;
@@ -116,7 +101,7 @@ function verifyOpenStore(db: Database.Database, options: StoreVerifyOptions): St
   if (checkpointProblem) {
     return result({ ok: false, entries: checkpointProblem.seq ?? size, firstBadSeq: checkpointProblem.seq, reason: checkpointProblem.reason, badCheckpoint: checkpointProblem.size });
   }
-  const last = checkpoints[checkpoints.length - 1];
+  const last = signed.checkpoints[signed.checkpoints.length - 1];
   if (last && last.size > size) {
     return result({
       ok: false,
@@ -130,37 +115,19 @@ function verifyOpenStore(db: Database.Database, options: StoreVerifyOptions): St
 }
 
 /**
- * Checks entries 1..size (two segments on two threads for long logs of a file store) and
- * returns the earliest bad one with every entry's leaf hash.
+ * The share of a long log the calling thread checks itself: a little under half, because it
+ * also checks signatures and builds the Merkle tree (its own segment's part while the helper
+ * thread still works).
  */
-function checkEntries(db: Database.Database, size: number, options: StoreVerifyOptions): { bad: SegmentOutcome['bad']; leaves: Buffer } {
-  const parallel = options.parallel !== false && size >= PARALLEL_MIN_ENTRIES && !db.memory && db.name !== '';
-  const shared = parallel ? new SharedArrayBuffer(size * 32) : null;
-  const leaves = shared ? Buffer.from(shared) : Buffer.alloc(size * 32);
-  const report = options.onProgress;
-  if (!shared) {
-    const { bad } = verifySegment(db, { fromSeq: 1, toSeq: size }, leaves, report && ((checked) => report(checked, size)));
-    return { bad, leaves };
-  }
-  const mid = Math.floor(size / 2);
-  const second = { fromSeq: mid + 1, toSeq: size };
-  const thread = SegmentThread.start(db.name, second, shared);
-  let mine = 0;
-  const first = verifySegment(db, { fromSeq: 1, toSeq: mid }, leaves, (checked) => {
-    mine = checked;
-    report?.(mine + thread.checked, size);
-  });
-  const other = thread.wait((checked) => report?.(mine + checked, size)) ?? verifySegment(db, second, leaves, (checked) => report?.(mid + checked, size));
-  return { bad: first.bad ?? other.bad, leaves };
-}
+const CALLER_SHARE = 0.45;
 
-function checkpointRowProblem(row: CheckpointRow, publicKey: string | null): string | null {
-  if (!Number.isSafeInteger(row.size) || (row.size as number) <= 0) return 'malformed row: size is not a positive integer';
-  if (typeof row.root !== 'string' || !HEX_64.test(row.root)) return 'malformed row: root is not 64 lowercase hex digits';
-  if (typeof row.timestamp !== 'string' || typeof row.signature !== 'string') return 'malformed row: timestamp and signature must be text';
-  if (publicKey === null) return 'the store records no public key to verify checkpoints with (pass one)';
-  const check = verifyCheckpoint(row as Checkpoint, publicKey);
-  return check.ok ? null : `signature does not verify: ${check.reason} (forged or altered)`;
+/** How entries 1..size are split: one segment, or two (the second on a helper thread) for long logs of a file store. */
+function planSegments(db: Database.Database, size: number, options: StoreVerifyOptions): { first: SegmentRange; second: SegmentRange | null; leaves: Buffer; shared: SharedArrayBuffer | null } {
+  const parallel = options.parallel !== false && size >= PARALLEL_MIN_ENTRIES && !db.memory && db.name !== '';
+  if (!parallel) return { first: { fromSeq: 1, toSeq: size }, second: null, leaves: Buffer.alloc(size * 32), shared: null };
+  const shared = new SharedArrayBuffer(size * 32);
+  const mid = Math.floor(size * CALLER_SHARE);
+  return { first: { fromSeq: 1, toSeq: mid }, second: { fromSeq: mid + 1, toSeq: size }, leaves: Buffer.from(shared), shared };
 }
 
 /** Every stored entry in order, as frozen objects; an unreadable row as `{ seq, malformed }`. */
