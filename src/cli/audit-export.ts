@@ -48,13 +48,14 @@ Examples:
     .argument('<file>', 'a file written by `agt audit export`')
     .addOption(storeOption())
     .option('--key <file>', 'signing key of the new store (default: beside it)')
+    .option('--json', 'print { store, entries } as JSON')
     .addHelpText('after', `
 Nothing is written unless the whole chain verifies. The new store signs its own checkpoints, so
 its public key (agt audit key) is the one to verify it with.
 
 Examples:
   agt audit import audit.jsonl --store restored/audit.db`)
-    .action((file: string, options: { store: string; key?: string }) => {
+    .action((file: string, options: { store: string; key?: string; json?: boolean }) => {
       if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
       let sink: SqliteAuditSink;
       try {
@@ -65,7 +66,7 @@ Examples:
       try {
         if (sink.last() !== null) throw new UsageError(`${options.store} already holds entries; import into a new store (give --store a new path)`);
         const { entries } = importInto(sink, file);
-        process.stdout.write(`imported ${entries} entries into ${options.store}; the chain verifies\n`);
+        process.stdout.write(options.json ? JSON.stringify({ store: options.store, entries }) + '\n' : `imported ${entries} entries into ${options.store}; the chain verifies\n`);
       } catch (error) {
         throw error instanceof UsageError ? error : new CheckFailed((error as Error).message);
       } finally {
@@ -77,16 +78,18 @@ Examples:
     .command('key')
     .description("print the store's public key (PEM), to publish or give an auditor")
     .addOption(storeOption())
+    .option('--json', 'print { store, publicKey } as JSON')
     .addHelpText('after', `
 Examples:
   agt audit key > audit-public.pem
   agt audit verify --public-key audit-public.pem`)
-    .action((options: { store: string }) => {
+    .action((options: { store: string; json?: boolean }) => {
       const db = openExistingStore(options.store);
       try {
         const key = db.prepare(`SELECT value FROM meta WHERE key = 'public_key'`).pluck().get();
         if (typeof key !== 'string') throw new UsageError(`${options.store} records no public key`);
-        process.stdout.write(key.endsWith('\n') ? key : key + '\n');
+        if (options.json) process.stdout.write(JSON.stringify({ store: options.store, publicKey: key }) + '\n');
+        else process.stdout.write(key.endsWith('\n') ? key : key + '\n');
       } finally {
         db.close();
       }

@@ -5,6 +5,7 @@ import { AuditLog } from '../audit/audit-log.js';
 import type { AuditEntry } from '../audit/entry.js';
 import type { AuditRecord, AuditSink } from '../audit/sink.js';
 import { SqliteAuditSink } from '../audit/sqlite-sink.js';
+import { openStoreReadOnly, verifySqliteStore } from '../audit/sqlite-verify.js';
 import { GovernanceDenied } from '../core/errors.js';
 import { govern } from '../kernel/govern.js';
 import { loadPoliciesSync } from '../policy/loader.js';
@@ -16,6 +17,7 @@ import { storeOption } from './store.js';
 interface DemoOptions {
   store: string;
   delay?: number;
+  json?: boolean;
 }
 
 /** `agt demo`: a governed agent at work on embedded defaults, its audit verified at the end. */
@@ -25,6 +27,7 @@ export function registerDemo(program: Command): void {
     .description('watch a governed support agent work: allowed, denied, rate-limited, approved, redacted')
     .addOption(storeOption())
     .option('--delay <ms>', 'pause between steps (default 150 on a terminal, 0 otherwise)', (value) => Number.parseInt(value, 10))
+    .option('--json', 'one JSON object per step, then a summary object')
     .addHelpText(
       'after',
       `
@@ -42,8 +45,10 @@ Examples:
 
 async function runDemo(options: DemoOptions): Promise<number> {
   const color = useColor(process.stdout);
-  const delay = options.delay ?? (process.stdout.isTTY ? 150 : 0);
-  const out = (line = '') => process.stdout.write(line + '\n');
+  const delay = options.json ? 0 : (options.delay ?? (process.stdout.isTTY ? 150 : 0));
+  // The readable table, or (with --json) nothing but one JSON object per step and a summary.
+  const out = options.json ? () => {} : (line = '') => process.stdout.write(line + '\n');
+  const emit = (value: object) => options.json && process.stdout.write(JSON.stringify(value) + '\n');
 
   const policyPath = join(dirname(options.store), 'demo-policy.yaml');
   mkdirSync(dirname(options.store), { recursive: true });
@@ -87,14 +92,16 @@ async function runDemo(options: DemoOptions): Promise<number> {
     const label = tap.taken.find((entry) => entry.rule !== null && entry.verdict === 'deny' && entry.reason.toLowerCase().includes('rate limit')) ? 'rate-limited' : verdict;
     counts.set(label, (counts.get(label) ?? 0) + 1);
     const rule = tap.taken.map((entry) => entry.rule).filter((name): name is string => name !== null).at(-1) ?? '-';
+    emit({ step: i + 1, intent: step.intent, tool: step.tool, decision: label, rule: rule === '-' ? null : rule, approval: tap.note || null, outcome, entries: tap.taken.map((entry) => entry.seq) });
     out(`${String(i + 1).padStart(3)}  ${step.intent.padEnd(38)} ${step.tool.padEnd(7)} ${formatVerdict(label as AuditEntry['verdict'], color)} ${rule.padEnd(22)} ${clip(tap.note ? `${tap.note}; ${outcome}` : outcome, 70)}`);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
   }
 
   audit.close();
-  const verification = new SqliteAuditSink({ path: options.store });
-  const check = verification.verify();
-  verification.close();
+  const db = openStoreReadOnly(options.store);
+  const check = verifySqliteStore(db);
+  db.close();
+  emit({ summary: Object.fromEntries(counts), store: options.store, appended: audit.length - startSeq, entries: audit.length, verified: check.ok, checkpoints: check.checkpoints, reason: check.reason });
 
   out('-'.repeat(120));
   out(`summary: ${[...counts].map(([label, n]) => `${n} ${label}`).join(', ')}`);

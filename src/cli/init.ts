@@ -17,6 +17,7 @@ const DEFAULT_TEMPLATE = 'starter';
 interface InitOptions {
   template?: string;
   force?: boolean;
+  json?: boolean;
 }
 
 /** `agt init`: write a starter policy (or a named template) and its test into <dir>/policies/. */
@@ -27,6 +28,7 @@ export function registerInit(program: Command): void {
     .argument('[dir]', 'project directory', '.')
     .option('--template <name>', `template to start from (default: ${DEFAULT_TEMPLATE})`)
     .option('--force', 'overwrite files that already exist')
+    .option('--json', 'print { dir, template, written } as JSON')
     .addHelpText(
       'after',
       () => `
@@ -58,16 +60,22 @@ Examples:
       if (existing.length > 0 && !options.force) {
         throw new UsageError(`${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; pass --force to overwrite`);
       }
+      const written: string[] = [];
       try {
         mkdirSync(target, { recursive: true });
         for (const file of files) {
           // 'wx' still refuses a file that appeared since the check above.
           writeFileSync(join(target, file), readFileSync(join(source, file)), { flag: options.force ? 'w' : 'wx' });
-          process.stdout.write(`wrote ${join(target, file)}\n`);
+          written.push(join(target, file));
+          if (!options.json) process.stdout.write(`wrote ${join(target, file)}\n`);
         }
       } catch (error) {
         const e = error as NodeJS.ErrnoException;
         throw new UsageError(`cannot write into ${target}: ${e.code === 'EEXIST' ? `${e.path ?? 'a file'} already exists` : e.message}`);
+      }
+      if (options.json) {
+        process.stdout.write(JSON.stringify({ dir: target, template: name, written }) + '\n');
+        return;
       }
       const where = shellWord(target);
       process.stdout.write(

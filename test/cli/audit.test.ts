@@ -43,6 +43,17 @@ describe('agt demo', () => {
   });
 });
 
+describe('agt demo --json', () => {
+  it('prints one object per step and a summary, and nothing else', () => {
+    const { code, stdout } = agt(['demo', '--store', join(dir, 'json', 'audit.db'), '--json']);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toHaveLength(11);
+    expect(lines[3]).toMatchObject({ step: 4, tool: 'db', decision: 'deny', rule: 'block-destructive-sql' });
+    expect(lines[10]).toMatchObject({ summary: { 'rate-limited': 1, approved: 1, 'approval denied': 1, transform: 1 }, verified: true });
+  });
+});
+
 describe('agt audit', () => {
   it('verify: OK on an intact store, exit 0', () => {
     const { code, stdout } = agt(['audit', 'verify', '--store', store]);
