@@ -192,6 +192,7 @@ export class SqliteAuditSink implements AuditSink {
       this.closed = true;
       if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
       openSinks.delete(this);
+      if (openSinks.size === 0) process.removeListener('exit', commitOpenSinks);
       this.db.close();
     }
   }
@@ -205,7 +206,7 @@ export class SqliteAuditSink implements AuditSink {
     try {
       this.commitBatch();
     } catch (error) {
-      this.failure = error instanceof Error ? error : new Error(String(error));
+      this.failure = describeCommitFailure(error, this.path);
       waiting?.reject(this.failure);
       return;
     }
@@ -286,12 +287,16 @@ export class SqliteAuditSink implements AuditSink {
     }
   }
 
-  /** The saved frontier if it matches the entries, else rebuilt from every stored hash. */
+  /**
+   * The saved frontier if it matches the entries (and the last checkpoint, when that covers
+   * exactly them), else rebuilt from every stored hash: new checkpoints must sign the real root.
+   */
   private loadFrontier(): MerkleFrontier {
     const size = this.tail?.seq ?? 0;
     const saved = readMeta(this.db, META.frontier);
     const parsed = saved === null ? null : MerkleFrontier.parse(saved);
-    if (parsed && parsed.size === size) return parsed;
+    const sealed = this.db.prepare('SELECT root FROM checkpoints WHERE size = ?').pluck().get(size) as string | undefined;
+    if (parsed && parsed.size === size && (sealed === undefined || parsed.root().toString('hex') === sealed)) return parsed;
     const rebuilt = new MerkleFrontier();
     for (const hash of this.db.prepare('SELECT hash FROM entries ORDER BY seq').pluck().iterate()) rebuilt.appendEntryHash(String(hash));
     return rebuilt;
@@ -312,6 +317,15 @@ function commitOpenSinks(): void {
       // nothing more can be done at exit; the entries were not acknowledged
     }
   }
+}
+
+/** A failed commit, said plainly where the cause is known. */
+function describeCommitFailure(error: unknown, path: string): Error {
+  const cause = error instanceof Error ? error : new Error(String(error));
+  if ((cause as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new Error(`another writer appended to ${path} (an entry with this sequence number exists): one process may append to a store at a time`, { cause });
+  }
+  return cause;
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

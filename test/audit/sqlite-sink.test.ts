@@ -143,6 +143,20 @@ describe('SqliteAuditSink', () => {
     expect(ran).toBe(1);
   });
 
+  it('a second writer on the same store fails closed, saying so', async () => {
+    const path = tempStore();
+    const first = new AuditLog({ sink: new SqliteAuditSink({ path }) });
+    const second = new AuditLog({ sink: new SqliteAuditSink({ path }) });
+    fill(first, 2);
+    await first.durable();
+    fill(second, 1);
+    await expect(second.durable()).rejects.toThrow(/another writer appended to .*one process may append to a store at a time/);
+    expect(() => fill(second, 1)).toThrow(/failed to commit/);
+    second.close();
+    first.close();
+    expect(verifyAt(path)).toMatchObject({ ok: true, entries: 2 });
+  });
+
   it('govern() runs the tool only after its decision is committed', async () => {
     const path = tempStore();
     const audit = new AuditLog({ sink: new SqliteAuditSink({ path }) });
