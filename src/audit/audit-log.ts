@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import { uuidv7 } from '../core/ids.js';
 import type { Decision, GovernanceRequest, NormalizedRequest } from '../core/types.js';
-import { digest, EntryEncoder, GENESIS_HASH, type AuditEntry } from './entry.js';
+import { digest, EntryEncoder, GENESIS_HASH, isHexHash, type AuditEntry } from './entry.js';
 import { MemoryAuditSink, type AuditSink } from './sink.js';
 import type { VerifyResult } from './verify.js';
 
@@ -21,7 +21,6 @@ export interface AuditLogOptions {
 }
 
 const EMPTY_ARGS_DIGEST = digest({});
-const HEX_64 = /^[0-9a-f]{64}$/;
 
 /**
  * The hash-chained audit log: one entry per decision, each committing to its predecessor, so
@@ -45,7 +44,7 @@ export class AuditLog {
     this.sink = options.sink ?? new MemoryAuditSink();
     this.clock = options.clock ?? systemClock;
     const tail = this.sink.last();
-    if (tail && (!HEX_64.test(String(tail.hash)) || !Number.isSafeInteger(tail.seq))) {
+    if (tail && (!isHexHash(tail.hash) || !Number.isSafeInteger(tail.seq))) {
       throw new Error('the audit store ends with a malformed entry; verify it before appending');
     }
     this.prevHash = tail?.hash ?? GENESIS_HASH;

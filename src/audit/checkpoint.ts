@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, rand
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { canonicalJson } from '../core/canonical-json.js';
+import { isHexHash } from './entry.js';
 
 /**
  * A signed statement that the audit log had `size` entries with Merkle root `root` at
@@ -22,7 +23,6 @@ export interface Checkpoint {
 /** The outcome of checking a checkpoint; a failure says why. */
 export type CheckpointVerification = { ok: true } | { ok: false; reason: string };
 
-const ROOT_HEX = /^[0-9a-f]{64}$/;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 /** An Ed25519 signature is 64 bytes: 86 base64 characters and `==`, nothing else. */
 const SIGNATURE_BASE64 = /^[A-Za-z0-9+/]{86}==$/;
@@ -91,7 +91,7 @@ export class CheckpointSigner {
   sign(size: number, root: string | Uint8Array, timestamp: string = new Date().toISOString()): Checkpoint {
     const rootHex = typeof root === 'string' ? root.toLowerCase() : Buffer.from(root).toString('hex');
     if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`a checkpoint size is a whole number of entries, not ${size}`);
-    if (!ROOT_HEX.test(rootHex)) throw new TypeError('a checkpoint root is a 32-byte SHA-256 hash (64 hex digits)');
+    if (!isHexHash(rootHex)) throw new TypeError('a checkpoint root is a 32-byte SHA-256 hash (64 hex digits)');
     if (!isIsoTimestamp(timestamp)) throw new TypeError(`a checkpoint timestamp is ISO 8601, not ${JSON.stringify(timestamp)}`);
     const signature = sign(null, checkpointMessage({ size, root: rootHex, timestamp }), this.privateKey).toString('base64');
     return { size, root: rootHex, timestamp, signature };
@@ -123,7 +123,7 @@ function formProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'a checkpoint is an object';
   const c = value as Record<string, unknown>;
   if (!Number.isSafeInteger(c.size) || (c.size as number) < 0) return 'size is not a whole number of entries';
-  if (typeof c.root !== 'string' || !ROOT_HEX.test(c.root)) return 'root is not 64 lowercase hex digits';
+  if (!isHexHash(c.root)) return 'root is not 64 lowercase hex digits';
   if (typeof c.timestamp !== 'string' || !isIsoTimestamp(c.timestamp)) return 'timestamp is not ISO 8601';
   if (typeof c.signature !== 'string' || !SIGNATURE_BASE64.test(c.signature)) return 'signature is not a base64 Ed25519 signature (64 bytes)';
   return null;

@@ -33,6 +33,13 @@ export interface AuditEntry {
 /** The previous hash of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
 
+const HEX_HASH = /^[0-9a-f]{64}$/;
+
+/** True for a SHA-256 hash as the log writes it: 64 lowercase hex digits. */
+export function isHexHash(value: unknown): value is string {
+  return typeof value === 'string' && HEX_HASH.test(value);
+}
+
 /** Entry fields in RFC 8785 order (UTF-16 code-unit sort), excluding `hash`. */
 const HASHED_FIELDS = [
   'actionType',

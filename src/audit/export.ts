@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { hashedContent, type AuditEntry } from './entry.js';
+import { parseJsonl } from './jsonl-sink.js';
 import type { SqliteAuditSink } from './sqlite-sink.js';
 import { META, readMeta } from './sqlite-schema.js';
 import { verifyChain } from './verify.js';
@@ -92,7 +93,7 @@ function readExport(file: string): unknown[] {
   } catch (error) {
     throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
   }
-  if (!text.trimStart().startsWith('[')) return [...parseLines(text)];
+  if (!text.trimStart().startsWith('[')) return [...parseJsonl(text)];
   let events: unknown;
   try {
     events = JSON.parse(text);
@@ -103,15 +104,4 @@ function readExport(file: string): unknown[] {
     if (typeof event !== 'object' || event === null || (event as { type?: unknown }).type !== CLOUDEVENT_TYPE) return `event ${i + 1} is not a ${CLOUDEVENT_TYPE} event`;
     return (event as { data?: unknown }).data;
   });
-}
-
-function* parseLines(text: string): Generator<unknown> {
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      yield JSON.parse(line) as unknown;
-    } catch {
-      yield `unparseable line: ${line.slice(0, 80)}`;
-    }
-  }
 }

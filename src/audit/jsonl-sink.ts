@@ -101,8 +101,12 @@ function flushOpenSinks(): void {
  * Reads a JSONL audit file. A line that is not JSON yields a marker string rather than throwing,
  * so verification reports it as the bad entry instead of crashing.
  */
-export function* readJsonl(path: string): Generator<unknown> {
-  const text = readFileSync(path, 'utf8');
+export function readJsonl(path: string): Generator<unknown> {
+  return parseJsonl(readFileSync(path, 'utf8'));
+}
+
+/** The values of JSONL text, one per non-blank line; a line that is not JSON yields a marker string (see {@link readJsonl}). */
+export function* parseJsonl(text: string): Generator<unknown> {
   let start = 0;
   while (start < text.length) {
     let end = text.indexOf('\n', start);

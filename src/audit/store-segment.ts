@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { GENESIS_HASH } from './entry.js';
+import { GENESIS_HASH, isHexHash } from './entry.js';
 import { writeEntryLeafHash } from './merkle-hash.js';
 import { RunVerifier } from './verify.js';
 
@@ -15,7 +15,6 @@ export interface SegmentOutcome {
 }
 
 const PAGE_ROWS = 4096;
-const HEX_64 = /^[0-9a-f]{64}$/;
 
 /**
  * Checks the rows of one segment of a stored log: each is present (no gap in the sequence),
@@ -114,12 +113,12 @@ function previousHash(db: Database.Database, seq: number): string {
   if (seq === 1) return GENESIS_HASH;
   const claim: unknown = db.prepare('SELECT hash FROM entries WHERE seq = ?').pluck().get(seq - 1);
   // A missing or malformed predecessor is reported by the segment that holds it, earlier.
-  return typeof claim === 'string' && HEX_64.test(claim) ? claim : '?'.repeat(64);
+  return isHexHash(claim) ? claim : '?'.repeat(64);
 }
 
 /** What is wrong with a row's columns before its content is looked at, or null. */
 export function rowProblem(content: unknown, claim: unknown): string | null {
   if (!Buffer.isBuffer(content) && typeof content !== 'string') return `malformed row: content is ${content === null ? 'NULL' : typeof content}`;
-  if (typeof claim !== 'string' || !HEX_64.test(claim)) return 'malformed row: hash is not 64 lowercase hex digits';
+  if (!isHexHash(claim)) return 'malformed row: hash is not 64 lowercase hex digits';
   return null;
 }

@@ -1,4 +1,4 @@
-import { ENTRY_FIELDS, EntryEncoder, GENESIS_HASH, hasExactShape } from './entry.js';
+import { ENTRY_FIELDS, EntryEncoder, GENESIS_HASH, hasExactShape, isHexHash } from './entry.js';
 import { hash } from 'node:crypto';
 import { HashThread, SLOT_BYTES, SLOT_RECORDS, type HashSlot } from './hash-thread.js';
 import type { RecordRun, RecordStore } from './record-store.js';
@@ -178,7 +178,6 @@ function describeShapeProblem(entry: Record<string, unknown>): string {
   return 'a field has the wrong type';
 }
 
-const HEX_64 = /^[0-9a-f]{64}$/;
 
 /** Records waiting to be hashed: strings (from entry objects) or a run of stored bytes. */
 type Pending = { kind: 'strings'; first: number; contents: string[]; claims: string[]; bytes: number } | { kind: 'run'; run: RecordRun; claims: Buffer };
@@ -307,7 +306,7 @@ function fillFromStrings(slot: HashSlot, contents: readonly string[], claims: re
     const claim = claims[count] as string;
     // A claim that is not hex cannot match (and must not be mangled by a latin1 write); a record
     // that might not fit stays here.
-    if (!HEX_64.test(claim) || offset + content.length * 3 > SLOT_BYTES) break;
+    if (!isHexHash(claim) || offset + content.length * 3 > SLOT_BYTES) break;
     slot.offsets[count] = offset;
     offset += slot.bytes.write(content, offset, 'utf8');
     slot.claims.write(claim, 64 * count, 'latin1');

@@ -228,7 +228,7 @@ describe('verifySqliteStore: tamper detection names the first bad entry', () => 
       forged[5] = (forged[5] as number) ^ 1;
       db.prepare('UPDATE checkpoints SET signature = ? WHERE size = 20').run(forged.toString('base64'));
     });
-    expect(verifyAt(path)).toMatchObject({ ok: false, firstBadSeq: 20, badCheckpoint: 20, reason: expect.stringMatching(/checkpoint at size 20: signature does not verify/) });
+    expect(verifyAt(path)).toMatchObject({ ok: false, firstBadSeq: 20, badCheckpoint: 20, reason: expect.stringMatching(/checkpoint at size 20: signature does not match: the checkpoint was altered or signed with another key/) });
   });
 
   it('a chain rewritten consistently after a checkpoint was signed', () => {

@@ -83,7 +83,7 @@ describe('agt audit', () => {
     expect(agt(['audit', 'verify', '--store', other, '--public-key', key]).code).toBe(0);
     const { code, stdout } = agt(['audit', 'verify', '--store', store, '--public-key', key]);
     expect(code).toBe(1);
-    expect(stdout).toMatch(/checkpoint at size \d+: signature does not verify/);
+    expect(stdout).toMatch(/checkpoint at size \d+: signature does not match/);
   });
 
   it('tail, stats: readable and JSON', () => {
