@@ -80,7 +80,7 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
     }
   };
 
-  async function governed(this: unknown, ...callArgs: unknown[]): Promise<unknown> {
+  async function decideAndRun(this: unknown, callArgs: unknown[]): Promise<unknown> {
     const single = callArgs.length === 1 && isPlainObject(callArgs[0]);
     let args: Record<string, unknown> = single ? (callArgs[0] as Record<string, unknown>) : callArgs.length === 0 ? {} : { positional: callArgs };
     let request: GovernanceRequest;
@@ -134,6 +134,16 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
       if (!after.allowed) return deny(after, request);
     }
     return after.verdict === 'transform' && after.transform ? transformed(result, after, request, 'post_tool') : result;
+  }
+
+  async function governed(this: unknown, ...callArgs: unknown[]): Promise<unknown> {
+    try {
+      return await decideAndRun.call(this, callArgs);
+    } catch (error) {
+      // A denial is acknowledged too: the caller hears of it once its entry is committed.
+      if (error instanceof GovernanceDenied) await audit?.durable()?.catch(() => undefined);
+      throw error;
+    }
   }
 
   return Object.defineProperties(governed, {

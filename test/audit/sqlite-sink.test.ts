@@ -175,6 +175,17 @@ describe('SqliteAuditSink', () => {
     audit.close();
   });
 
+  it('govern() reports a denial only once its entry is committed', async () => {
+    const path = tempStore();
+    const audit = new AuditLog({ sink: new SqliteAuditSink({ path }) });
+    const reader = new Database(path, { readonly: true });
+    const tool = govern(async (_call: { action: string }) => 'ran', { policy: evaluator, audit, name: 'db' });
+    await expect(tool({ action: 'drop' })).rejects.toThrow(GovernanceDenied);
+    expect(reader.prepare(`SELECT json_extract(content, '$.verdict') FROM entries ORDER BY seq DESC LIMIT 1`).pluck().get()).toBe('deny');
+    reader.close();
+    audit.close();
+  });
+
   it('refuses a file that is not an audit store, with what to do', () => {
     const path = tempStore();
     tamper(path, (db) => db.exec('CREATE TABLE other (x)'));
