@@ -1,5 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import type { AuditEntry } from './entry.js';
+import { flushAtExit, forgetAtExit } from './exit-flush.js';
 import type { AuditRecord, AuditSink } from './sink.js';
 import { verifyChain, type VerifyResult } from './verify.js';
 
@@ -21,8 +22,7 @@ export class JsonlAuditSink implements AuditSink {
     if (existsSync(path) && !statSync(path).isFile()) throw new Error(`audit log ${path} is not a regular file`);
     this.tail = existsSync(path) ? lastEntryOf(path) : null;
     this.fd = openSync(path, 'a');
-    openSinks.add(this);
-    if (openSinks.size === 1) process.on('exit', flushOpenSinks);
+    flushAtExit(this);
   }
 
   append({ entry, content }: AuditRecord): void {
@@ -78,22 +78,8 @@ export class JsonlAuditSink implements AuditSink {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    openSinks.delete(this);
-    if (openSinks.size === 0) process.removeListener('exit', flushOpenSinks);
+    forgetAtExit(this);
     closeSync(this.fd);
-  }
-}
-
-/** Sinks with writes possibly still buffered; one exit listener serves them all. */
-const openSinks = new Set<JsonlAuditSink>();
-
-function flushOpenSinks(): void {
-  for (const sink of openSinks) {
-    try {
-      sink.flush();
-    } catch {
-      // Exiting: a sink that cannot write now cannot be helped; the others still get their turn.
-    }
   }
 }
 

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../core/clock.js';
 import { CheckpointSigner, type Checkpoint } from './checkpoint.js';
 import type { AuditEntry } from './entry.js';
+import { flushAtExit, forgetAtExit } from './exit-flush.js';
 import { MerkleFrontier } from './merkle-frontier.js';
 import type { AuditRecord, AuditSink } from './sink.js';
 import { ensureSchema, META, readMeta, writeMeta } from './sqlite-schema.js';
@@ -108,8 +109,7 @@ export class SqliteAuditSink implements AuditSink {
     this.insertEntries = this.db.prepare(`INSERT INTO entries (seq, content, hash) VALUES ${Array<string>(ROWS_PER_INSERT).fill(ROW_VALUES).join(', ')}`);
     this.insertCheckpoint = this.db.prepare('INSERT INTO checkpoints (size, root, timestamp, signature) VALUES (?, ?, ?, ?)');
     this.commitBatch = this.db.transaction(() => this.writeBatch());
-    openSinks.add(this);
-    if (openSinks.size === 1) process.on('exit', commitOpenSinks);
+    flushAtExit(this);
   }
 
   append({ entry, content }: AuditRecord): void {
@@ -191,8 +191,7 @@ export class SqliteAuditSink implements AuditSink {
     } finally {
       this.closed = true;
       if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
-      openSinks.delete(this);
-      if (openSinks.size === 0) process.removeListener('exit', commitOpenSinks);
+      forgetAtExit(this);
       this.db.close();
     }
   }
@@ -305,19 +304,6 @@ export class SqliteAuditSink implements AuditSink {
 
 const ROWS_PER_INSERT = 32;
 const ROW_VALUES = '(?, CAST(? AS BLOB), ?)';
-
-const openSinks = new Set<SqliteAuditSink>();
-
-/** At exit, whatever is still waiting is committed (a synchronous write, allowed in 'exit'). */
-function commitOpenSinks(): void {
-  for (const sink of openSinks) {
-    try {
-      sink.flush();
-    } catch {
-      // nothing more can be done at exit; the entries were not acknowledged
-    }
-  }
-}
 
 /** A failed commit, said plainly where the cause is known. */
 function describeCommitFailure(error: unknown, path: string): Error {
