@@ -46,6 +46,9 @@ export function formatExplanation(explanation: Explanation, color: boolean): str
     add(1, `decided by ${decidedBy.strategy} among ${candidates.join(', ')}:`);
     add(2, decidedBy.why);
     if (decidedBy.mergedTransforms) add(2, `transforms merged from ${decidedBy.mergedTransforms.join(', ')}`);
+  } else if (decidedBy.by === 'engines') {
+    add(1, `decided by ${decidedBy.combine} among ${decidedBy.parts.map((p) => `${p.rule} (${p.verdict})`).join(', ')}:`);
+    add(2, decidedBy.why);
   } else {
     add(1, `decided by ${decidedBy.check ?? 'the default'} of policy '${decidedBy.policy}': ${decidedBy.detail}`);
   }

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
 import { canonicalJson } from '../core/canonical-json.js';
 import { PolicyLoadError, type PolicyIssue } from '../core/errors.js';
 import { parseStage } from '../core/request.js';
 import type { Stage, Transform, Verdict } from '../core/types.js';
 import { compileCondition, compileRegex, ConditionError, type CompiledCondition } from './cel.js';
+import { loadEngines, type DocumentEngines } from './engines/load-engines.js';
 import { ALWAYS, compileGlobList, type NameMatcher } from './glob.js';
 import { RuleIndex } from './rule-index.js';
-import { ACTION_ALIASES, LIMIT_PATTERN, type ConflictStrategy, type PolicyRuleSpec, type PolicyScope } from './schema.js';
+import { ACTION_ALIASES, LIMIT_PATTERN, type ConflictStrategy, type EngineCombination, type PolicyRuleSpec, type PolicyScope } from './schema.js';
 import type { PolicySource } from './source.js';
 import { structuredToCel } from './structured.js';
 import type { RE2JS } from 're2js';
@@ -39,6 +41,8 @@ export interface CompiledDocument {
   allowedTools: NameMatcher | null;
   deniedTools: NameMatcher | null;
   blockedPatterns: { pattern: string; regex: RE2JS }[];
+  /** The document's Cedar and Rego engines, which decide its tool calls beside its rules; null when it has none. */
+  engines: DocumentEngines | null;
 }
 
 /** A rule ready to evaluate, with its place in the evaluation order. */
@@ -68,6 +72,12 @@ export interface CompiledPolicySet {
   revision: string;
   /** The strategy used when the evaluator is not told one. */
   strategy: ConflictStrategy;
+  /** How rules and engines combine, when some document has engines. */
+  combine: EngineCombination;
+  /** True when some document has engines. */
+  hasEngines: boolean;
+  /** True when some engine is remote: evaluation then needs `evaluateAsync`. */
+  hasRemoteEngines: boolean;
   warnings: PolicyIssue[];
 }
 
@@ -107,7 +117,16 @@ export function compilePolicies(sources: readonly PolicySource[]): CompiledPolic
       allowedTools: spec.allowed_tools ? compileGlobList(spec.allowed_tools) : null,
       deniedTools: spec.denied_tools ? compileGlobList(spec.denied_tools) : null,
       blockedPatterns: [],
+      engines: null,
     };
+    if (spec.engines) {
+      document.engines = loadEngines(spec.engines, {
+        // Documents built in code have no file: their engine paths start at the working directory.
+        baseDir: source.file ? dirname(source.file) : process.cwd(),
+        atKey: (path, code, message, hint) => issues.push(issueAt(path, code, message, hint)),
+        inFile: (issue) => issues.push({ severity: 'error', ...issue }),
+      });
+    }
     spec.blocked_patterns?.forEach((pattern, i) => {
       try {
         document.blockedPatterns.push({ pattern, regex: compileRegex(pattern) });
@@ -153,7 +172,11 @@ export function compilePolicies(sources: readonly PolicySource[]): CompiledPolic
 
   let revision = '';
   try {
-    revision = createHash('sha256').update(canonicalJson(sources.map((s) => s.spec))).digest('hex');
+    const hash = createHash('sha256').update(canonicalJson(sources.map((s) => s.spec)));
+    // Engine sources live in their own files: the revision covers what they hold, not just their names.
+    const engineDigests = documents.flatMap((d) => d.engines?.digests ?? []);
+    if (engineDigests.length) hash.update(`\u0000engines:${engineDigests.join(',')}`);
+    revision = hash.digest('hex');
   } catch (error) {
     issues.push({ severity: 'error', code: 'not-json-data', message: `policy holds a value that is not JSON data: ${(error as Error).message}` });
   }
@@ -175,7 +198,30 @@ export function compilePolicies(sources: readonly PolicySource[]): CompiledPolic
       hint: 'pass conflictStrategy to the evaluator to choose one',
     });
   }
-  return { documents, rules, index: new RuleIndex(rules), revision, strategy, warnings };
+  const withEngines = documents.filter((d) => d.engines !== null);
+  const combinations = new Set(withEngines.map((d) => (d.engines as DocumentEngines).combine));
+  let combine: EngineCombination = 'deny_overrides';
+  if (combinations.size === 1) {
+    combine = [...combinations][0] as EngineCombination;
+  } else if (combinations.size > 1) {
+    warnings.push({
+      severity: 'warning',
+      code: 'mixed-engine-combinations',
+      message: `documents combine their engines differently (${[...combinations].join(', ')}); using deny_overrides`,
+      hint: 'give every document the same engines.combine',
+    });
+  }
+  return {
+    documents,
+    rules,
+    index: new RuleIndex(rules),
+    revision,
+    strategy,
+    combine,
+    hasEngines: withEngines.length > 0,
+    hasRemoteEngines: withEngines.some((d) => d.engines?.remote === true),
+    warnings,
+  };
 }
 
 function parseLimit(limit: string | undefined): RateLimitSpec | null {

@@ -1,4 +1,4 @@
-import type { ConflictStrategy, PolicyDocumentSpec, PolicyScope } from './schema.js';
+import type { ConflictStrategy, EnginesSpec, PolicyDocumentSpec, PolicyScope } from './schema.js';
 
 /**
  * AGT's programmatic policy classes. They are thin holders: `toSpec()` turns them into the same
@@ -104,6 +104,8 @@ export interface PolicyDocumentInit {
   allowed_tools?: string[];
   denied_tools?: string[];
   blocked_patterns?: string[];
+  /** Cedar and Rego engines deciding tool calls beside the rules; paths relative to the working directory. */
+  engines?: EnginesSpec;
 }
 
 /** A policy document, in AGT's programmatic form; `toSpec()` gives its file form. */

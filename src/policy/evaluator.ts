@@ -9,6 +9,8 @@ import { MemorySlidingWindowStore, type SlidingWindowStore } from '../state/slid
 import { compilePolicies, type CompiledDocument, type CompiledPolicySet, type CompiledRule } from './compile.js';
 import { explainConflict, mergeTransforms, resolveConflict, type Candidate } from './conflict.js';
 import type { PolicyDocument } from './document.js';
+import { combineParts, determiningNames, engineCandidate, type EnginePart } from './engine-combination.js';
+import { describeThrown, engineFailure, type DecisionEngine, type EngineOutcome } from './engines/engine.js';
 import {
   describeCandidate,
   requestErrorExplanation,
@@ -21,7 +23,7 @@ import {
   type RuleExplanation,
 } from './explanation.js';
 import { ALWAYS } from './glob.js';
-import type { ConflictStrategy } from './schema.js';
+import type { ConflictStrategy, EngineCombination } from './schema.js';
 import { parsePolicyText, validatePolicyData, type PolicySource } from './source.js';
 
 /**
@@ -103,6 +105,68 @@ export class PolicyEvaluator {
   /** Decides one request. Never throws. */
   evaluate(request: unknown): Decision {
     const started = performance.now();
+    const normalized = this.normalize(request, started);
+    if (!isNormalized(normalized)) return normalized;
+    try {
+      return this.decide(normalized, started, null);
+    } catch (error) {
+      return this.failure('internal', `evaluation failed: ${describe(error)}`, normalized.stage, started);
+    }
+  }
+
+  /**
+   * True when some document has a remote engine (a remote OPA server): decide with
+   * {@link evaluateAsync}; `evaluate` denies such requests, since it cannot wait for the network.
+   */
+  get needsAsync(): boolean {
+    return this.compiled.hasRemoteEngines;
+  }
+
+  /** How the documents' rules and engines are combined (see `engines.combine`). */
+  get engineCombination(): EngineCombination {
+    return this.compiled.combine;
+  }
+
+  /**
+   * Decides one request like {@link evaluate}, waiting for remote engines (OPA over HTTP) where
+   * a document has one. Without remote engines it is `evaluate`, already resolved. Never
+   * rejects: a remote engine that times out, fails or answers nonsense makes the decision a deny.
+   */
+  async evaluateAsync(request: unknown): Promise<Decision> {
+    if (!this.compiled.hasRemoteEngines) return this.evaluate(request);
+    const started = performance.now();
+    const normalized = this.normalize(request, started);
+    if (!isNormalized(normalized)) return normalized;
+    const remote = new Map<DecisionEngine, EngineOutcome>();
+    try {
+      if (normalized.stage === 'pre_tool') {
+        const documents = this.applicableDocuments(normalized);
+        // A document check that ends evaluation needs no network round trip.
+        if (documents.length > 0 && !this.documentChecks(normalized, documents)) {
+          const engines = documents.flatMap((d) => d.engines?.list ?? []).filter((e) => e.remote);
+          await Promise.all(
+            engines.map(async (engine) => {
+              const outcome = engine.remote ? await engine.decideAsync(normalized).catch((error: unknown) => engineFailure('opa_error', describeThrown(error))) : null;
+              if (outcome) remote.set(engine, outcome);
+            }),
+          );
+        }
+      }
+      return this.decide(normalized, started, remote);
+    } catch (error) {
+      return this.failure('internal', `evaluation failed: ${describe(error)}`, normalized.stage, started);
+    }
+  }
+
+  /** Releases what engines hold open (a remote OPA engine's kept-alive connections). */
+  close(): void {
+    for (const document of this.compiled.documents) {
+      for (const engine of document.engines?.list ?? []) if (engine.remote) engine.close();
+    }
+  }
+
+  /** The request checked and normalized, or the deny decision for one that cannot be read. */
+  private normalize(request: unknown, started: number): NormalizedRequest | Decision {
     let normalized: NormalizedRequest | InvalidRequest;
     try {
       normalized = normalizeRequest(request, this.limits);
@@ -113,11 +177,13 @@ export class PolicyEvaluator {
     if (normalized instanceof InvalidRequest) {
       return this.failure('invalid_request', normalized.message, normalized.stage, started);
     }
-    try {
-      return this.decide(normalized, started);
-    } catch (error) {
-      return this.failure('internal', `evaluation failed: ${describe(error)}`, normalized.stage, started);
-    }
+    return normalized;
+  }
+
+  private applicableDocuments(request: NormalizedRequest): readonly CompiledDocument[] {
+    if (this.everyDocumentApplies) return this.compiled.documents;
+    const agentId = typeof request.agent.id === 'string' ? request.agent.id : 'anonymous';
+    return this.compiled.documents.filter((d) => d.appliesTo(agentId));
   }
 
   /** The deny decision for a request that could not even be read (e.g. text that is not JSON). */
@@ -160,7 +226,8 @@ export class PolicyEvaluator {
     return this.explainedFailure('invalid_request', message, stage, performance.now(), false);
   }
 
-  private decide(request: NormalizedRequest, started: number): Decision {
+  /** `remote`: the answers of remote engines, gathered by evaluateAsync; null on the sync path. */
+  private decide(request: NormalizedRequest, started: number, remote: ReadonlyMap<DecisionEngine, EngineOutcome> | null): Decision {
     const agentId = typeof request.agent.id === 'string' ? request.agent.id : 'anonymous';
     const documents = this.everyDocumentApplies ? this.compiled.documents : this.compiled.documents.filter((d) => d.appliesTo(agentId));
     if (documents.length === 0) {
@@ -176,6 +243,12 @@ export class PolicyEvaluator {
     for (const rule of rules) {
       if (!this.everyDocumentApplies && !documents.includes(rule.document)) continue;
       if (this.matches(rule, request, errors)) candidates.push(this.candidateFor(rule, agentId));
+    }
+
+    if (this.compiled.hasEngines && request.stage === 'pre_tool') {
+      const combined = this.combineWithEngines(request, documents, candidates, errors, remote);
+      if (isAllowingVerdict(combined.winner.verdict)) this.recordLimitedCalls(candidates, agentId);
+      return this.finish(combined.winner, combined.matched, errors, request.stage, started);
     }
 
     let winner: Candidate;
@@ -258,7 +331,19 @@ export class PolicyEvaluator {
 
     let winner: Candidate;
     let decidedBy: DecidedBy;
-    if (candidates.length > 0) {
+    let matched: Candidate[] = candidates;
+    if (this.compiled.hasEngines && stage === 'pre_tool') {
+      const combined = this.combineWithEngines(request, documents, candidates, errors, null);
+      winner = combined.winner;
+      matched = combined.matched;
+      decidedBy = {
+        by: 'engines',
+        combine: this.compiled.combine,
+        parts: combined.parts.map((p) => describeCandidate(p.candidate)),
+        winner: { policy: winner.document.name, rule: winner.name ?? '(default)' },
+        why: combined.why,
+      };
+    } else if (candidates.length > 0) {
       winner = resolveConflict(candidates, this.strategy);
       const why = explainConflict(candidates, this.strategy, winner);
       let mergedTransforms: string[] = [];
@@ -282,12 +367,50 @@ export class PolicyEvaluator {
       this.recordLimitedCalls(candidates, agentId);
       for (const [candidate, limit] of limits) limit.counted = !candidate.rateLimited;
     }
-    return explained(this.finish(winner, candidates, errors, stage, started), decidedBy, { rules: evaluated, skipped, rateLimits: [...limits.values()] });
+    return explained(this.finish(winner, matched, errors, stage, started), decidedBy, { rules: evaluated, skipped, rateLimits: [...limits.values()] });
   }
 
   private explainedFailure(kind: string, message: string, stage: Stage, started: number, dryRun: boolean): ExplainedDecision {
     const decision = this.failure(kind, message, stage, started);
     return { decision, explanation: requestErrorExplanation(stage, this.strategy, kind, decision.reason, dryRun) };
+  }
+
+  /**
+   * A tool call decided by the documents' engines beside their rules: the rules' winner (or, when
+   * no rule matched, the default of the documents without engines) is one part, each engine's
+   * answer another, and the combination picks among them. Documents with engines leave a request
+   * no rule matched to their engines: their `default_action` is not consulted.
+   */
+  private combineWithEngines(
+    request: NormalizedRequest,
+    documents: readonly CompiledDocument[],
+    candidates: readonly Candidate[],
+    errors: DecisionError[],
+    remote: ReadonlyMap<DecisionEngine, EngineOutcome> | null,
+  ): { winner: Candidate; matched: Candidate[]; why: string; parts: EnginePart[] } {
+    const parts: EnginePart[] = [];
+    const matched: Candidate[] = [...candidates];
+    if (candidates.length > 0) {
+      let rules = resolveConflict(candidates, this.strategy);
+      if (rules.verdict === 'transform' && this.strategy === 'deny_overrides') rules = { ...rules, transform: mergeTransforms(candidates) };
+      parts.push({ candidate: rules, failed: false, errors: [] });
+    } else {
+      const plain = documents.filter((d) => d.engines === null);
+      if (plain.length > 0) parts.push({ candidate: this.defaultFor(request, plain), failed: false, errors: [] });
+    }
+    for (const document of documents) {
+      for (const engine of document.engines?.list ?? []) {
+        const outcome = engine.remote
+          ? (remote?.get(engine) ?? engineFailure('remote_engine', `policy '${document.name}' uses a remote OPA server, which a synchronous evaluate() cannot wait for; use evaluateAsync() (govern() does)`))
+          : engine.decide(request);
+        const part = engineCandidate(document, engine, outcome);
+        parts.push(part);
+        errors.push(...part.errors);
+        for (const name of determiningNames(engine, outcome)) matched.push({ ...part.candidate, name });
+      }
+    }
+    const { winner, why } = combineParts(parts, this.compiled.combine);
+    return { winner, matched, why, parts };
   }
 
   /** Runs a rule's condition; a runtime error counts in the rule's restrictive direction. */
@@ -436,6 +559,10 @@ export class PolicyEvaluator {
   }
 }
 
+
+function isNormalized(value: NormalizedRequest | Decision): value is NormalizedRequest {
+  return !('verdict' in value);
+}
 
 function documentCandidate(document: CompiledDocument, name: string | null, verdict: Verdict, reason: string): Candidate {
   return {

@@ -1,7 +1,7 @@
 import type { Decision, NormalizedRequest, Stage, Verdict } from '../core/types.js';
 import type { CompiledRule } from './compile.js';
 import type { Candidate } from './conflict.js';
-import type { ConflictStrategy } from './schema.js';
+import type { ConflictStrategy, EngineCombination } from './schema.js';
 
 /**
  * The trace `PolicyEvaluator.explain()` returns beside a decision: what was considered, what each
@@ -104,6 +104,8 @@ export type DecidedBy =
       /** Under deny_overrides a winning transform applies every matched transform: their rules, in order. */
       mergedTransforms?: string[];
     }
+  /** A tool call decided by the documents' Cedar and Rego engines with their rules: each part's answer, and the combination's pick. */
+  | { by: 'engines'; combine: EngineCombination; parts: CandidateExplanation[]; winner: { policy: string; rule: string }; why: string }
   /** No rule matched: a document's default_action, or allowed_tools, or a content stage letting content through. */
   | { by: 'default'; policy: string; check: string | null; detail: string };
 

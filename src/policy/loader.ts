@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { PolicyLoadError, type PolicyIssue } from '../core/errors.js';
 import { PolicyEvaluator, type EvaluatorOptions } from './evaluator.js';
 import { POLICY_TEST_FILE } from './policy-test-file.js';
-import type { PolicyDocumentSpec } from './schema.js';
+import type { EnginesSpec, PolicyDocumentSpec } from './schema.js';
 import { MAX_POLICY_BYTES, parsePolicyText, type Locate, type PolicySource } from './source.js';
 
 /**
@@ -190,6 +190,9 @@ function mergeSources(parent: PolicySource, child: PolicySource, issues: PolicyI
     denied_tools: union(p.denied_tools, c.denied_tools),
     blocked_patterns: union(p.blocked_patterns, c.blocked_patterns),
   };
+  // Engine files are relative to the document that names them: an inherited `engines` is made
+  // absolute against the parent's directory, so it does not resolve against the child's.
+  if (c.engines === undefined && p.engines !== undefined && parent.file) spec.engines = enginesRelativeTo(p.engines, dirname(parent.file));
   if (c.default_action !== undefined || c.defaults?.action !== undefined) {
     delete spec.defaults;
     spec.default_action = c.default_action ?? c.defaults?.action;
@@ -204,6 +207,26 @@ function mergeSources(parent: PolicySource, child: PolicySource, issues: PolicyI
     return withFile(child, child.locate(path, atKey));
   };
   return { spec: definedOnly(spec) as PolicyDocumentSpec, origin: child.origin, locate, warnings: [], ...(child.file ? { file: child.file } : {}) };
+}
+
+function enginesRelativeTo(engines: EnginesSpec, directory: string): EnginesSpec {
+  const at = (path: string) => resolve(directory, path);
+  const { cedar, rego } = engines;
+  return {
+    ...engines,
+    ...(cedar ? { cedar: { ...cedar, policies: at(cedar.policies), ...(cedar.schema ? { schema: at(cedar.schema) } : {}), ...(cedar.entities ? { entities: at(cedar.entities) } : {}) } } : {}),
+    ...(rego
+      ? {
+          rego: {
+            ...rego,
+            ...(rego.source !== undefined ? { source: Array.isArray(rego.source) ? rego.source.map(at) : at(rego.source) } : {}),
+            ...(rego.bundle ? { bundle: at(rego.bundle) } : {}),
+            ...(rego.wasm ? { wasm: at(rego.wasm) } : {}),
+            ...(rego.data ? { data: at(rego.data) } : {}),
+          },
+        }
+      : {}),
+  };
 }
 
 function withFile(source: PolicySource, at: ReturnType<Locate>): ReturnType<Locate> {

@@ -83,6 +83,62 @@ function fieldPathProblem(path: string): string | null {
   return unsafe ? `field path '${path}' may not use '${unsafe}'` : null;
 }
 
+/** How a document's engines (and its YAML rules) are combined into one verdict. */
+export const ENGINE_COMBINATIONS = ['deny_overrides', 'allow_overrides', 'first_applicable'] as const;
+/** How a Rego rule's value is read: a boolean `allow`, or an object `{ decision, reason?, rule?, approvers? }`. */
+export const REGO_VERDICT_FORMS = ['allow', 'object'] as const;
+/** Default time a remote OPA call may take before it counts as a deny. */
+export const DEFAULT_REMOTE_TIMEOUT_MS = 250;
+
+const filePath = nonEmpty.describe('A file path, relative to this policy file');
+
+export const cedarEngineSchema = z
+  .strictObject({
+    policies: filePath.describe('Cedar policy file (.cedar); `@id("...")` names a policy, `@verdict("require_approval")` and `@reason("...")` shape its decision'),
+    schema: filePath.optional().describe('Cedar schema (.cedarschema text or .json); policies and entities are validated against it at load'),
+    entities: filePath.optional().describe('Cedar entities (JSON array)'),
+  })
+  .describe('Cedar: principal Agent::"<agent id>", action Action::"<action type>", resource Tool::"<tool>", context { stage, args, context, agent }');
+
+export const remoteOpaSchema = z.strictObject({
+  url: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL').describe('OPA server base URL, e.g. http://127.0.0.1:8181'),
+  timeout_ms: z.number().int().min(1).max(60_000).optional().describe(`Per-call timeout; default ${DEFAULT_REMOTE_TIMEOUT_MS}. A timeout denies`),
+  headers: z.record(z.string(), z.string()).optional().describe('Extra HTTP headers, e.g. Authorization'),
+});
+
+export const regoEngineSchema = z
+  .strictObject({
+    source: z.union([filePath, z.array(filePath).min(1)]).optional().describe('.rego file(s), compiled to wasm at load with the OPA binary'),
+    bundle: filePath.optional().describe('A prebuilt OPA wasm bundle (.tar.gz holding /policy.wasm)'),
+    wasm: filePath.optional().describe('A prebuilt policy.wasm'),
+    data: filePath.optional().describe('JSON data for local evaluation (`data.*`)'),
+    remote: remoteOpaSchema.optional().describe("An OPA server's REST Data API (POST /v1/data/<query>)"),
+    query: nonEmpty.describe("The rule that holds the verdict, e.g. 'agt/authz/allow' or 'data.agt.authz.decision'"),
+    verdict: z.enum(REGO_VERDICT_FORMS).optional().describe('allow (default): the rule is a boolean. object: { decision, reason?, rule?, approvers? }'),
+  })
+  .superRefine((rego, ctx) => {
+    const given = (['source', 'bundle', 'wasm', 'remote'] as const).filter((key) => rego[key] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: given.length > 1 ? [given[1] as string] : [],
+        message: given.length > 1 ? `give one of source, bundle, wasm or remote, not ${given.join(' and ')}` : 'give one of source, bundle, wasm or remote',
+        params: { code: 'invalid-engine' },
+      });
+    }
+    if (rego.data !== undefined && rego.remote !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['data'], message: '`data` is for local evaluation; a remote OPA server has its own', params: { code: 'invalid-engine' } });
+    }
+  });
+
+export const enginesSchema = z
+  .strictObject({
+    cedar: cedarEngineSchema.optional(),
+    rego: regoEngineSchema.optional(),
+    combine: z.enum(ENGINE_COMBINATIONS).optional().describe('deny_overrides (default): any deny wins, then require_approval, then allow'),
+  })
+  .describe('Cedar and Rego policies that decide tool calls (pre_tool) beside the YAML rules');
+
 export const documentSchema = z
   .strictObject({
     apiVersion: z.enum([API_VERSION, '1.0']).optional(),
@@ -107,6 +163,7 @@ export const documentSchema = z
     denied_tools: stringList.optional(),
     blocked_patterns: stringList.optional().describe('RE2 regexes applied to inbound text at the input stage'),
     rules: z.array(ruleSchema).optional(),
+    engines: enginesSchema.optional(),
   })
   .superRefine((doc, ctx) => {
     if (doc.default_action !== undefined && doc.defaults?.action !== undefined) {
@@ -134,6 +191,10 @@ export type PolicyRuleSpec = z.infer<typeof ruleSchema>;
 export type StructuredConditionSpec = z.infer<typeof structuredConditionSchema>;
 export type ConflictStrategy = (typeof CONFLICT_STRATEGIES)[number];
 export type PolicyScope = (typeof SCOPES)[number];
+export type EnginesSpec = z.infer<typeof enginesSchema>;
+export type CedarEngineSpec = z.infer<typeof cedarEngineSchema>;
+export type RegoEngineSpec = z.infer<typeof regoEngineSchema>;
+export type EngineCombination = (typeof ENGINE_COMBINATIONS)[number];
 
 /** Keys allowed at each level, for did-you-mean hints on unknown keys. */
 export const KNOWN_KEYS = {
@@ -141,4 +202,8 @@ export const KNOWN_KEYS = {
   rule: Object.keys(ruleSchema.shape),
   condition: Object.keys(structuredConditionSchema.shape),
   defaults: ['action', 'max_tokens', 'max_tool_calls', 'confidence_threshold'],
+  engines: Object.keys(enginesSchema.shape),
+  cedar: Object.keys(cedarEngineSchema.shape),
+  rego: Object.keys(regoEngineSchema.shape),
+  remote: Object.keys(remoteOpaSchema.shape),
 };

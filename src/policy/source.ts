@@ -168,6 +168,11 @@ function issueCode(issue: z.core.$ZodIssue, path: Path): string {
 function knownKeysAt(path: Path): readonly string[] {
   if (path.length === 0) return KNOWN_KEYS.document;
   if (path[0] === 'defaults') return KNOWN_KEYS.defaults;
+  if (path[0] === 'engines') {
+    if (path.length === 1) return KNOWN_KEYS.engines;
+    if (path[1] === 'cedar') return KNOWN_KEYS.cedar;
+    if (path[1] === 'rego') return path[2] === 'remote' ? KNOWN_KEYS.remote : KNOWN_KEYS.rego;
+  }
   if (path[0] === 'rules' && path.length === 2) return KNOWN_KEYS.rule;
   if (path[0] === 'rules' && path[2] === 'condition') return KNOWN_KEYS.condition;
   return [];

@@ -1,0 +1,80 @@
+import type { NormalizedRequest } from '../../core/types.js';
+
+/**
+ * Maps a request to Cedar's vocabulary: principal `Agent::"<agent id>"`, action
+ * `Action::"<action type>"`, resource `Tool::"<tool name>"`, and a context record
+ * `{ stage, args, context, agent }`. Cedar values are narrower than JSON, so the conversion
+ * says plainly what it cannot carry instead of letting the engine guess.
+ */
+
+/** A Cedar entity reference in JSON form. */
+export interface CedarUid {
+  type: string;
+  id: string;
+}
+
+/** Cedar's JSON value (the subset we produce: no entity or extension escapes). */
+export type CedarValue = boolean | number | string | CedarValue[] | { [key: string]: CedarValue };
+
+/** The parts of an authorization call that come from the request. */
+export interface CedarRequestParts {
+  principal: CedarUid;
+  action: CedarUid;
+  resource: CedarUid;
+  context: Record<string, CedarValue>;
+}
+
+/** A request value Cedar cannot represent; the engine answers with a `cedar_request` failure. */
+export class CedarConversionError extends Error {}
+
+/**
+ * Keys Cedar's JSON format reads as escapes (`{"__entity": ...}` is an entity reference). From a
+ * caller's arguments they would let a request forge an entity (`context.args.owner == principal`),
+ * so they are refused, not passed on.
+ */
+const ESCAPE_KEYS = new Set(['__entity', '__extn', '__expr']);
+
+/** The request in Cedar's terms. Throws {@link CedarConversionError}. */
+export function toCedarRequest(request: NormalizedRequest): CedarRequestParts {
+  const agentId = typeof request.agent.id === 'string' ? request.agent.id : 'anonymous';
+  const actionType = typeof request.action.type === 'string' ? request.action.type : (request.tool_name ?? '');
+  return {
+    principal: { type: 'Agent', id: agentId },
+    action: { type: 'Action', id: actionType },
+    resource: { type: 'Tool', id: request.tool_name ?? '' },
+    context: {
+      stage: request.stage,
+      args: toRecord(request.args, 'args'),
+      context: toRecord(request.context, 'context'),
+      agent: toRecord(request.agent, 'agent'),
+    },
+  };
+}
+
+function toRecord(value: Record<string, unknown>, path: string): Record<string, CedarValue> {
+  const record: Record<string, CedarValue> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (ESCAPE_KEYS.has(key)) throw new CedarConversionError(`${path}.${key}: the key '${key}' is a Cedar JSON escape and is not accepted from a request`);
+    // Cedar has no null: an absent attribute is what `has` tests for, so a null field is left out.
+    if (item === null || item === undefined) continue;
+    record[key] = toValue(item, `${path}.${key}`);
+  }
+  return record;
+}
+
+function toValue(value: unknown, path: string): CedarValue {
+  switch (typeof value) {
+    case 'boolean':
+    case 'string':
+      return value;
+    case 'number':
+      if (!Number.isSafeInteger(value)) throw new CedarConversionError(`${path}: ${value} is not an integer; Cedar numbers are 64-bit integers`);
+      return value;
+    case 'object':
+      if (value === null) throw new CedarConversionError(`${path}: null inside a list has no Cedar form`);
+      if (Array.isArray(value)) return value.map((item, i) => toValue(item, `${path}[${i}]`));
+      return toRecord(value as Record<string, unknown>, path);
+    default:
+      throw new CedarConversionError(`${path}: a ${typeof value} has no Cedar form`);
+  }
+}

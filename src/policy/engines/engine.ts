@@ -1,0 +1,67 @@
+import type { NormalizedRequest, Verdict } from '../../core/types.js';
+
+/**
+ * The contract every policy engine beside the YAML rules (Cedar, Rego in wasm, a remote OPA)
+ * keeps: one request in, one {@link EngineOutcome} out, and never a throw. An engine that fails
+ * answers with a `failure` outcome, which the evaluator turns into a deny (fail closed).
+ */
+
+/** Which engine decided. `rules` is the document's YAML rules. */
+export type EngineKind = 'rules' | 'cedar' | 'rego';
+
+/** A verdict an engine reached, with the rule or policy ids that determined it. */
+export interface EngineVerdict {
+  ok: true;
+  verdict: Exclude<Verdict, 'transform'>;
+  /**
+   * The Cedar policy ids or Rego rule that determined the verdict, best first. Empty when the
+   * engine's default decided (Cedar's implicit deny).
+   */
+  determinedBy: string[];
+  reason: string;
+  approvers: string[];
+  /** Problems the engine met that did not stop it (Cedar policies that errored and were skipped). */
+  errors: string[];
+}
+
+/** An engine that could not answer: the decision will be a deny naming `runtime_error:<kind>`. */
+export interface EngineFailure {
+  ok: false;
+  /** e.g. `cedar_error`, `rego_undefined`, `opa_timeout`. */
+  kind: string;
+  message: string;
+}
+
+export type EngineOutcome = EngineVerdict | EngineFailure;
+
+/** An engine that decides in-process, synchronously (Cedar, Rego compiled to wasm). */
+export interface LocalEngine {
+  readonly kind: Exclude<EngineKind, 'rules'>;
+  readonly remote: false;
+  /** A short label for decisions and explanations, e.g. `cedar` or `rego:agt/authz/allow`. */
+  readonly label: string;
+  decide(request: NormalizedRequest): EngineOutcome;
+}
+
+/** An engine across the network (a remote OPA server): asynchronous by nature. */
+export interface RemoteEngine {
+  readonly kind: Exclude<EngineKind, 'rules'>;
+  readonly remote: true;
+  readonly label: string;
+  decideAsync(request: NormalizedRequest): Promise<EngineOutcome>;
+  /** Releases kept-alive connections. */
+  close(): void;
+}
+
+export type DecisionEngine = LocalEngine | RemoteEngine;
+
+/** A failure outcome. */
+export function engineFailure(kind: string, message: string): EngineFailure {
+  return { ok: false, kind, message };
+}
+
+/** A thrown value as a message (wasm runtimes throw strings too). */
+export function describeThrown(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : String(error);
+}
