@@ -59,6 +59,8 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
   const kernel = new Kernel(evaluator, audit);
   const agent = typeof options.agent === 'string' ? { id: options.agent } : options.agent;
   const checksOutput = evaluator.hasRulesFor('post_tool');
+  // A remote engine (OPA over HTTP) is waited for; local policies keep the synchronous path.
+  const remote = evaluator.needsAsync;
   const timeoutMs = options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
 
   const deny = (decision: Decision, request: GovernanceRequest): never => {
@@ -98,7 +100,7 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
       request = { stage: 'pre_tool', tool_name: toolName, ...(agent ? { agent } : {}) };
       return deny(kernel.record(request, evaluator.rejectInvalid(`the arguments could not be read: ${(error as Error)?.message ?? String(error)}`)), request);
     }
-    let decision = kernel.decide(request);
+    let decision = remote ? await kernel.decideAsync(request) : kernel.decide(request);
     let runArgs = callArgs;
     if (decision.verdict === 'require_approval') {
       // The call now waits, possibly for minutes, while the caller still holds the arguments.
@@ -126,7 +128,8 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
     const result = await tool.apply(this, runArgs);
     if (!checksOutput) return result;
 
-    let after = kernel.decide({ ...request, stage: 'post_tool', output: result });
+    const outputRequest: GovernanceRequest = { ...request, stage: 'post_tool', output: result };
+    let after = remote ? await kernel.decideAsync(outputRequest) : kernel.decide(outputRequest);
     if (!after.allowed) return deny(after, request);
     const afterConfirmed = kernel.confirm(after);
     if (afterConfirmed !== after) {

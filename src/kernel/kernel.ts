@@ -20,6 +20,14 @@ export class Kernel {
     return this.record(request, this.evaluator.evaluate(request));
   }
 
+  /**
+   * {@link decide} for policies with remote engines (OPA over HTTP): waits for their answers.
+   * Never rejects; a remote failure is a deny decision, recorded like any other.
+   */
+  async decideAsync(request: GovernanceRequest): Promise<Decision> {
+    return this.record(request, await this.evaluator.evaluateAsync(request));
+  }
+
   /** Records a decision made elsewhere (e.g. an approval's outcome); a failure to record denies. */
   record(request: GovernanceRequest, decision: Decision): Decision {
     if (!this.audit) return decision;
