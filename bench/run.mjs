@@ -21,6 +21,7 @@ import {
   PolicyEvaluator,
   govern,
 } from '../dist/index.js';
+import { engineRows } from './engine-rows.mjs';
 import { storeRows } from './store-rows.mjs';
 import {
   AgentMeshClient,
@@ -331,7 +332,7 @@ function table(env) {
     lines.push([row.what, 'ours', fmtOps(row.ours.opsPerSec), fmtTime(row.ours.p50Ns), fmtTime(row.ours.p99Ns),
       s === null ? '' : row.refOnly ? 'n/a (ref.)' : `${s >= 10 ? s.toFixed(0) : s.toPrecision(2)}x (${row.by})`, row.target, row.met ? 'yes' : 'NO']);
     if (row.peer) {
-      lines.push(['', 'peer', fmtOps(row.peer.opsPerSec), fmtTime(row.peer.p50Ns), fmtTime(row.peer.p99Ns), '', '', '']);
+      lines.push(['', row.peerLabel ?? 'peer', fmtOps(row.peer.opsPerSec), fmtTime(row.peer.p50Ns), fmtTime(row.peer.p99Ns), '', '', '']);
     }
   }
   const right = new Set([2, 3, 4, 5]);
@@ -384,6 +385,7 @@ await rowAppend();
 await rowVerify();
 await rowLoad();
 await storeRows({ pair, progress, gc, rows });
+await engineRows({ pair, progress, gc, rows });
 const elapsedS = (Date.now() - started) / 1000;
 progress(`done in ${elapsedS.toFixed(1)} s`);
 

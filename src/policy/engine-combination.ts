@@ -19,6 +19,8 @@ export interface EnginePart {
   errors: DecisionError[];
 }
 
+const NO_ERRORS: DecisionError[] = [];
+
 /** An engine's outcome → a candidate of `document`. */
 export function engineCandidate(document: CompiledDocument, engine: DecisionEngine, outcome: EngineOutcome): EnginePart {
   if (!outcome.ok) {
@@ -34,7 +36,7 @@ export function engineCandidate(document: CompiledDocument, engine: DecisionEngi
   return {
     candidate: partCandidate(document, name, outcome.verdict, outcome.reason, outcome.approvers),
     failed: false,
-    errors: outcome.errors.map((message) => ({ kind: `${engine.kind}_error`, policy: document.name, rule: name, message })),
+    errors: outcome.errors.length === 0 ? NO_ERRORS : outcome.errors.map((message) => ({ kind: `${engine.kind}_error`, policy: document.name, rule: name, message })),
   };
 }
 
@@ -44,6 +46,11 @@ export function determiningNames(engine: DecisionEngine, outcome: EngineOutcome)
   return outcome.determinedBy.length ? outcome.determinedBy.map((id) => `${engine.kind}:${id}`) : [engine.kind];
 }
 
+/** True when the answer names more than the one policy its candidate is named after (Cedar, several determining policies). */
+export function hasSeveralDeterminers(outcome: EngineOutcome): boolean {
+  return outcome.ok && outcome.determinedBy.length > 1;
+}
+
 const RANK = new Map(VERDICTS_BY_RESTRICTIVENESS.map((v, i) => [v, i]));
 
 /**
@@ -51,28 +58,34 @@ const RANK = new Map(VERDICTS_BY_RESTRICTIVENESS.map((v, i) => [v, i]));
  * - deny_overrides: the most restrictive verdict (deny > require_approval > ... > allow); ties to the first.
  * - allow_overrides: the first allow, else as deny_overrides.
  * - first_applicable: the first part (the YAML rules when one matched, else Cedar, else Rego).
- * A failed engine wins under each.
+ * A failed engine wins under each. `parts` must not be empty.
  */
-export function combineParts(parts: readonly EnginePart[], combine: EngineCombination): { winner: Candidate; why: string } {
-  const failed = parts.find((p) => p.failed);
-  if (failed) return { winner: failed.candidate, why: `${failed.candidate.name ?? 'an engine'} could not answer, and an engine error always denies` };
-  const candidates = parts.map((p) => p.candidate);
-  const first = candidates[0] as Candidate;
-  const strictest = () => candidates.reduce((best, c) => ((RANK.get(c.verdict) as number) < (RANK.get(best.verdict) as number) ? c : best), first);
-  const label = (c: Candidate) => `'${c.name ?? '(default)'}'`;
+export function combineParts(parts: readonly EnginePart[], combine: EngineCombination): Candidate {
+  // Plain loops: this runs on every tool call a document with engines decides.
+  let strictest = (parts[0] as EnginePart).candidate;
+  let allow: Candidate | null = null;
+  for (const part of parts) {
+    if (part.failed) return part.candidate;
+    const candidate = part.candidate;
+    if (allow === null && candidate.verdict === 'allow') allow = candidate;
+    if ((RANK.get(candidate.verdict) as number) < (RANK.get(strictest.verdict) as number)) strictest = candidate;
+  }
+  if (combine === 'first_applicable') return (parts[0] as EnginePart).candidate;
+  if (combine === 'allow_overrides') return allow ?? strictest;
+  return strictest;
+}
+
+/** Why {@link combineParts} picked `winner`, in a sentence; for explanations, never on the evaluation path. */
+export function explainCombination(parts: readonly EnginePart[], combine: EngineCombination, winner: Candidate): string {
+  const label = `'${winner.name ?? '(default)'}'`;
+  if (parts.some((p) => p.failed && p.candidate === winner)) return `${label} could not answer, and an engine error always denies`;
   switch (combine) {
     case 'first_applicable':
-      return { winner: first, why: `first_applicable takes the first answer: ${label(first)}` };
-    case 'allow_overrides': {
-      const allow = candidates.find((c) => c.verdict === 'allow');
-      if (allow) return { winner: allow, why: `allow_overrides takes an allow: ${label(allow)}` };
-      const winner = strictest();
-      return { winner, why: `allow_overrides found no allow, so the most restrictive answer decides: ${label(winner)} (${winner.verdict})` };
-    }
-    case 'deny_overrides': {
-      const winner = strictest();
-      return { winner, why: `deny_overrides: ${winner.verdict} is the most restrictive answer (${VERDICTS_BY_RESTRICTIVENESS.join(' > ')}), given by ${label(winner)}` };
-    }
+      return `first_applicable takes the first answer: ${label}`;
+    case 'allow_overrides':
+      return winner.verdict === 'allow' ? `allow_overrides takes an allow: ${label}` : `allow_overrides found no allow, so the most restrictive answer decides: ${label} (${winner.verdict})`;
+    case 'deny_overrides':
+      return `deny_overrides: ${winner.verdict} is the most restrictive answer (${VERDICTS_BY_RESTRICTIVENESS.join(' > ')}), given by ${label}`;
   }
 }
 

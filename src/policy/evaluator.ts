@@ -9,7 +9,7 @@ import { MemorySlidingWindowStore, type SlidingWindowStore } from '../state/slid
 import { compilePolicies, type CompiledDocument, type CompiledPolicySet, type CompiledRule } from './compile.js';
 import { explainConflict, mergeTransforms, resolveConflict, type Candidate } from './conflict.js';
 import type { PolicyDocument } from './document.js';
-import { combineParts, determiningNames, engineCandidate, type EnginePart } from './engine-combination.js';
+import { combineParts, determiningNames, engineCandidate, explainCombination, hasSeveralDeterminers, type EnginePart } from './engine-combination.js';
 import { describeThrown, engineFailure, type DecisionEngine, type EngineOutcome } from './engines/engine.js';
 import {
   describeCandidate,
@@ -341,7 +341,7 @@ export class PolicyEvaluator {
         combine: this.compiled.combine,
         parts: combined.parts.map((p) => describeCandidate(p.candidate)),
         winner: { policy: winner.document.name, rule: winner.name ?? '(default)' },
-        why: combined.why,
+        why: explainCombination(combined.parts, this.compiled.combine, winner),
       };
     } else if (candidates.length > 0) {
       winner = resolveConflict(candidates, this.strategy);
@@ -387,7 +387,7 @@ export class PolicyEvaluator {
     candidates: readonly Candidate[],
     errors: DecisionError[],
     remote: ReadonlyMap<DecisionEngine, EngineOutcome> | null,
-  ): { winner: Candidate; matched: Candidate[]; why: string; parts: EnginePart[] } {
+  ): { winner: Candidate; matched: Candidate[]; parts: EnginePart[] } {
     const parts: EnginePart[] = [];
     const matched: Candidate[] = [...candidates];
     if (candidates.length > 0) {
@@ -405,12 +405,15 @@ export class PolicyEvaluator {
           : engine.decide(request);
         const part = engineCandidate(document, engine, outcome);
         parts.push(part);
-        errors.push(...part.errors);
-        for (const name of determiningNames(engine, outcome)) matched.push({ ...part.candidate, name });
+        if (part.errors.length > 0) errors.push(...part.errors);
+        if (hasSeveralDeterminers(outcome)) {
+          for (const name of determiningNames(engine, outcome)) matched.push({ ...part.candidate, name });
+        } else {
+          matched.push(part.candidate);
+        }
       }
     }
-    const { winner, why } = combineParts(parts, this.compiled.combine);
-    return { winner, matched, why, parts };
+    return { winner: combineParts(parts, this.compiled.combine), matched, parts };
   }
 
   /** Runs a rule's condition; a runtime error counts in the rule's restrictive direction. */

@@ -40,7 +40,7 @@ export class RemoteOpaEngine implements RemoteEngine {
     this.label = `rego:${query}`;
     this.client = url.protocol === 'https:' ? https : http;
     this.agent = new this.client.Agent({ keepAlive: true, maxSockets: 64 });
-    this.headers = { ...headers, 'content-type': 'application/json', accept: 'application/json' };
+    this.headers = { ...headers, 'content-type': 'application/json' };
     this.digest = createHash('sha256').update(`${url.href}\u0000${query}\u0000${this.form}`).digest('hex');
   }
 
@@ -74,7 +74,8 @@ export class RemoteOpaEngine implements RemoteEngine {
         resolve(outcome);
       };
       const body = JSON.stringify({ input: request });
-      const call = this.client.request(this.url, { method: 'POST', agent: this.agent, headers: { ...this.headers, 'content-length': Buffer.byteLength(body) } }, (response) => {
+      const headers = { ...this.headers, 'content-length': Buffer.byteLength(body) };
+      const call = this.client.request(this.url, { method: 'POST', agent: this.agent, headers }, (response) => {
         const status = response.statusCode ?? 0;
         const chunks: Buffer[] = [];
         let size = 0;
