@@ -2,6 +2,7 @@
 // engine call it wraps (the "raw" line: pre-parsed cedar-wasm `statefulIsAuthorized`, opa-wasm
 // `evaluate`, one keep-alive HTTP POST to a real `opa run --server`), so the rows measure what
 // the kernel adds. Called by run.mjs with its harness.
+import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -37,7 +38,7 @@ async function startOpa(opa, files) {
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 400; i++) {
     try {
-      if ((await fetch(`${url}/health`)).ok) return { url, child };
+      if (await healthy(`${url}/health`)) return { url, child };
     } catch {
       // not up yet
     }
@@ -45,6 +46,15 @@ async function startOpa(opa, files) {
   }
   child.kill();
   throw new Error('OPA did not start');
+}
+
+function healthy(url) {
+  return new Promise((resolve) => {
+    http.get(url, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    }).on('error', () => resolve(false));
+  });
 }
 
 /** One raw Data API call, as lean as Node's http allows: keep-alive agent, the input serialized, one POST. */
