@@ -1,6 +1,6 @@
 /**
- * Policy: documents (YAML / JSON / code), CEL conditions, the rule index, conflict strategies
- * and the evaluator. parse (source.ts) → compile (compile.ts) → evaluate (evaluator.ts); policy
+ * Policy: documents (YAML / JSON / code), CEL conditions, the rule index, conflict strategies,
+ * the Cedar and Rego engines (engines/) and the evaluator. parse (source.ts) → compile (compile.ts) → evaluate (evaluator.ts); policy
  * tests (policy-test-file.ts, policy-test.ts) check decisions against expected ones.
  */
 export { PolicyEvaluator } from './evaluator.js';
@@ -29,8 +29,10 @@ export type { SimpleEffect, SimpleRule } from './simple-engine.js';
 export { compileCondition, ConditionError, REQUEST_VARIABLES } from './cel.js';
 export type { CompiledCondition } from './cel.js';
 export { rewriteDialect } from './dialect.js';
-export { documentSchema, API_VERSION, CONFLICT_STRATEGIES, RULE_ACTIONS, STAGES } from './schema.js';
-export type { ConflictStrategy, PolicyDocumentSpec, PolicyRuleSpec, PolicyScope } from './schema.js';
+export { documentSchema, API_VERSION, CONFLICT_STRATEGIES, RULE_ACTIONS, STAGES, ENGINE_COMBINATIONS, REGO_VERDICT_FORMS, DEFAULT_REMOTE_TIMEOUT_MS } from './schema.js';
+export type { ConflictStrategy, PolicyDocumentSpec, PolicyRuleSpec, PolicyScope, EnginesSpec, CedarEngineSpec, RegoEngineSpec, EngineCombination } from './schema.js';
+export { findOpaBinary } from './engines/opa-binary.js';
+export type { EngineKind } from './engines/engine.js';
 export { findPolicyTestFiles, runPolicyTestFile, runPolicyTests, unmetExpectations } from './policy-test.js';
 export type { PolicyTestCaseResult, PolicyTestFileResult, PolicyTestReport } from './policy-test.js';
 export { readPolicyTestFile, POLICY_TEST_FILE, MAX_REPEAT } from './policy-test-file.js';
