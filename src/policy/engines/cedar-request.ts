@@ -13,8 +13,12 @@ export interface CedarUid {
   id: string;
 }
 
-/** Cedar's JSON value (the subset we produce: no entity or extension escapes). */
-export type CedarValue = boolean | number | string | CedarValue[] | { [key: string]: CedarValue };
+/** Cedar's JSON value (the subset we produce: no entity escapes; extensions only for decimals). */
+export type CedarValue = boolean | number | string | CedarValue[] | { [key: string]: CedarValue } | { __extn: { fn: 'decimal'; arg: string } };
+
+/** Cedar decimals have four digits after the point and fit a 64-bit integer scaled by 10^4. */
+const DECIMAL_PLACES = 4;
+const LARGEST_DECIMAL = 922_337_203_685_477;
 
 /** The parts of an authorization call that come from the request. */
 export interface CedarRequestParts {
@@ -62,14 +66,27 @@ function toRecord(value: Record<string, unknown>, path: string): Record<string, 
   return record;
 }
 
+/**
+ * An integer is a Cedar Long. A fraction with at most four decimal places is a Cedar `decimal`
+ * (`context.agent.trust.greaterThan(decimal("0.5"))`); any other number has no exact Cedar form
+ * and is refused rather than rounded.
+ */
+function toNumber(value: number, path: string): CedarValue {
+  if (Number.isSafeInteger(value)) return value;
+  if (Number.isFinite(value) && Math.abs(value) < LARGEST_DECIMAL) {
+    const text = value.toFixed(DECIMAL_PLACES);
+    if (Number(text) === value) return { __extn: { fn: 'decimal', arg: text } };
+  }
+  throw new CedarConversionError(`${path}: ${value} has no exact Cedar form (a 64-bit integer, or a decimal with at most ${DECIMAL_PLACES} places)`);
+}
+
 function toValue(value: unknown, path: string): CedarValue {
   switch (typeof value) {
     case 'boolean':
     case 'string':
       return value;
     case 'number':
-      if (!Number.isSafeInteger(value)) throw new CedarConversionError(`${path}: ${value} is not an integer; Cedar numbers are 64-bit integers`);
-      return value;
+      return toNumber(value, path);
     case 'object':
       if (value === null) throw new CedarConversionError(`${path}: null inside a list has no Cedar form`);
       if (Array.isArray(value)) return value.map((item, i) => toValue(item, `${path}[${i}]`));

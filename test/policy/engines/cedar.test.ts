@@ -39,8 +39,18 @@ describe('Cedar engine', () => {
     expect(decision.diagnostics.matchedRules.map((m) => m.rule).sort()).toEqual(['cedar:a', 'cedar:b']);
   });
 
-  it('fails closed on a request Cedar cannot represent (fractions, entity escapes)', () => {
-    const fraction = evaluator.evaluate({ tool_name: 'db', action: 'read', args: { rows: 1.5 } });
+  it('passes fractions of up to four places as Cedar decimals', () => {
+    const root = tree({
+      'p.cedar': '@id("trusted") permit(principal, action, resource) when { context.agent has trust && context.agent.trust.greaterThan(decimal("0.5")) };\n',
+      'p.yaml': policyWith('  cedar: { policies: p.cedar }\n'),
+    });
+    const trusted = loadPoliciesSync(join(root, 'p.yaml'));
+    expect(trusted.evaluate({ agent: { id: 'a', trust: 0.75 }, tool_name: 'db' }).verdict).toBe('allow');
+    expect(trusted.evaluate({ agent: { id: 'a', trust: 0.25 }, tool_name: 'db' }).verdict).toBe('deny');
+  });
+
+  it('fails closed on a request Cedar cannot represent (inexact numbers, entity escapes)', () => {
+    const fraction = evaluator.evaluate({ tool_name: 'db', action: 'read', args: { rows: 1.23456 } });
     expect(fraction.verdict).toBe('deny');
     expect(fraction.reason).toMatch(/^runtime_error:cedar_request: /);
     const forged = evaluator.evaluate({ tool_name: 'db', action: 'read', args: { owner: { __entity: { type: 'Agent', id: 'root' } } } });

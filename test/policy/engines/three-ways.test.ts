@@ -94,7 +94,7 @@ describe('combining rules and engines', () => {
   it('an engine error denies under every combination', () => {
     for (const combine of ['deny_overrides', 'allow_overrides', 'first_applicable']) {
       const evaluator = loadPoliciesSync(join(tree(files(combine, allowShell)), 'p.yaml'));
-      const decision = evaluator.evaluate({ tool_name: 'shell', args: { ratio: 0.5 } });
+      const decision = evaluator.evaluate({ tool_name: 'shell', args: { ratio: 1 / 3 } });
       expect(decision.verdict).toBe('deny');
       expect(decision.reason).toMatch(/^runtime_error:cedar_request: /);
     }
