@@ -9,6 +9,7 @@ import { positionOfByte, readEngineFile, type EngineFile, type EngineLoadContext
 import { buildWasmBundle, findOpaBinary, OpaBuildError } from './opa-binary.js';
 import { normalizeQuery, readRegoVerdict, type RegoVerdictForm } from './rego-verdict.js';
 import { readTarGz } from './tar.js';
+import { wasmEvaluator } from './wasm-evaluate.js';
 
 /**
  * Rego, compiled to WebAssembly and evaluated in-process by `@open-policy-agent/opa-wasm`.
@@ -32,22 +33,24 @@ export class RegoWasmEngine implements LocalEngine {
   readonly kind = 'rego' as const;
   readonly remote = false as const;
   readonly label: string;
+  private readonly evaluateWasm: (input: unknown) => unknown;
 
   constructor(
-    private readonly policy: OpaWasm.LoadedPolicy,
-    private readonly entrypoint: number,
+    policy: OpaWasm.LoadedPolicy,
+    entrypoint: number,
     private readonly query: string,
     private readonly form: RegoVerdictForm,
     /** SHA-256 of the wasm and data, folded into the policy revision. */
     readonly digest: string,
   ) {
     this.label = `rego:${query}`;
+    this.evaluateWasm = wasmEvaluator(policy, entrypoint);
   }
 
   decide(request: NormalizedRequest): EngineOutcome {
     let results: unknown;
     try {
-      results = this.policy.evaluate(request, this.entrypoint);
+      results = this.evaluateWasm(request);
     } catch (error) {
       return engineFailure('rego_error', `wasm evaluation failed: ${describeThrown(error)}`);
     }
