@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { GovernanceDenied } from '../../../src/core/errors.js';
 import type { Decision } from '../../../src/core/types.js';
+import { govern } from '../../../src/kernel/govern.js';
 import { lintPolicies } from '../../../src/policy/lint.js';
 import { loadPoliciesSync } from '../../../src/policy/loader.js';
 import { policyWith, tree } from './tree.js';
@@ -53,6 +55,14 @@ describe('one scenario written three ways (YAML rules, Cedar, Rego)', () => {
     expect(decision.rule).toBe('block-destructive');
     expect(decision.diagnostics.matchedRules.map((m) => m.rule)).toEqual(['block-destructive', 'cedar:block-destructive', 'rego:block-destructive']);
     expect(ways.all.evaluate({ tool_name: 'shell' }).rule).toBe('cedar');
+  });
+
+  it('govern() enforces it on the synchronous path; evaluateAsync agrees without remote engines', async () => {
+    expect(ways.all.needsAsync).toBe(false);
+    const db = govern((args: { action: string; rows?: number }) => `ran ${args.action}`, { name: 'db', policy: ways.all, audit: false });
+    await expect(db({ action: 'read' })).resolves.toBe('ran read');
+    await expect(db({ action: 'read', rows: 5000 })).rejects.toBeInstanceOf(GovernanceDenied);
+    for (const row of TABLE) expect((await ways.all.evaluateAsync(row.request)).verdict).toBe(row.verdict);
   });
 
   it('explain reaches the same decisions and says how the parts combined', () => {
