@@ -101,6 +101,8 @@ const MAX_HELD = 10_000;
 interface Held {
   digest: string;
   outcome: ClearedCall | Refused;
+  /** Cleared by a human's approval (not by the policy alone). */
+  approved: boolean;
 }
 
 /**
@@ -150,17 +152,30 @@ export class ToolCallGovernor {
    */
   async beforeTool(call: ToolCall, options: { hold?: boolean } = {}): Promise<PreToolOutcome> {
     const request = this.toolRequest(call);
+    const digest = digestOf(request.args === INVALID ? call.args : request.args);
     if (call.callId !== undefined) {
       const held = this.held.get(call.callId);
       if (held) {
         this.held.delete(call.callId);
-        if (held.digest === digestOf(request.args)) return held.outcome;
+        if (held.digest === digest) return held.outcome;
       }
     }
-    if (request.args === INVALID) return this.refuse(request.request, this.kernel.record(request.request, this.evaluator.rejectInvalid(request.why)));
-    const outcome = await this.clear(request.request, this.kernel.decide(request.request), call.callId);
-    if (options.hold && call.callId !== undefined && outcome.kind !== 'approval') this.hold(call.callId, request.args, outcome);
+    const outcome =
+      request.args === INVALID
+        ? await this.refuse(request.request, this.kernel.record(request.request, this.evaluator.rejectInvalid(request.why)))
+        : await this.clear(request.request, this.kernel.decide(request.request), call.callId);
+    if (options.hold && call.callId !== undefined && outcome.kind !== 'approval') this.hold(call.callId, digest, outcome);
     return outcome;
+  }
+
+  /**
+   * Whether a call was approved by a human and waits for its run, with these very arguments.
+   * Frameworks that ask again before running an approved call (the AI SDK does) get their yes
+   * without a new decision.
+   */
+  wasApproved(callId: string, args: unknown): boolean {
+    const held = this.held.get(callId);
+    return held !== undefined && held.approved && held.digest === digestOf(args);
   }
 
   /** The pending approval for a call id, if one is waiting. */
@@ -183,8 +198,8 @@ export class ToolCallGovernor {
     const who = pending.decision.approvers.length ? ` (approvers: ${pending.decision.approvers.join(', ')})` : '';
     const why = reason ?? (approved ? `approved${who}` : `approval denied${who}`);
     const outcome = await this.clear(pending.request, this.kernel.record(pending.request, derive(pending.decision, approved ? 'allow' : 'deny', why)), undefined);
-    if (outcome.kind === 'approval') throw new Error('unreachable: a settled approval is allow or deny');
-    this.hold(id, pending.args, outcome);
+    if (outcome.kind === 'run') this.hold(id, digestOf(pending.args), outcome, true);
+    else if (outcome.kind === 'approval') throw new Error('unreachable: a settled approval is allow or deny');
     return outcome;
   }
 
@@ -298,13 +313,13 @@ export class ToolCallGovernor {
     return { kind: 'refuse', refusal: refusalOf(decision), decision };
   }
 
-  private hold(id: string, args: Record<string, unknown>, outcome: ClearedCall | Refused): void {
+  private hold(id: string, digest: string, outcome: ClearedCall | Refused, approved = false): void {
     if (this.held.size >= MAX_HELD) {
       // The oldest hold goes: its run is decided afresh, which is safe, only slower.
       const oldest = this.held.keys().next();
       if (!oldest.done) this.held.delete(oldest.value);
     }
-    this.held.set(id, { digest: digestOf(args), outcome });
+    this.held.set(id, { digest, outcome, approved });
   }
 }
 
