@@ -178,6 +178,17 @@ export class ToolCallGovernor {
     return held !== undefined && held.approved && held.digest === digestOf(args);
   }
 
+  /**
+   * Takes the refusal held for a call, if its decision was a refusal: for a framework whose
+   * guardrail reports a denial before the run (OpenAI Agents), so the run is never reached.
+   */
+  takeRefusal(callId: string): Refused | undefined {
+    const held = this.held.get(callId);
+    if (held?.outcome.kind !== 'refuse') return undefined;
+    this.held.delete(callId);
+    return held.outcome;
+  }
+
   /** The pending approval for a call id, if one is waiting. */
   pendingApproval(id: string): PendingApproval | undefined {
     return this.pending.get(id);
