@@ -94,6 +94,7 @@ export function aiSdkGovernance(options: AdapterOptions): AiSdkGovernance {
     },
     async respond(request, approved, reason) {
       const outcome = await governor.settleApproval(request.toolCall.toolCallId, approved, reason);
+      governor.takeRefusal(request.toolCall.toolCallId); // the SDK never runs a rejected call
       const cleared = outcome.kind === 'run';
       return { type: 'tool-approval-response', approvalId: request.approvalId, approved: cleared, ...(cleared ? (reason ? { reason } : {}) : { reason: outcome.refusal.message }) };
     },

@@ -117,11 +117,15 @@ export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGov
     async approve(state, item, reason) {
       const outcome = await governor.settleApproval(callIdOf(item), true, reason);
       if (outcome.kind === 'run') state.approve(item);
-      else state.reject(item, { message: outcome.refusal.message });
+      else {
+        governor.takeRefusal(callIdOf(item));
+        state.reject(item, { message: outcome.refusal.message });
+      }
       return outcome.kind === 'run';
     },
     async reject(state, item, reason) {
       const outcome = await governor.settleApproval(callIdOf(item), false, reason);
+      governor.takeRefusal(callIdOf(item)); // the SDK never runs a rejected call
       state.reject(item, { message: outcome.kind === 'refuse' ? outcome.refusal.message : (reason ?? 'rejected') });
     },
   };

@@ -196,8 +196,9 @@ export class ToolCallGovernor {
 
   /**
    * Records a human's answer to a pending approval (as the kernel does: a derived allow or
-   * deny with the reason). Approved, the call is cleared with the arguments that were checked,
-   * and held under its id for the framework's run. An unknown id is a refusal.
+   * deny with the reason). Approved, the call is cleared with the arguments that were checked;
+   * either way the outcome is held under the call's id for the framework's run (a framework that
+   * skips rejected calls can drop it with {@link takeRefusal}). An unknown id is a refusal.
    */
   async settleApproval(id: string, approved: boolean, reason?: string): Promise<ClearedCall | Refused> {
     const pending = this.pending.get(id);
@@ -209,8 +210,8 @@ export class ToolCallGovernor {
     const who = pending.decision.approvers.length ? ` (approvers: ${pending.decision.approvers.join(', ')})` : '';
     const why = reason ?? (approved ? `approved${who}` : `approval denied${who}`);
     const outcome = await this.clear(pending.request, this.kernel.record(pending.request, derive(pending.decision, approved ? 'allow' : 'deny', why)), undefined);
-    if (outcome.kind === 'run') this.hold(id, digestOf(pending.args), outcome, true);
-    else if (outcome.kind === 'approval') throw new Error('unreachable: a settled approval is allow or deny');
+    if (outcome.kind === 'approval') throw new Error('unreachable: a settled approval is allow or deny');
+    this.hold(id, digestOf(pending.args), outcome, outcome.kind === 'run');
     return outcome;
   }
 
