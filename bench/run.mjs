@@ -404,6 +404,7 @@ if (JSON_OUT) {
       speedupBy: r.by,
       ours: r.ours,
       peer: r.peer,
+      ...(r.overheadNs === undefined ? {} : { bare: r.bare, overheadNs: r.overheadNs }),
     })),
     checksum,
     elapsedS,
