@@ -8,12 +8,15 @@ import { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { tool as aiTool } from 'ai';
 import { RunContext, tool as openAiTool } from '@openai/agents';
 import { AIMessage, ToolMessage } from 'langchain';
+import { RuntimeContext } from '@mastra/core/runtime-context';
+import { createTool } from '@mastra/core/tools';
 import { z } from 'zod';
 import { AuditLog, PolicyEvaluator } from '../dist/index.js';
 import { governMcpServer } from '../dist/adapters/mcp.js';
 import { aiSdkGovernance } from '../dist/adapters/ai-sdk.js';
 import { openAiAgentsGovernance } from '../dist/adapters/openai-agents.js';
 import { langchainGovernance } from '../dist/adapters/langchain.js';
+import { mastraGovernance } from '../dist/adapters/mastra.js';
 
 const TARGET_US = 10;
 const args = { q: 1 };
@@ -118,8 +121,24 @@ async function langchainPair() {
   };
 }
 
+async function mastraPair() {
+  const options = fixture();
+  const governance = mastraGovernance(options);
+  const toolOptions = { id: 'noop', description: 'noop', inputSchema: z.object({ q: z.number() }), execute: async ({ context }) => context.q };
+  const governed = governance.tool(toolOptions);
+  const bare = createTool(toolOptions);
+  const context = { context: args, runtimeContext: new RuntimeContext() };
+  const invocation = { toolCallId: 'c1', messages: [] };
+  return {
+    audit: options.audit,
+    what: 'Mastra: tool execute, governed vs bare',
+    ours: () => governed.execute(context, invocation),
+    bare: () => bare.execute(context, invocation),
+  };
+}
+
 export async function adapterRows({ pair, progress, rows }) {
-  for (const make of [mcpPair, aiSdkPair, openAiAgentsPair, langchainPair]) {
+  for (const make of [mcpPair, aiSdkPair, openAiAgentsPair, langchainPair, mastraPair]) {
     const fixturePair = await make();
     progress(`${fixturePair.what.split(':')[0]} adapter ...`);
     await fixturePair.ours();

@@ -1,6 +1,6 @@
 /**
  * The framework-neutral core the adapters share. Each framework's adapter is its own subpath
- * (`agent-governance-toolkit/mcp`, `/ai-sdk`, `/openai-agents`, `/langchain`), so importing this
+ * (`agent-governance-toolkit/mcp`, `/ai-sdk`, `/openai-agents`, `/langchain`, `/mastra`), so importing this
  * or the main entry never loads a framework.
  */
 export { ToolCallGovernor, refusalOf } from './tool-call.js';
