@@ -18,6 +18,8 @@ import {
   defineToolOutputGuardrail,
   tool,
   ToolGuardrailFunctionOutputFactory,
+  type InputGuardrail,
+  type OutputGuardrail,
   type RunState,
   type RunToolApprovalItem,
   type ToolInputGuardrailDefinition,
@@ -44,6 +46,14 @@ export interface OpenAiAgentsGovernance {
   readonly inputGuardrail: ToolInputGuardrailDefinition;
   /** The output guardrail every governed tool carries (reports post-tool denials). */
   readonly outputGuardrail: ToolOutputGuardrailDefinition;
+  /**
+   * An agent input guardrail (`new Agent({ inputGuardrails: [...] })`) screening the user's
+   * message (pre_input) before the model is called. SDK guardrails can only stop a run, not
+   * rewrite it, so a policy that would rewrite the input stops it too (fail closed).
+   */
+  readonly agentInputGuardrail: InputGuardrail;
+  /** An agent output guardrail screening the final answer (pre_output); a rewrite stops it too. */
+  readonly agentOutputGuardrail: OutputGuardrail;
 }
 
 /** The part of a `RunState` approvals need. */
@@ -109,11 +119,28 @@ export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGov
     } as ToolOptions);
   };
 
+  /** Guardrails can only trip: a deny trips with its refusal, and so does a rewrite that cannot be made. */
+  const screen = async (stage: 'pre_input' | 'pre_output', text: string) => {
+    const outcome = await governor.screen(stage, text);
+    if (outcome.kind === 'refuse') return { tripwireTriggered: true, outputInfo: outcome.refusal };
+    if (outcome.text === text) return { tripwireTriggered: false, outputInfo: null };
+    return { tripwireTriggered: true, outputInfo: { denied: true, message: `the policy rewrites this ${stage === 'pre_input' ? 'input' : 'answer'}, which an SDK guardrail cannot do, so it is stopped` } };
+  };
+
   return {
     governor,
     tool: governedTool as typeof tool,
     inputGuardrail,
     outputGuardrail,
+    agentInputGuardrail: {
+      name: GUARDRAIL_NAME,
+      runInParallel: false, // decide before the model sees the input
+      execute: async ({ input }) => screen('pre_input', lastUserText(input)),
+    },
+    agentOutputGuardrail: {
+      name: GUARDRAIL_NAME,
+      execute: async ({ agentOutput }) => screen('pre_output', typeof agentOutput === 'string' ? agentOutput : JSON.stringify(agentOutput)),
+    },
     async approve(state, item, reason) {
       const outcome = await governor.settleApproval(callIdOf(item), true, reason);
       if (outcome.kind === 'run') state.approve(item);
@@ -129,6 +156,19 @@ export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGov
       state.reject(item, { message: outcome.kind === 'refuse' ? outcome.refusal.message : (reason ?? 'rejected') });
     },
   };
+}
+
+/** The text of the newest user message in a run's input (a string, or the SDK's items). */
+function lastUserText(input: string | readonly unknown[]): string {
+  if (typeof input === 'string') return input;
+  for (let i = input.length - 1; i >= 0; i--) {
+    const item = input[i] as { role?: unknown; content?: unknown };
+    if (item?.role !== 'user') continue;
+    if (typeof item.content === 'string') return item.content;
+    if (Array.isArray(item.content)) return item.content.flatMap((part: { text?: unknown }) => (typeof part?.text === 'string' ? [part.text] : [])).join('\n');
+    return '';
+  }
+  return '';
 }
 
 function callIdOf(item: RunToolApprovalItem): string {
