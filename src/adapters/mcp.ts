@@ -11,6 +11,7 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ApprovalHandler } from '../kernel/approvals.js';
 import { ToolCallGovernor, type AdapterOptions, type Refusal } from './tool-call.js';
 
 /** The `_meta` key under which a refusal's structured fields travel with the error result. */
@@ -50,6 +51,26 @@ function governedCallTool(governor: ToolCallGovernor, handler: CallToolHandler):
     const outcome = await governor.callTool({ tool: params.name, args: params.arguments }, (args) => handler({ ...request, params: { ...params, arguments: args } }, extra));
     if (outcome.kind === 'refuse') return refusalResult(outcome.refusal);
     return asToolResult(outcome.output);
+  };
+}
+
+/**
+ * An approval handler that asks the connected client's user, through MCP elicitation (a form
+ * with one `approve` checkbox): MCP's own way for a server to ask the human. Anything but an
+ * accepted form with `approve: true` denies, and so does a client without form elicitation.
+ *
+ * @example
+ * governMcpServer(server, { policy, audit, approvals: mcpElicitationApprovals(server) });
+ */
+export function mcpElicitationApprovals(server: McpServer): ApprovalHandler {
+  return async (request, decision) => {
+    const who = decision.approvers.length ? ` (approvers: ${decision.approvers.join(', ')})` : '';
+    const rule = decision.rule ? ` by policy rule '${decision.rule}'` : '';
+    const result = await server.server.elicitInput({
+      message: `Approve the call to '${request.tool_name ?? 'a tool'}'${rule}${who}? ${decision.reason}\nArguments: ${JSON.stringify(request.args ?? {})}`,
+      requestedSchema: { type: 'object', properties: { approve: { type: 'boolean', title: 'Approve this call' } }, required: ['approve'] },
+    });
+    return result.action === 'accept' && result.content?.approve === true ? 'approved' : 'denied';
   };
 }
 

@@ -1,19 +1,20 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { governMcpServer, REFUSAL_META_KEY } from '../../src/adapters/mcp.js';
+import { governMcpServer, mcpElicitationApprovals, REFUSAL_META_KEY } from '../../src/adapters/mcp.js';
 import type { ApprovalHandler } from '../../src/index.js';
 import { CUSTOMER, governanceFixture, ToolSpy, trail } from './fixtures.js';
 
 /** A governed MCP server with the fixture's tools, and the SDK's real client connected in memory. */
-async function connect(approvals?: ApprovalHandler) {
+async function connect(approvals?: ApprovalHandler | 'elicitation', client = new Client({ name: 'host', version: '1.0.0' })) {
   const { evaluator, audit } = governanceFixture();
   const spy = new ToolSpy();
   const server = new McpServer({ name: 'governed', version: '1.0.0' });
-  governMcpServer(server, { policy: evaluator, audit, agent: 'mcp-agent', ...(approvals ? { approvals } : {}) });
+  const resolved = approvals === 'elicitation' ? mcpElicitationApprovals(server) : approvals;
+  governMcpServer(server, { policy: evaluator, audit, agent: 'mcp-agent', ...(resolved ? { approvals: resolved } : {}) });
   const text = (value: string): CallToolResult => ({ content: [{ type: 'text', text: value }] });
   server.registerTool('search', { inputSchema: { query: z.string() } }, (args) => {
     spy.saw('search', args);
@@ -41,7 +42,6 @@ async function connect(approvals?: ApprovalHandler) {
   );
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
-  const client = new Client({ name: 'host', version: '1.0.0' });
   await client.connect(clientSide);
   return { client, server, spy, audit };
 }
@@ -89,6 +89,40 @@ describe('governMcpServer', () => {
       'pre_tool send_email require_approval',
       'pre_tool send_email deny',
     ]);
+  });
+
+  it('asks the client’s user through MCP elicitation: accepted runs, declined does not', async () => {
+    const answers = [{ action: 'accept', content: { approve: true } }, { action: 'decline' }];
+    const asked: string[] = [];
+    const client = new Client({ name: 'host', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+    client.setRequestHandler(ElicitRequestSchema, (request) => {
+      asked.push(request.params.message);
+      return answers.shift() as never;
+    });
+    const { spy, audit } = await connect('elicitation', client);
+    const [ok, refused] = await runAgent(client, [
+      { name: 'send_email', arguments: { to: 'ada@example.com', body: 'hi' } },
+      { name: 'send_email', arguments: { to: 'eve@evil.test', body: 'secrets' } },
+    ]);
+    expect(asked[0]).toContain("Approve the call to 'send_email' by policy rule 'approve-email' (approvers: security-team)?");
+    expect(ok).toMatchObject({ isError: false, text: 'sent to ada@example.com' });
+    expect(refused?.isError).toBe(true);
+    expect(spy.ran('send_email')).toEqual([{ to: 'ada@example.com', body: 'hi' }]);
+    expect(trail(audit)).toEqual([
+      'pre_tool send_email require_approval',
+      'pre_tool send_email allow',
+      'post_tool send_email allow',
+      'pre_tool send_email require_approval',
+      'pre_tool send_email deny',
+    ]);
+  });
+
+  it('denies with the reason when the client cannot be asked (no elicitation capability)', async () => {
+    const { client, spy } = await connect('elicitation');
+    const [held] = await runAgent(client, [{ name: 'send_email', arguments: { to: 'ada@example.com', body: 'hi' } }]);
+    expect(held?.isError).toBe(true);
+    expect(held?.text).toContain('Client does not support form elicitation');
+    expect(spy.ran('send_email')).toEqual([]);
   });
 
   it('denies require_approval when no approver is configured', async () => {
