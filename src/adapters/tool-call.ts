@@ -164,7 +164,7 @@ export class ToolCallGovernor {
     }
     const outcome =
       request.args === INVALID
-        ? await this.refuse(request.request, this.kernel.record(request.request, this.evaluator.rejectInvalid(request.why)))
+        ? await this.refuse(this.kernel.record(request.request, this.evaluator.rejectInvalid(request.why)))
         : await this.clear(request.request, this.kernel.decide(request.request), call.callId);
     if (options.hold && call.callId !== undefined && outcome.kind !== 'approval') this.hold(call.callId, digest, outcome);
     return outcome;
@@ -206,7 +206,7 @@ export class ToolCallGovernor {
     const pending = this.pending.get(id);
     if (!pending) {
       const request: GovernanceRequest = { stage: 'pre_tool', ...(this.agent ? { agent: this.agent } : {}) };
-      return this.refuse(request, this.kernel.record(request, this.evaluator.rejectInvalid(`no approval is pending for call '${id}'`)));
+      return this.refuse(this.kernel.record(request, this.evaluator.rejectInvalid(`no approval is pending for call '${id}'`)));
     }
     this.pending.delete(id);
     const who = pending.decision.approvers.length ? ` (approvers: ${pending.decision.approvers.join(', ')})` : '';
@@ -234,10 +234,10 @@ export class ToolCallGovernor {
     const request: GovernanceRequest = { ...cleared.request, stage: 'post_tool', output };
     let decision = this.kernel.decide(request);
     if (decision.allowed) decision = await this.kernel.confirm(decision);
-    if (!decision.allowed) return this.refuse(request, decision);
+    if (!decision.allowed) return this.refuse(decision);
     if (decision.verdict !== 'transform' || !decision.transform) return { kind: 'output', output };
     const rewritten = this.transformed(output, decision, request, 'post_tool');
-    return rewritten.ok ? { kind: 'output', output: rewritten.value } : this.refuse(request, rewritten.decision);
+    return rewritten.ok ? { kind: 'output', output: rewritten.value } : this.refuse(rewritten.decision);
   }
 
   /**
@@ -267,10 +267,10 @@ export class ToolCallGovernor {
     };
     let decision = this.kernel.decide(request);
     if (decision.allowed) decision = await this.kernel.confirm(decision);
-    if (!decision.allowed) return this.refuse(request, decision);
+    if (!decision.allowed) return this.refuse(decision);
     if (decision.verdict !== 'transform' || !decision.transform) return { kind: 'pass', text };
     const rewritten = this.transformed(text, decision, request, stage);
-    if (!rewritten.ok) return this.refuse(request, rewritten.decision);
+    if (!rewritten.ok) return this.refuse(rewritten.decision);
     return { kind: 'pass', text: typeof rewritten.value === 'string' ? rewritten.value : JSON.stringify(rewritten.value) };
   }
 
@@ -307,11 +307,11 @@ export class ToolCallGovernor {
       const confirmed = this.kernel.confirm(decision);
       if (confirmed !== decision) decision = await confirmed;
     }
-    if (!decision.allowed) return this.refuse(request, decision);
+    if (!decision.allowed) return this.refuse(decision);
     let args = request.args ?? {};
     if (decision.verdict === 'transform' && decision.transform) {
       const rewritten = this.transformed(args, decision, request, 'pre_tool');
-      if (!rewritten.ok) return this.refuse(request, rewritten.decision);
+      if (!rewritten.ok) return this.refuse(rewritten.decision);
       args = rewritten.value as Record<string, unknown>;
     }
     return { kind: 'run', args, request, decision };
@@ -327,7 +327,7 @@ export class ToolCallGovernor {
   }
 
   /** A denial reaches the framework only once its entry is committed, as govern() does. */
-  private async refuse(_request: GovernanceRequest, decision: Decision): Promise<Refused> {
+  private async refuse(decision: Decision): Promise<Refused> {
     await this.audit?.durable()?.catch(() => undefined);
     return { kind: 'refuse', refusal: refusalOf(decision), decision };
   }
