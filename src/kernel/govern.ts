@@ -1,18 +1,17 @@
 import { GovernanceDenied } from '../core/errors.js';
 import type { AgentRef, Decision, GovernanceRequest } from '../core/types.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { PolicyDocument } from '../policy/document.js';
-import { PolicyEvaluator } from '../policy/evaluator.js';
-import { loadPoliciesSync } from '../policy/loader.js';
+import type { PolicyEvaluator } from '../policy/evaluator.js';
 import type { ConflictStrategy } from '../policy/schema.js';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, requestApproval, type ApprovalHandler } from './approvals.js';
 import { defaultAuditLog, derive, Kernel } from './kernel.js';
+import { evaluatorFor, type PolicyInput } from './policy-input.js';
 import { applyTransform } from './transform.js';
 
 /** How {@link govern} decides and records a tool's calls. */
 export interface GovernOptions {
   /** A policy file or directory path, a PolicyDocument (or plain document object), or an evaluator. */
-  policy: string | PolicyEvaluator | PolicyDocument | Record<string, unknown>;
+  policy: PolicyInput;
   /** The tool's name in requests and the audit log. Default: the function's name. */
   name?: string;
   /** The agent on whose behalf calls are made (an id, or a full reference). */
@@ -54,7 +53,7 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
   if (!options || options.policy === undefined || options.policy === null) throw new TypeError('govern() needs options.policy: a policy path, document or evaluator');
   const toolName = options.name ?? tool.name;
   if (!toolName) throw new TypeError('govern() needs options.name for an anonymous function');
-  const evaluator = toEvaluator(options.policy, options.conflictStrategy);
+  const evaluator = evaluatorFor(options.policy, options.conflictStrategy);
   const audit = options.audit === false ? null : (options.audit ?? defaultAuditLog());
   const kernel = new Kernel(evaluator, audit);
   const agent = typeof options.agent === 'string' ? { id: options.agent } : options.agent;
@@ -155,17 +154,6 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
     evaluator: { value: evaluator },
     audit: { value: audit },
   }) as unknown as GovernedTool<F>;
-}
-
-function toEvaluator(policy: GovernOptions['policy'], conflictStrategy: ConflictStrategy | undefined): PolicyEvaluator {
-  if (policy instanceof PolicyEvaluator) {
-    if (conflictStrategy) throw new TypeError('conflictStrategy applies when govern() builds the evaluator; pass it to your PolicyEvaluator instead');
-    return policy;
-  }
-  const options = conflictStrategy ? { conflictStrategy } : {};
-  if (typeof policy === 'string') return loadPoliciesSync(policy, options);
-  if (policy instanceof PolicyDocument || typeof policy === 'object') return new PolicyEvaluator({ policies: [policy], ...options });
-  throw new TypeError('options.policy must be a path, a policy document or a PolicyEvaluator');
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -5,3 +5,5 @@ export { Kernel, defaultAuditLog, derive, DEFAULT_LOG_WARNING_AT } from './kerne
 export { requestApproval, DEFAULT_APPROVAL_TIMEOUT_MS } from './approvals.js';
 export type { ApprovalHandler, ApprovalOutcome } from './approvals.js';
 export { applyTransform, REDACTED } from './transform.js';
+export { evaluatorFor } from './policy-input.js';
+export type { PolicyInput } from './policy-input.js';

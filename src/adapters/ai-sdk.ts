@@ -1,0 +1,184 @@
+/**
+ * Governance for the Vercel AI SDK (`ai`, v6): governed tools (each `execute` decided before it
+ * runs, its result checked after), the SDK's own tool-approval flow for require_approval
+ * (`needsApproval` and `tool-approval-request` / `tool-approval-response` parts), and a
+ * `wrapLanguageModel` middleware that screens the user's input (pre_input) and the model's text
+ * (pre_output).
+ *
+ * @example
+ * const governance = aiSdkGovernance({ policy: 'policy.yaml', audit });
+ * const result = await generateText({
+ *   model: wrapLanguageModel({ model, middleware: governance.middleware }),
+ *   tools: governance.tools({ search, sendEmail }), prompt, stopWhen: stepCountIs(5),
+ * });
+ */
+import type { LanguageModelMiddleware, Tool, ToolApprovalResponse, ToolSet } from 'ai';
+import { GovernanceDenied } from '../core/errors.js';
+import { ToolCallGovernor, type AdapterOptions, type PreToolOutcome, type Refused } from './tool-call.js';
+
+type GenerateResult = Awaited<ReturnType<NonNullable<LanguageModelMiddleware['wrapGenerate']>>>;
+type ContentPart = GenerateResult['content'][number];
+/** The SDK's `needsApproval` function type (not exported by name in v6). */
+export type ToolNeedsApprovalFunction<INPUT> = Exclude<NonNullable<Tool<INPUT, unknown>['needsApproval']>, boolean>;
+type CallOptions = Parameters<NonNullable<LanguageModelMiddleware['transformParams']>>[0]['params'];
+type StreamPart = Awaited<ReturnType<NonNullable<LanguageModelMiddleware['wrapStream']>>>['stream'] extends ReadableStream<infer P> ? P : never;
+
+/** The part of a `tool-approval-request` that {@link AiSdkGovernance.respond} needs. */
+export interface ApprovalRequestPart {
+  approvalId: string;
+  toolCall: { toolCallId: string; toolName: string };
+}
+
+/** What {@link aiSdkGovernance} returns: tools, approvals and a model middleware under one policy. */
+export interface AiSdkGovernance {
+  readonly governor: ToolCallGovernor;
+  /**
+   * Governed copies of a tools record: each `execute` runs only when the policy clears the call
+   * (with transformed arguments), and its result passes post_tool checks. A denial is thrown as
+   * {@link GovernanceDenied}, which the SDK hands to the model as the tool's error text.
+   * `needsApproval` is the policy's ({@link toolApproval}).
+   */
+  tools<TOOLS extends ToolSet>(tools: TOOLS): TOOLS;
+  /**
+   * A `needsApproval` function for one tool: decides the call (held for its `execute`) and
+   * answers true exactly when the policy says require_approval.
+   */
+  toolApproval(toolName: string): ToolNeedsApprovalFunction<unknown>;
+  /**
+   * Records a human's answer to a `tool-approval-request` and returns the
+   * `tool-approval-response` part to send back in a `tool` message. Approved, the call runs
+   * with exactly the arguments that were checked; the returned part says `approved: false`
+   * if governance could not clear it after all.
+   */
+  respond(request: ApprovalRequestPart, approved: boolean, reason?: string): Promise<ToolApprovalResponse>;
+  /** Screens the prompt's new user message (pre_input) and the model's text (pre_output). */
+  readonly middleware: LanguageModelMiddleware;
+}
+
+/** Governance for the AI SDK under one policy, audit log and agent. */
+export function aiSdkGovernance(options: AdapterOptions): AiSdkGovernance {
+  const governor = new ToolCallGovernor(options);
+
+  const toolApproval = (toolName: string): ToolNeedsApprovalFunction<unknown> => async (input, { toolCallId }) => {
+    // The SDK asks again before it runs an approved call; the answer must stay yes, and a call
+    // already waiting for a human is not decided twice.
+    if (governor.wasApproved(toolCallId, input) || governor.pendingApproval(toolCallId)) return true;
+    const outcome = await governor.beforeTool({ tool: toolName, args: input, callId: toolCallId }, { hold: true });
+    return outcome.kind === 'approval';
+  };
+
+  const governedExecute = (toolName: string, execute: (input: never, options: never) => unknown) => async (input: unknown, options: { toolCallId: string }) => {
+    const callId = options.toolCallId;
+    // Still pending means the SDK was told "approved" by someone other than respond().
+    let outcome: PreToolOutcome = governor.pendingApproval(callId)
+      ? await governor.settleApproval(callId, false, NOT_RECORDED)
+      : await governor.beforeTool({ tool: toolName, args: input, callId });
+    if (outcome.kind === 'approval') outcome = await governor.settleApproval(outcome.id, false, NOT_RECORDED);
+    if (outcome.kind === 'refuse') throw denial(outcome);
+    const result = await execute(outcome.args as never, options as never);
+    const after = await governor.afterTool(outcome, result);
+    if (after.kind === 'refuse') throw denial(after);
+    return after.output;
+  };
+
+  return {
+    governor,
+    toolApproval,
+    tools<TOOLS extends ToolSet>(tools: TOOLS): TOOLS {
+      const governed: Record<string, unknown> = {};
+      for (const [name, tool] of Object.entries(tools)) {
+        const execute = tool.execute as ((input: never, options: never) => unknown) | undefined;
+        governed[name] = { ...tool, needsApproval: toolApproval(name), ...(execute ? { execute: governedExecute(name, execute) } : {}) };
+      }
+      return governed as TOOLS;
+    },
+    async respond(request, approved, reason) {
+      const outcome = await governor.settleApproval(request.toolCall.toolCallId, approved, reason);
+      governor.takeRefusal(request.toolCall.toolCallId); // the SDK never runs a rejected call
+      const cleared = outcome.kind === 'run';
+      return { type: 'tool-approval-response', approvalId: request.approvalId, approved: cleared, ...(cleared ? (reason ? { reason } : {}) : { reason: outcome.refusal.message }) };
+    },
+    middleware: contentMiddleware(governor),
+  };
+}
+
+const NOT_RECORDED = 'requires approval, and no approval was recorded through governance for this call';
+
+function denial(outcome: Refused): GovernanceDenied {
+  return new GovernanceDenied(outcome.decision, outcome.refusal.message);
+}
+
+/** pre_input on a new user message, pre_output on each block of generated text. */
+function contentMiddleware(governor: ToolCallGovernor): LanguageModelMiddleware {
+  return {
+    specificationVersion: 'v3',
+    async transformParams({ params }) {
+      return governor.decides('pre_input') ? screenPrompt(governor, params) : params;
+    },
+    async wrapGenerate({ doGenerate }) {
+      const result = await doGenerate();
+      if (!governor.decides('pre_output')) return result;
+      return { ...result, content: await screenContent(governor, result.content) };
+    },
+    async wrapStream({ doStream }) {
+      const result = await doStream();
+      if (!governor.decides('pre_output')) return result;
+      return { ...result, stream: result.stream.pipeThrough(screenTextBlocks(governor)) };
+    },
+  };
+}
+
+/**
+ * Screens the user's new message: only when the prompt ends with one, since every later step of
+ * a tool loop re-sends the same conversation (tool results are checked at post_tool instead).
+ * A deny throws before the model is called; a transform rewrites the message's text.
+ */
+async function screenPrompt(governor: ToolCallGovernor, params: CallOptions): Promise<CallOptions> {
+  const last = params.prompt.at(-1);
+  if (!last || last.role !== 'user') return params;
+  const text = last.content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('\n');
+  const outcome = await governor.screen('pre_input', text);
+  if (outcome.kind === 'refuse') throw denial(outcome);
+  if (outcome.text === text) return params;
+  const others = last.content.filter((part) => part.type !== 'text');
+  return { ...params, prompt: [...params.prompt.slice(0, -1), { ...last, content: [{ type: 'text', text: outcome.text }, ...others] }] };
+}
+
+/** The model's text parts, screened as one answer; a refusal replaces them with its message. */
+async function screenContent(governor: ToolCallGovernor, content: GenerateResult['content']): Promise<GenerateResult['content']> {
+  const texts = content.flatMap((part) => (part.type === 'text' ? [part.text] : []));
+  if (texts.length === 0) return content;
+  const text = texts.join('');
+  const outcome = await governor.screen('pre_output', text);
+  const screened = outcome.kind === 'refuse' ? outcome.refusal.message : outcome.text;
+  if (screened === text) return content;
+  const first = content.findIndex((part) => part.type === 'text');
+  return content.flatMap((part, i): ContentPart[] => (part.type !== 'text' ? [part] : i === first ? [{ ...part, text: screened }] : []));
+}
+
+/**
+ * Streamed text cannot be taken back once sent, so each text block is held until it ends,
+ * screened, and released as one delta. Everything else streams through untouched.
+ */
+function screenTextBlocks(governor: ToolCallGovernor): TransformStream<StreamPart, StreamPart> {
+  const blocks = new Map<string, string>();
+  return new TransformStream<StreamPart, StreamPart>({
+    async transform(part, controller) {
+      if (part.type === 'text-start') {
+        blocks.set(part.id, '');
+        controller.enqueue(part);
+      } else if (part.type === 'text-delta' && blocks.has(part.id)) {
+        blocks.set(part.id, (blocks.get(part.id) ?? '') + part.delta);
+      } else if (part.type === 'text-end' && blocks.has(part.id)) {
+        const text = blocks.get(part.id) ?? '';
+        blocks.delete(part.id);
+        const outcome = await governor.screen('pre_output', text);
+        const screened = outcome.kind === 'refuse' ? outcome.refusal.message : outcome.text;
+        if (screened) controller.enqueue({ type: 'text-delta', id: part.id, delta: screened });
+        controller.enqueue(part);
+      } else {
+        controller.enqueue(part);
+      }
+    },
+  });
+}

@@ -1,0 +1,7 @@
+/**
+ * The framework-neutral core the adapters share. Each framework's adapter is its own subpath
+ * (`agent-governance-toolkit/mcp`, `/ai-sdk`, `/openai-agents`, `/langchain`, `/mastra`), so importing this
+ * or the main entry never loads a framework.
+ */
+export { ToolCallGovernor, refusalOf } from './tool-call.js';
+export type { AdapterOptions, ClearedCall, ContentOutcome, PendingApproval, PostToolOutcome, PreToolOutcome, Refusal, Refused, ToolCall } from './tool-call.js';

@@ -1,0 +1,150 @@
+/**
+ * Governance for Mastra agents (`@mastra/core` 0.24, the last line that runs on Node 20):
+ * `governance.tool(options)` is Mastra's `createTool()` with each `execute` decided before it
+ * runs (rewritten arguments, redacted result, a denial thrown as the tool's error for the model
+ * to read); an input processor screens the user's message (pre_input: a denial is Mastra's
+ * tripwire) and an output processor the answer (pre_output).
+ *
+ * require_approval: Mastra asks the human only for tools marked `requireApproval` (its tool
+ * approval is per tool, not per call). For those, answer the run's `tool-call-approval` chunk
+ * with `governance.approveToolCall(agent, chunk)` / `declineToolCall`, which decide the call
+ * and record the human's answer before Mastra resumes. A call the policy holds for approval on
+ * a tool Mastra does not ask about goes to `options.approvals` (denied without one).
+ *
+ * @example
+ * const governance = mastraGovernance({ policy: 'policy.yaml', audit });
+ * const sendEmail = governance.tool({ id: 'send_email', description, inputSchema, requireApproval: true, execute });
+ * const agent = new Agent({ name, instructions, model, tools: { sendEmail }, inputProcessors: [governance.inputProcessor], outputProcessors: [governance.outputProcessor] });
+ */
+import type { InputProcessor, OutputProcessor } from '@mastra/core/processors';
+import { createTool } from '@mastra/core/tools';
+import { GovernanceDenied } from '../core/errors.js';
+import { ToolCallGovernor, type AdapterOptions, type PreToolOutcome, type Refused } from './tool-call.js';
+
+/** The processors' name in Mastra's traces and tripwires. */
+export const PROCESSOR_NAME = 'agent-governance-toolkit';
+
+/** The `tool-call-approval` chunk of a Mastra stream, as far as approvals need it. */
+export interface ToolCallApprovalChunk {
+  runId: string;
+  payload: { toolCallId: string; toolName: string; args: unknown };
+}
+
+/** The part of a Mastra `Agent` that resumes a run waiting for approval. */
+export interface ApprovingAgent<RESULT> {
+  approveToolCall(options: { runId: string; toolCallId?: string }): Promise<RESULT>;
+  declineToolCall(options: { runId: string; toolCallId?: string }): Promise<RESULT>;
+}
+
+/** What {@link mastraGovernance} returns. */
+export interface MastraGovernance {
+  readonly governor: ToolCallGovernor;
+  /** Mastra's `createTool()`, governed: same options, same result type. */
+  readonly tool: typeof createTool;
+  /**
+   * Records a human's approval of a `tool-call-approval` chunk and resumes the run. The call is
+   * decided here, before Mastra resumes; what the policy refuses is refused when it runs, with
+   * the reason for the model to read.
+   */
+  approveToolCall<RESULT>(agent: ApprovingAgent<RESULT>, chunk: ToolCallApprovalChunk, reason?: string): Promise<RESULT>;
+  /** Records a human's refusal of a `tool-call-approval` chunk and resumes the run without it. */
+  declineToolCall<RESULT>(agent: ApprovingAgent<RESULT>, chunk: ToolCallApprovalChunk, reason?: string): Promise<RESULT>;
+  /** Screens the user's message before the model sees it (pre_input). */
+  readonly inputProcessor: InputProcessor;
+  /** Screens the agent's answer (pre_output). */
+  readonly outputProcessor: OutputProcessor;
+}
+
+type ToolOptions = Parameters<typeof createTool>[0];
+type Execute = (context: { context?: unknown }, options?: { toolCallId?: string }) => Promise<unknown>;
+type Message = Parameters<InputProcessor['processInput']>[0]['messages'][number];
+
+
+/** Governance for Mastra under one policy, audit log and agent. */
+export function mastraGovernance(options: AdapterOptions): MastraGovernance {
+  const governor = new ToolCallGovernor(options);
+
+  const governedExecute = (toolName: string, execute: Execute): Execute => async (context, invocation) => {
+    const callId = invocation?.toolCallId;
+    let outcome: PreToolOutcome = await governor.beforeTool({ tool: toolName, args: context.context, ...(callId ? { callId } : {}) });
+    if (outcome.kind === 'approval') outcome = await governor.askApprovals(outcome);
+    if (outcome.kind === 'refuse') throw denial(outcome);
+    const after = await governor.afterTool(outcome, await execute({ ...context, context: outcome.args }, invocation));
+    if (after.kind === 'refuse') throw denial(after);
+    return after.output;
+  };
+
+  const governedTool = (toolOptions: ToolOptions) => {
+    const execute = toolOptions.execute as Execute | undefined;
+    return createTool({ ...toolOptions, ...(execute ? { execute: governedExecute(toolOptions.id, execute) } : {}) } as ToolOptions);
+  };
+
+  /** Decides a call Mastra paused for approval and records the human's answer (held for its run). */
+  const settle = async (chunk: ToolCallApprovalChunk, approved: boolean, reason: string | undefined): Promise<void> => {
+    const { toolCallId, toolName, args } = chunk.payload;
+    const decided = await governor.beforeTool({ tool: toolName, args, callId: toolCallId }, { hold: true });
+    if (decided.kind === 'approval') await governor.settleApproval(toolCallId, approved, reason);
+    if (!approved) governor.takeRefusal(toolCallId); // Mastra does not run a declined call
+  };
+
+  return {
+    governor,
+    tool: governedTool as typeof createTool,
+    async approveToolCall(agent, chunk, reason) {
+      await settle(chunk, true, reason);
+      return agent.approveToolCall({ runId: chunk.runId, toolCallId: chunk.payload.toolCallId });
+    },
+    async declineToolCall(agent, chunk, reason) {
+      await settle(chunk, false, reason);
+      return agent.declineToolCall({ runId: chunk.runId, toolCallId: chunk.payload.toolCallId });
+    },
+    inputProcessor: {
+      name: PROCESSOR_NAME,
+      async processInput({ messages, abort }) {
+        const last = messages.at(-1);
+        if (!last || last.role !== 'user' || !governor.decides('pre_input')) return messages;
+        const text = textOf(last);
+        const outcome = await governor.screen('pre_input', text);
+        if (outcome.kind === 'refuse') return abort(outcome.refusal.message);
+        return outcome.text === text ? messages : [...messages.slice(0, -1), withText(last, outcome.text)];
+      },
+    },
+    outputProcessor: {
+      name: PROCESSOR_NAME,
+      /**
+       * Streamed text cannot be taken back once sent, so each text block's deltas are held and
+       * released, screened, as one delta when the block ends (in place of its end marker).
+       */
+      async processOutputStream({ part, state, abort }) {
+        if (!governor.decides('pre_output')) return part;
+        const held = (state.governanceText ??= {}) as Record<string, string>;
+        if (part.type === 'text-delta') {
+          held[part.payload.id] = (held[part.payload.id] ?? '') + part.payload.text;
+          return null;
+        }
+        if (part.type !== 'text-end') return part;
+        const text = held[part.payload.id] ?? '';
+        delete held[part.payload.id];
+        if (!text) return part;
+        const outcome = await governor.screen('pre_output', text);
+        if (outcome.kind === 'refuse') return abort(outcome.refusal.message);
+        return { type: 'text-delta', runId: part.runId, from: part.from, payload: { id: part.payload.id, text: outcome.text } };
+      },
+    },
+  };
+}
+
+function denial(outcome: Refused): GovernanceDenied {
+  return new GovernanceDenied(outcome.decision, outcome.refusal.message);
+}
+
+function textOf(message: Message): string {
+  const parts = message.content.parts.flatMap((part) => (part.type === 'text' ? [part.text] : []));
+  return parts.length > 0 ? parts.join('\n') : typeof message.content.content === 'string' ? message.content.content : '';
+}
+
+/** The message with its text replaced by `text` (other parts kept). */
+function withText(message: Message, text: string): Message {
+  const others = message.content.parts.filter((part) => part.type !== 'text');
+  return { ...message, content: { ...message.content, parts: [{ type: 'text', text }, ...others], content: text } };
+}

@@ -1,0 +1,177 @@
+/**
+ * Governance for the OpenAI Agents SDK (`@openai/agents`): `governance.tool(options)` is the
+ * SDK's `tool()` with the policy attached in the SDK's own terms. `needsApproval` is the
+ * policy's require_approval, answered through the run's interruptions
+ * (`governance.approve(state, item)` / `governance.reject(...)`, which record the human's answer
+ * and call `state.approve` / `state.reject`); a tool input guardrail turns a denial into the
+ * refusal the model reads; `execute` runs with the policy's rewritten arguments; a tool output
+ * guardrail withholds a result the policy denies, and a redaction reaches the model redacted.
+ *
+ * @example
+ * const governance = openAiAgentsGovernance({ policy: 'policy.yaml', audit });
+ * const search = governance.tool({ name: 'search', description, parameters, execute });
+ * const result = await run(new Agent({ name: 'support', tools: [search] }), 'find invoices');
+ * for (const item of result.interruptions) await governance.approve(result.state, item);
+ */
+import {
+  defineToolInputGuardrail,
+  defineToolOutputGuardrail,
+  tool,
+  ToolGuardrailFunctionOutputFactory,
+  type InputGuardrail,
+  type OutputGuardrail,
+  type RunState,
+  type RunToolApprovalItem,
+  type ToolInputGuardrailDefinition,
+  type ToolOutputGuardrailDefinition,
+} from '@openai/agents';
+import { ToolCallGovernor, type AdapterOptions, type PreToolOutcome, type Refusal } from './tool-call.js';
+
+/** The guardrails' name in the SDK's traces and results. */
+export const GUARDRAIL_NAME = 'agent-governance-toolkit';
+
+/** What {@link openAiAgentsGovernance} returns: governed tools and the approval answers. */
+export interface OpenAiAgentsGovernance {
+  readonly governor: ToolCallGovernor;
+  /** The SDK's `tool()`, governed: same options, same result type. */
+  readonly tool: typeof tool;
+  /**
+   * Approves an interruption: records the approval, then `state.approve(item)`. If governance
+   * cannot clear the call after all, it rejects instead; the result says which.
+   */
+  approve(state: RunStateLike, item: RunToolApprovalItem, reason?: string): Promise<boolean>;
+  /** Rejects an interruption: records the denial, then `state.reject(item, { message })`. */
+  reject(state: RunStateLike, item: RunToolApprovalItem, reason?: string): Promise<void>;
+  /** The input guardrail every governed tool carries (reports pre-tool denials). */
+  readonly inputGuardrail: ToolInputGuardrailDefinition;
+  /** The output guardrail every governed tool carries (reports post-tool denials). */
+  readonly outputGuardrail: ToolOutputGuardrailDefinition;
+  /**
+   * An agent input guardrail (`new Agent({ inputGuardrails: [...] })`) screening the user's
+   * message (pre_input) before the model is called. SDK guardrails can only stop a run, not
+   * rewrite it, so a policy that would rewrite the input stops it too (fail closed).
+   */
+  readonly agentInputGuardrail: InputGuardrail;
+  /** An agent output guardrail screening the final answer (pre_output); a rewrite stops it too. */
+  readonly agentOutputGuardrail: OutputGuardrail;
+}
+
+/** The part of a `RunState` approvals need. */
+export type RunStateLike = Pick<RunState<unknown, never>, 'approve' | 'reject'>;
+
+type ToolOptions = Parameters<typeof tool>[0];
+type Execute = (input: unknown, runContext?: unknown, details?: { toolCall?: { callId?: string } }) => unknown;
+
+const NOT_RECORDED = 'requires approval, and no approval was recorded through governance for this call';
+
+/** Governance for the OpenAI Agents SDK under one policy, audit log and agent. */
+export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGovernance {
+  const governor = new ToolCallGovernor(options);
+  /** Results the policy withheld after the run, for the output guardrail to report. */
+  const withheld = new Map<string, Refusal>();
+
+  const inputGuardrail = defineToolInputGuardrail({
+    name: GUARDRAIL_NAME,
+    run: async ({ toolCall }) => {
+      const refused = governor.takeRefusal(toolCall.callId);
+      return refused ? ToolGuardrailFunctionOutputFactory.rejectContent(refused.refusal.message, refused.refusal) : ToolGuardrailFunctionOutputFactory.allow();
+    },
+  });
+  const outputGuardrail = defineToolOutputGuardrail({
+    name: GUARDRAIL_NAME,
+    run: async ({ toolCall }) => {
+      const refusal = withheld.get(toolCall.callId);
+      withheld.delete(toolCall.callId);
+      return refusal ? ToolGuardrailFunctionOutputFactory.rejectContent(refusal.message, refusal) : ToolGuardrailFunctionOutputFactory.allow();
+    },
+  });
+
+  const needsApproval = (toolName: string) => async (_runContext: unknown, input: unknown, callId?: string) => {
+    if (callId !== undefined && governor.pendingApproval(callId)) return true;
+    const outcome = await governor.beforeTool({ tool: toolName, args: input, ...(callId !== undefined ? { callId } : {}) }, { hold: true });
+    return outcome.kind === 'approval';
+  };
+
+  const governedExecute = (toolName: string, execute: Execute): Execute => async (input, runContext, details) => {
+    const callId = details?.toolCall?.callId;
+    // Still pending means the run was resumed with an approval given around governance.
+    let outcome: PreToolOutcome =
+      callId !== undefined && governor.pendingApproval(callId)
+        ? await governor.settleApproval(callId, false, NOT_RECORDED)
+        : await governor.beforeTool({ tool: toolName, args: input, ...(callId !== undefined ? { callId } : {}) });
+    if (outcome.kind === 'approval') outcome = await governor.settleApproval(outcome.id, false, NOT_RECORDED);
+    // Reached only when the input guardrail was bypassed: the model still reads the refusal.
+    if (outcome.kind === 'refuse') return outcome.refusal.message;
+    const after = await governor.afterTool(outcome, await execute(outcome.args, runContext, details));
+    if (after.kind === 'output') return after.output;
+    if (callId !== undefined) withheld.set(callId, after.refusal);
+    return after.refusal.message; // never the withheld result, guardrail or not
+  };
+
+  const governedTool = (toolOptions: ToolOptions) => {
+    const name = tool(toolOptions).name; // the SDK's own normalization of the name
+    return tool({
+      ...toolOptions,
+      execute: governedExecute(name, toolOptions.execute as Execute),
+      needsApproval: needsApproval(name),
+      inputGuardrails: [inputGuardrail, ...(toolOptions.inputGuardrails ?? [])],
+      outputGuardrails: [outputGuardrail, ...(toolOptions.outputGuardrails ?? [])],
+    } as ToolOptions);
+  };
+
+  /** Guardrails can only trip: a deny trips with its refusal, and so does a rewrite that cannot be made. */
+  const screen = async (stage: 'pre_input' | 'pre_output', text: string) => {
+    const outcome = await governor.screen(stage, text);
+    if (outcome.kind === 'refuse') return { tripwireTriggered: true, outputInfo: outcome.refusal };
+    if (outcome.text === text) return { tripwireTriggered: false, outputInfo: null };
+    return { tripwireTriggered: true, outputInfo: { denied: true, message: `the policy rewrites this ${stage === 'pre_input' ? 'input' : 'answer'}, which an SDK guardrail cannot do, so it is stopped` } };
+  };
+
+  return {
+    governor,
+    tool: governedTool as typeof tool,
+    inputGuardrail,
+    outputGuardrail,
+    agentInputGuardrail: {
+      name: GUARDRAIL_NAME,
+      runInParallel: false, // decide before the model sees the input
+      execute: async ({ input }) => screen('pre_input', lastUserText(input)),
+    },
+    agentOutputGuardrail: {
+      name: GUARDRAIL_NAME,
+      execute: async ({ agentOutput }) => screen('pre_output', typeof agentOutput === 'string' ? agentOutput : JSON.stringify(agentOutput)),
+    },
+    async approve(state, item, reason) {
+      const outcome = await governor.settleApproval(callIdOf(item), true, reason);
+      if (outcome.kind === 'run') state.approve(item);
+      else {
+        governor.takeRefusal(callIdOf(item));
+        state.reject(item, { message: outcome.refusal.message });
+      }
+      return outcome.kind === 'run';
+    },
+    async reject(state, item, reason) {
+      const outcome = await governor.settleApproval(callIdOf(item), false, reason);
+      governor.takeRefusal(callIdOf(item)); // the SDK never runs a rejected call
+      state.reject(item, { message: outcome.kind === 'refuse' ? outcome.refusal.message : (reason ?? 'rejected') });
+    },
+  };
+}
+
+/** The text of the newest user message in a run's input (a string, or the SDK's items). */
+function lastUserText(input: string | readonly unknown[]): string {
+  if (typeof input === 'string') return input;
+  for (let i = input.length - 1; i >= 0; i--) {
+    const item = input[i] as { role?: unknown; content?: unknown };
+    if (item?.role !== 'user') continue;
+    if (typeof item.content === 'string') return item.content;
+    if (Array.isArray(item.content)) return item.content.flatMap((part: { text?: unknown }) => (typeof part?.text === 'string' ? [part.text] : [])).join('\n');
+    return '';
+  }
+  return '';
+}
+
+function callIdOf(item: RunToolApprovalItem): string {
+  const raw = item.rawItem as { callId?: unknown; id?: unknown };
+  return typeof raw.callId === 'string' ? raw.callId : typeof raw.id === 'string' ? raw.id : '';
+}
