@@ -165,7 +165,7 @@ export class ToolCallGovernor {
     const outcome =
       request.args === INVALID
         ? await this.refuse(this.kernel.record(request.request, this.evaluator.rejectInvalid(request.why)))
-        : await this.clear(request.request, this.kernel.decide(request.request), call.callId);
+        : await this.clear(request.request, await this.kernel.decideWhenReady(request.request), call.callId);
     if (options.hold && call.callId !== undefined && outcome.kind !== 'approval') this.hold(call.callId, digest, outcome);
     return outcome;
   }
@@ -232,7 +232,7 @@ export class ToolCallGovernor {
   async afterTool(cleared: ClearedCall, output: unknown): Promise<PostToolOutcome> {
     if (!this.checksOutput) return { kind: 'output', output };
     const request: GovernanceRequest = { ...cleared.request, stage: 'post_tool', output };
-    let decision = this.kernel.decide(request);
+    let decision = await this.kernel.decideWhenReady(request);
     if (decision.allowed) decision = await this.kernel.confirm(decision);
     if (!decision.allowed) return this.refuse(decision);
     if (decision.verdict !== 'transform' || !decision.transform) return { kind: 'output', output };
@@ -265,7 +265,7 @@ export class ToolCallGovernor {
       ...(this.agent ? { agent: this.agent } : {}),
       ...(mergedContext ? { context: mergedContext } : {}),
     };
-    let decision = this.kernel.decide(request);
+    let decision = await this.kernel.decideWhenReady(request);
     if (decision.allowed) decision = await this.kernel.confirm(decision);
     if (!decision.allowed) return this.refuse(decision);
     if (decision.verdict !== 'transform' || !decision.transform) return { kind: 'pass', text };

@@ -58,8 +58,6 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
   const kernel = new Kernel(evaluator, audit);
   const agent = typeof options.agent === 'string' ? { id: options.agent } : options.agent;
   const checksOutput = evaluator.hasRulesFor('post_tool');
-  // A remote engine (OPA over HTTP) is waited for; local policies keep the synchronous path.
-  const remote = evaluator.needsAsync;
   const timeoutMs = options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
 
   const deny = (decision: Decision, request: GovernanceRequest): never => {
@@ -99,7 +97,9 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
       request = { stage: 'pre_tool', tool_name: toolName, ...(agent ? { agent } : {}) };
       return deny(kernel.record(request, evaluator.rejectInvalid(`the arguments could not be read: ${(error as Error)?.message ?? String(error)}`)), request);
     }
-    let decision = remote ? await kernel.decideAsync(request) : kernel.decide(request);
+    // A remote engine (OPA over HTTP) is waited for; local policies keep the synchronous path.
+    const decided = kernel.decideWhenReady(request);
+    let decision = decided instanceof Promise ? await decided : decided;
     let runArgs = callArgs;
     if (decision.verdict === 'require_approval') {
       // The call now waits, possibly for minutes, while the caller still holds the arguments.
@@ -128,7 +128,8 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
     if (!checksOutput) return result;
 
     const outputRequest: GovernanceRequest = { ...request, stage: 'post_tool', output: result };
-    let after = remote ? await kernel.decideAsync(outputRequest) : kernel.decide(outputRequest);
+    const checked = kernel.decideWhenReady(outputRequest);
+    let after = checked instanceof Promise ? await checked : checked;
     if (!after.allowed) return deny(after, request);
     const afterConfirmed = kernel.confirm(after);
     if (afterConfirmed !== after) {

@@ -28,6 +28,14 @@ export class Kernel {
     return this.record(request, await this.evaluator.evaluateAsync(request));
   }
 
+  /**
+   * {@link decide}, or {@link decideAsync} when the policy has remote engines: synchronous
+   * whenever it can be, so local policies keep the synchronous hot path.
+   */
+  decideWhenReady(request: GovernanceRequest): Decision | Promise<Decision> {
+    return this.evaluator.needsAsync ? this.decideAsync(request) : this.decide(request);
+  }
+
   /** Records a decision made elsewhere (e.g. an approval's outcome); a failure to record denies. */
   record(request: GovernanceRequest, decision: Decision): Decision {
     if (!this.audit) return decision;

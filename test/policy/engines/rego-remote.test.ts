@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ToolCallGovernor } from '../../../src/adapters/tool-call.js';
 import { govern } from '../../../src/kernel/govern.js';
 import { GovernanceDenied } from '../../../src/core/errors.js';
 import { loadPoliciesSync } from '../../../src/policy/loader.js';
@@ -66,6 +67,12 @@ describe('Rego engine on a remote OPA server', () => {
     const db = govern((_args: { action: string }) => 'ran', { name: 'db', policy: evaluator, audit: false });
     await expect(db({ action: 'read' })).resolves.toBe('ran');
     await expect(db({ action: 'drop' })).rejects.toBeInstanceOf(GovernanceDenied);
+  });
+
+  it("the adapters' core waits for the remote engine too", async () => {
+    const governor = new ToolCallGovernor({ policy: track(remotePolicy(opa.url)), audit: false });
+    expect(await governor.beforeTool({ tool: 'db', args: { action: 'read' } })).toMatchObject({ kind: 'run', decision: { verdict: 'allow', rule: 'rego:allow-db-read' } });
+    expect(await governor.beforeTool({ tool: 'db', args: { action: 'drop' } })).toMatchObject({ kind: 'refuse' });
   });
 
   describe('fails closed under each fault', () => {
