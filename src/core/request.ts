@@ -2,6 +2,7 @@ import { checkJsonValue, DEFAULT_REQUEST_LIMITS, type RequestLimits } from './li
 import type { NormalizedRequest, Stage } from './types.js';
 
 const STAGE_SYNONYMS: Readonly<Record<string, Stage>> = {
+  agent_startup: 'agent_startup',
   pre_input: 'pre_input',
   input: 'pre_input',
   pre_tool: 'pre_tool',
@@ -10,6 +11,9 @@ const STAGE_SYNONYMS: Readonly<Record<string, Stage>> = {
   post_tool_call: 'post_tool',
   pre_output: 'pre_output',
   output: 'pre_output',
+  pre_model_call: 'pre_model_call',
+  post_model_call: 'post_model_call',
+  agent_shutdown: 'agent_shutdown',
 };
 
 /** Maps a stage name or its Agent Control Specification synonym to ours; undefined if unknown. */

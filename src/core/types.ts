@@ -22,14 +22,57 @@ export function isAllowingVerdict(verdict: Verdict): boolean {
 }
 
 /**
- * Where in an agent's turn a request is decided.
- * `pre_input` screens inbound text, `pre_tool` decides a tool call, `post_tool` inspects its
- * result, `pre_output` inspects what the agent is about to say.
+ * Where in an agent's turn a request is decided: the Agent Control Specification's eight
+ * intervention points, in the order a turn meets them.
+ * `agent_startup` and `agent_shutdown` bracket an agent's run; `pre_input` screens inbound text;
+ * `pre_model_call` and `post_model_call` see what goes to and comes from the model; `pre_tool`
+ * decides a tool call, `post_tool` inspects its result; `pre_output` inspects what the agent is
+ * about to say.
  */
-export type Stage = 'pre_input' | 'pre_tool' | 'post_tool' | 'pre_output';
+export type Stage =
+  | 'agent_startup'
+  | 'pre_input'
+  | 'pre_model_call'
+  | 'post_model_call'
+  | 'pre_tool'
+  | 'post_tool'
+  | 'pre_output'
+  | 'agent_shutdown';
+
+/** Every stage, in the order a turn meets them. */
+export const INTERVENTION_POINTS: readonly Stage[] = ['agent_startup', 'pre_input', 'pre_model_call', 'post_model_call', 'pre_tool', 'post_tool', 'pre_output', 'agent_shutdown'];
 
 /** Stage names accepted on input: ours plus the Agent Control Specification's synonyms. */
 export type StageName = Stage | 'input' | 'pre_tool_call' | 'post_tool_call' | 'output';
+
+/**
+ * Why a decision failed closed: the `<kind>` of a `runtime_error:<kind>` reason. Stable: tools
+ * and alerts key on it.
+ */
+export type RuntimeErrorKind =
+  | 'invalid_request'
+  | 'internal'
+  | 'no_policy'
+  | 'intervention_point_unconfigured'
+  | 'tool_unknown'
+  | 'condition_error'
+  | 'policy_output_invalid'
+  | 'transform'
+  | 'audit'
+  | 'approval'
+  | 'identity_mismatch'
+  | 'cedar_error'
+  | 'cedar_request'
+  | 'rego_error'
+  | 'rego_malformed'
+  | 'rego_undefined'
+  | 'opa_error'
+  | 'opa_malformed'
+  | 'opa_status'
+  | 'opa_timeout'
+  | 'opa_unreachable'
+  | 'remote_engine'
+  | 'guard';
 
 /** The agent on whose behalf an action is taken. */
 export interface AgentRef {
@@ -97,8 +140,8 @@ export interface MatchedRule {
 
 /** Something that went wrong while deciding; the decision says how it counted. */
 export interface DecisionError {
-  /** e.g. `condition_error`, `invalid_request`. */
-  kind: string;
+  /** What failed; the `<kind>` of a `runtime_error:<kind>` reason when it decided. */
+  kind: RuntimeErrorKind;
   message: string;
   policy?: string;
   rule?: string;
@@ -135,6 +178,18 @@ export interface Decision {
   /** SHA-256 of the loaded policy documents. */
   policyRevision: string;
   stage: Stage;
+  /**
+   * SHA-256 (hex) of the canonical JSON of what was decided: the stage, tool, action, agent id and
+   * the stage's subject (arguments, input or output). Set by the kernel; null from a bare
+   * `PolicyEvaluator.evaluate`, which decides without enforcing.
+   */
+  inputIdentity: string | null;
+  /**
+   * SHA-256 (hex) of what is enforced: the input after the decision's transform (equal to
+   * {@link inputIdentity} without one). An approval binds to it: what runs after approval must
+   * hash to it. Set by the kernel; null from a bare evaluate.
+   */
+  enforcedIdentity: string | null;
   durationUs: number;
   diagnostics: Diagnostics;
 }

@@ -4,7 +4,16 @@ import type { Stage, Transform } from '../core/types.js';
 export const REDACTED = '[REDACTED]';
 
 /** What a transform rewrites at each stage: the call's arguments, or the text/output. */
-const SUBJECT: Record<Stage, string> = { pre_input: 'input', pre_tool: 'args', post_tool: 'output', pre_output: 'output' };
+export const SUBJECT: Readonly<Record<Stage, 'input' | 'args' | 'output'>> = {
+  agent_startup: 'input',
+  pre_input: 'input',
+  pre_model_call: 'input',
+  post_model_call: 'output',
+  pre_tool: 'args',
+  post_tool: 'output',
+  pre_output: 'output',
+  agent_shutdown: 'input',
+};
 
 /**
  * Applies a transform to a copy of `subject` (the original is untouched). Paths are dotted,

@@ -1,4 +1,4 @@
-import { VERDICTS_BY_RESTRICTIVENESS, type DecisionError } from '../core/types.js';
+import { VERDICTS_BY_RESTRICTIVENESS, type DecisionError, type RuntimeErrorKind } from '../core/types.js';
 import type { CompiledDocument } from './compile.js';
 import type { Candidate } from './conflict.js';
 import type { DecisionEngine, EngineOutcome } from './engines/engine.js';
@@ -36,7 +36,7 @@ export function engineCandidate(document: CompiledDocument, engine: DecisionEngi
   return {
     candidate: partCandidate(document, name, outcome.verdict, outcome.reason, outcome.approvers),
     failed: false,
-    errors: outcome.errors.length === 0 ? NO_ERRORS : outcome.errors.map((message) => ({ kind: `${engine.kind}_error`, policy: document.name, rule: name, message })),
+    errors: outcome.errors.length === 0 ? NO_ERRORS : outcome.errors.map((message) => ({ kind: `${engine.kind}_error` as RuntimeErrorKind, policy: document.name, rule: name, message })),
   };
 }
 

@@ -4,7 +4,7 @@ import type { PolicyIssue } from '../core/errors.js';
 import { uuidv7 } from '../core/ids.js';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../core/limits.js';
 import { InvalidRequest, normalizeRequest } from '../core/request.js';
-import { isAllowingVerdict, type Decision, type DecisionError, type MatchedRule, type NormalizedRequest, type Stage, type Verdict } from '../core/types.js';
+import { isAllowingVerdict, type Decision, type DecisionError, type MatchedRule, type NormalizedRequest, type RuntimeErrorKind, type Stage, type Verdict } from '../core/types.js';
 import { MemorySlidingWindowStore, type SlidingWindowStore } from '../state/sliding-window.js';
 import { compilePolicies, type CompiledDocument, type CompiledPolicySet, type CompiledRule } from './compile.js';
 import { explainConflict, mergeTransforms, resolveConflict, type Candidate } from './conflict.js';
@@ -370,7 +370,7 @@ export class PolicyEvaluator {
     return explained(this.finish(winner, matched, errors, stage, started), decidedBy, { rules: evaluated, skipped, rateLimits: [...limits.values()] });
   }
 
-  private explainedFailure(kind: string, message: string, stage: Stage, started: number, dryRun: boolean): ExplainedDecision {
+  private explainedFailure(kind: RuntimeErrorKind, message: string, stage: Stage, started: number, dryRun: boolean): ExplainedDecision {
     const decision = this.failure(kind, message, stage, started);
     return { decision, explanation: requestErrorExplanation(stage, this.strategy, kind, decision.reason, dryRun) };
   }
@@ -535,12 +535,14 @@ export class PolicyEvaluator {
       decisionId: uuidv7(),
       policyRevision: this.revision,
       stage,
+      inputIdentity: null,
+      enforcedIdentity: null,
       durationUs: elapsedUs(started),
       diagnostics: { matchedRules, errors },
     };
   }
 
-  private failure(kind: string, message: string, stage: Stage, started: number): Decision {
+  private failure(kind: RuntimeErrorKind, message: string, stage: Stage, started: number): Decision {
     const reason = `runtime_error:${kind}: ${message}`;
     return {
       verdict: 'deny',
@@ -556,6 +558,8 @@ export class PolicyEvaluator {
       decisionId: uuidv7(),
       policyRevision: this.revision,
       stage,
+      inputIdentity: null,
+      enforcedIdentity: null,
       durationUs: elapsedUs(started),
       diagnostics: { matchedRules: [], errors: [{ kind, message }] },
     };

@@ -15,7 +15,7 @@ export const RULE_ACTIONS = ['allow', 'deny', 'warn', 'log', 'require_approval',
 /** AGT's action names that mean one of ours. */
 export const ACTION_ALIASES: Readonly<Record<string, (typeof RULE_ACTIONS)[number]>> = { audit: 'log', block: 'deny' };
 /** Stage names a rule may give, ours and the Agent Control Specification's. */
-export const STAGES = ['pre_input', 'pre_tool', 'post_tool', 'pre_output', 'input', 'pre_tool_call', 'post_tool_call', 'output'] as const;
+export const STAGES = ['agent_startup', 'pre_input', 'pre_model_call', 'post_model_call', 'pre_tool', 'post_tool', 'pre_output', 'agent_shutdown', 'input', 'pre_tool_call', 'post_tool_call', 'output'] as const;
 /** Document scopes, broadest first. */
 export const SCOPES = ['global', 'organization', 'tenant', 'agent'] as const;
 /** How the matched rules of a request are resolved to one verdict. */

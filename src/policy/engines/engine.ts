@@ -1,4 +1,4 @@
-import type { NormalizedRequest, Verdict } from '../../core/types.js';
+import type { NormalizedRequest, RuntimeErrorKind, Verdict } from '../../core/types.js';
 
 /**
  * The contract every policy engine beside the YAML rules (Cedar, Rego in wasm, a remote OPA)
@@ -28,7 +28,7 @@ export interface EngineVerdict {
 export interface EngineFailure {
   ok: false;
   /** e.g. `cedar_error`, `rego_undefined`, `opa_timeout`. */
-  kind: string;
+  kind: RuntimeErrorKind;
   message: string;
 }
 
@@ -56,7 +56,7 @@ export interface RemoteEngine {
 export type DecisionEngine = LocalEngine | RemoteEngine;
 
 /** A failure outcome. */
-export function engineFailure(kind: string, message: string): EngineFailure {
+export function engineFailure(kind: RuntimeErrorKind, message: string): EngineFailure {
   return { ok: false, kind, message };
 }
 
