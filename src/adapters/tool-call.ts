@@ -92,7 +92,10 @@ export type PreToolOutcome = ClearedCall | PendingApproval | Refused;
 /** What the post-tool stage says about a result: let through (maybe redacted), or withheld. */
 export type PostToolOutcome = { kind: 'output'; output: unknown } | Refused;
 
-/** What a content stage (pre_input, pre_output) says about text: let through (maybe rewritten), or stopped. */
+/** The stages that decide content rather than a tool call. */
+export type ContentStage = 'agent_startup' | 'pre_input' | 'pre_model_call' | 'post_model_call' | 'pre_output' | 'agent_shutdown';
+
+/** What a content stage (pre_input, pre_output, the model-call points) says about text: let through (maybe rewritten), or stopped. */
 export type ContentOutcome = { kind: 'pass'; text: string } | Refused;
 
 /** Calls decided ahead of their run (see {@link ToolCallGovernor.beforeTool}) kept at most this many at once. */
@@ -256,12 +259,12 @@ export class ToolCallGovernor {
    * the agent says). A deny stops it; a transform rewrites it (a redaction of the whole text
    * yields `[REDACTED]`). Without rules for the stage the text passes and nothing is recorded.
    */
-  async screen(stage: 'pre_input' | 'pre_output', text: string, context?: Record<string, unknown>): Promise<ContentOutcome> {
+  async screen(stage: ContentStage, text: string, context?: Record<string, unknown>): Promise<ContentOutcome> {
     if (!this.evaluator.hasRulesFor(stage)) return { kind: 'pass', text };
     const mergedContext = context ? { ...this.context, ...context } : this.context;
     const request: GovernanceRequest = {
       stage,
-      ...(stage === 'pre_input' ? { input: text } : { output: text }),
+      ...(stage === 'post_model_call' || stage === 'pre_output' ? { output: text } : { input: text }),
       ...(this.agent ? { agent: this.agent } : {}),
       ...(mergedContext ? { context: mergedContext } : {}),
     };
