@@ -474,7 +474,7 @@ export class PolicyEvaluator {
     for (const candidate of candidates) {
       const rule = this.compiled.rules[candidate.ordinal] as CompiledRule | undefined;
       if (!rule?.limit || candidate.rateLimited) continue;
-      this.store.record(limitKey(agentId, rule), rule.limit.windowMs, rule.limit.count, this.clock());
+      this.store.consume(limitKey(agentId, rule), rule.limit.windowMs, rule.limit.count, this.clock());
     }
   }
 
