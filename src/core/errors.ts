@@ -1,16 +1,78 @@
 import type { Decision } from './types.js';
 
 /**
+ * Stable codes of what the toolkit throws. Messages may be reworded; codes may not, so callers
+ * branch on `error.code` (as with jose's `ERR_JWT_EXPIRED`), never on message text.
+ */
+export type GovernanceErrorCode =
+  /** A governed call was not allowed to run ({@link GovernanceDenied}). */
+  | 'ERR_AGT_DENIED'
+  /** A policy could not be loaded ({@link PolicyLoadError}). */
+  | 'ERR_AGT_POLICY_LOAD'
+  /** The audit store cannot take or commit entries, or is held by another writer. */
+  | 'ERR_AGT_AUDIT_STORE'
+  /** An audit store or export is malformed and must be verified before use. */
+  | 'ERR_AGT_AUDIT_CORRUPT'
+  /** The toolkit was configured or called wrongly (a missing option, a value of the wrong kind). */
+  | 'ERR_AGT_CONFIG';
+
+/** The base of everything the toolkit throws on purpose: an Error with a stable {@link GovernanceErrorCode}. */
+export class GovernanceError extends Error {
+  override name = 'GovernanceError';
+  constructor(
+    readonly code: GovernanceErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
  * Thrown by a governed call that was not allowed to run. Carries the full decision, so a caller
  * can show why and an operator can look the decision up in the audit log.
  */
-export class GovernanceDenied extends Error {
+export class GovernanceDenied extends GovernanceError {
   override name = 'GovernanceDenied';
   constructor(
     readonly decision: Decision,
     message: string = deniedMessage(decision),
   ) {
-    super(message);
+    super('ERR_AGT_DENIED', message);
+  }
+}
+
+/** The toolkit was configured or called wrongly; the message says what to change. */
+export class GovernanceConfigError extends GovernanceError {
+  override name = 'GovernanceConfigError';
+  constructor(message: string) {
+    super('ERR_AGT_CONFIG', message);
+  }
+}
+
+/**
+ * A thrown value as one line of text, for reasons and logs. Never throws, whatever was thrown:
+ * an Error whose `message` getter throws, a null-prototype object, a revoked proxy, a symbol.
+ */
+export function describeError(thrown: unknown): string {
+  try {
+    if (typeof thrown === 'string') return thrown;
+    if (thrown instanceof Error) {
+      const message: unknown = thrown.message;
+      if (typeof message === 'string') return message || thrown.name;
+    }
+    if (typeof thrown === 'object' && thrown !== null) {
+      const message: unknown = (thrown as { message?: unknown }).message;
+      if (typeof message === 'string') return message;
+    }
+    return String(thrown);
+  } catch {
+    // The value fights back (a throwing getter or proxy trap, no toString): name its kind only.
+  }
+  try {
+    return `an unreadable ${thrown === null ? 'null' : typeof thrown} was thrown`;
+  } catch {
+    return 'an unreadable value was thrown';
   }
 }
 
@@ -50,9 +112,9 @@ export function formatIssue(issue: PolicyIssue): string {
 }
 
 /** A policy could not be loaded. `issues` lists every error found, not just the first. */
-export class PolicyLoadError extends Error {
+export class PolicyLoadError extends GovernanceError {
   override name = 'PolicyLoadError';
   constructor(readonly issues: PolicyIssue[]) {
-    super(issues.filter((i) => i.severity === 'error').map(formatIssue).join('\n') || 'policy could not be loaded');
+    super('ERR_AGT_POLICY_LOAD', issues.filter((i) => i.severity === 'error').map(formatIssue).join('\n') || 'policy could not be loaded');
   }
 }

@@ -1,7 +1,7 @@
 /** Core: shared types, errors, canonical JSON, request limits, ids and clocks. */
 export * from './types.js';
-export { GovernanceDenied, PolicyLoadError, deniedMessage, formatIssue } from './errors.js';
-export type { PolicyIssue } from './errors.js';
+export { GovernanceError, GovernanceDenied, GovernanceConfigError, PolicyLoadError, deniedMessage, describeError, formatIssue } from './errors.js';
+export type { GovernanceErrorCode, PolicyIssue } from './errors.js';
 export { canonicalJson, CanonicalJsonError } from './canonical-json.js';
 export { checkJsonValue, DEFAULT_REQUEST_LIMITS } from './limits.js';
 export type { LimitViolation, RequestLimits } from './limits.js';
