@@ -130,7 +130,7 @@ class Walker {
  * Follows the path of a depth violation from the root and returns the prefix at which an object
  * repeats (a cycle), or null when the nesting is simply deep. Linear in the path's length.
  */
-function findCycle(root: unknown, path: readonly string[]): string[] | null {
+export function findCycle(root: unknown, path: readonly string[]): string[] | null {
   const seen = new Set<unknown>();
   let node = root;
   for (let i = 0; i <= path.length; i++) {

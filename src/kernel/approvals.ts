@@ -1,7 +1,11 @@
-import type { Decision, GovernanceRequest } from '../core/types.js';
+import { describeError } from '../core/errors.js';
+import type { Decision, NormalizedRequest } from '../core/types.js';
 
-/** Decides a `require_approval` decision: a human, a ticketing system, a chat prompt. */
-export type ApprovalHandler = (request: GovernanceRequest, decision: Decision) => Promise<'approved' | 'denied'> | 'approved' | 'denied';
+/**
+ * Decides a `require_approval` decision: a human, a ticketing system, a chat prompt. It sees the
+ * kernel's frozen copy of the request (every name bound): exactly what runs if it approves.
+ */
+export type ApprovalHandler = (request: Readonly<NormalizedRequest>, decision: Decision) => Promise<'approved' | 'denied'> | 'approved' | 'denied';
 
 /** Default time an approval may take before it counts as a denial: 5 minutes. */
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60 * 1000;
@@ -15,7 +19,7 @@ export type ApprovalOutcome = { approved: true; reason: string } | { approved: f
  */
 export async function requestApproval(
   handler: ApprovalHandler | undefined,
-  request: GovernanceRequest,
+  request: Readonly<NormalizedRequest>,
   decision: Decision,
   timeoutMs: number = DEFAULT_APPROVAL_TIMEOUT_MS,
 ): Promise<ApprovalOutcome> {
@@ -29,9 +33,9 @@ export async function requestApproval(
     const answer = await Promise.race([Promise.resolve().then(() => handler(request, decision)), timeout]);
     if (answer === 'approved') return { approved: true, reason: `approved${who}` };
     if (answer === 'timeout') return { approved: false, reason: `approval timed out after ${timeoutMs} ms${who}` };
-    return { approved: false, reason: answer === 'denied' ? `approval denied${who}` : `approval handler answered ${JSON.stringify(answer)}, not 'approved'${who}` };
+    return { approved: false, reason: answer === 'denied' ? `approval denied${who}` : `approval handler answered ${typeof answer === 'string' ? JSON.stringify(answer) : `a ${answer === null ? 'null' : typeof answer}`}, not 'approved'${who}` };
   } catch (error) {
-    return { approved: false, reason: `approval handler failed: ${(error as Error)?.message ?? String(error)}` };
+    return { approved: false, reason: `approval handler failed: ${describeError(error)}` };
   } finally {
     clearTimeout(timer);
   }

@@ -1,79 +1,362 @@
-import { uuidv7 } from '../core/ids.js';
-import { isAllowingVerdict, type Decision, type GovernanceRequest, type Verdict } from '../core/types.js';
+import { describeError, GovernanceConfigError } from '../core/errors.js';
+import { actionIdentity } from '../core/identity.js';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../core/limits.js';
+import { snapshotJson } from '../core/snapshot.js';
+import type { AgentRef, Decision, GovernanceRequest, NormalizedRequest } from '../core/types.js';
 import { AuditLog } from '../audit/audit-log.js';
 import type { PolicyEvaluator } from '../policy/evaluator.js';
+import type { ConflictStrategy } from '../policy/schema.js';
+import { RateLimiter } from '../reliability/rate-limits.js';
+import { refusalOf, type Action, type Cleared, type Held, type Outcome, type Passed, type Refused, type RunTool } from './action.js';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, requestApproval, type ApprovalHandler } from './approvals.js';
+import { bound, snapshotSetting, type Bounded, type BoundsDefaults } from './bounds.js';
+import { derive, failed } from './decisions.js';
+import type { Guard } from './guards.js';
+import { HeldCalls } from './held-calls.js';
+import { limitsGuard, policyGuard, runGuards } from './pipeline.js';
+import { evaluatorFor, type PolicyInput } from './policy-input.js';
+import { applyTransform } from './transform.js';
+
+/** How a {@link Kernel} decides, records and enforces. */
+export interface KernelOptions {
+  /** A policy file or directory path, a PolicyDocument (or plain document object), or an evaluator. */
+  policy: PolicyInput;
+  /** Where decisions are recorded: an AuditLog, or false for none. Default: the shared in-memory log. */
+  audit?: AuditLog | false;
+  /** The agent on whose behalf actions are taken, unless an action names its own. */
+  agent?: AgentRef | string;
+  /** Free-form values conditions can read as `context`; an action's own context is merged over it. */
+  context?: Record<string, unknown>;
+  /** Answers require_approval when the kernel runs the whole path. Without one, require_approval denies there. */
+  approvals?: ApprovalHandler;
+  /** How long `approvals` may take; default 5 minutes. A timeout denies. */
+  approvalTimeoutMs?: number;
+  /** Conflict strategy when the kernel builds the evaluator (not with a ready evaluator). */
+  conflictStrategy?: ConflictStrategy;
+  /** Where rate-limit windows are counted; default an in-memory limiter of this kernel's own. */
+  rateLimiter?: RateLimiter;
+  /**
+   * Guards run before the policy step, in order (identity, standing, ring, screening belong
+   * here). The policy and rate-limit steps always run after them.
+   */
+  guards?: readonly Guard[];
+  /** Bounds on every request; default 1 MiB of canonical JSON, 64 levels deep. */
+  limits?: RequestLimits;
+}
+
+/** What the policy step hands enforcement: the recorded decision and the subject it enforces. */
+interface Decided {
+  decision: Decision;
+  /** The subject after the decision's transform (the bounded subject when there is none). */
+  enforced: unknown;
+}
 
 /**
- * The decision pipeline for one request: evaluate (request bounds, document checks, rules,
- * limits) and audit. Later pillars (identity, standing, rings, screening) slot in before
- * evaluation. Nothing here throws: every failure is a deny decision.
+ * The one place that enforces. {@link handle} takes an action from request to outcome: bound and
+ * copy it, run the guards (yours, then policy, then rate limits), record the decision, hold it
+ * for approval, apply the transform, run the tool with the checked copy, decide its output, record
+ * that. govern() and every framework adapter only translate to and from it. Nothing here throws
+ * for a bad action or a failing guard, engine or store: each becomes a recorded denial.
+ *
+ * @example
+ * const kernel = new Kernel({ policy: 'policy.yaml', audit });
+ * const outcome = await kernel.handle({ tool: 'db', args: { action: 'read' } }, (args) => db(args));
+ * if (outcome.kind === 'refused') console.log(outcome.refusal.message);
  */
 export class Kernel {
-  constructor(
-    readonly evaluator: PolicyEvaluator,
-    /** Where decisions are recorded; null to not record (tests, dry runs). */
-    readonly audit: AuditLog | null,
-  ) {}
+  readonly evaluator: PolicyEvaluator;
+  readonly audit: AuditLog | null;
+  /** Approvals waiting for a human and decisions waiting for their run (decide-now-run-later). */
+  readonly held = new HeldCalls();
+  private readonly defaults: BoundsDefaults;
+  private readonly guards: readonly Guard[];
+  private readonly approvals: ApprovalHandler | undefined;
+  private readonly approvalTimeoutMs: number;
+  private readonly checksOutput: boolean;
 
-  /** Decides and records. If the audit log cannot take the entry, the decision is a deny. */
+  constructor(options: KernelOptions) {
+    if (!options || options.policy === undefined || options.policy === null) throw new GovernanceConfigError('the kernel needs options.policy: a policy path, document or evaluator');
+    this.evaluator = evaluatorFor(options.policy, options.conflictStrategy);
+    this.audit = options.audit === false ? null : (options.audit ?? defaultAuditLog());
+    const limits = options.limits ?? DEFAULT_REQUEST_LIMITS;
+    this.defaults = { agent: snapshotSetting(options.agent, 'agent', limits), context: snapshotSetting(options.context, 'context', limits), limits };
+    this.guards = [...(options.guards ?? []), policyGuard(this.evaluator), limitsGuard(this.evaluator, options.rateLimiter ?? new RateLimiter())];
+    this.approvals = options.approvals;
+    this.approvalTimeoutMs = options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
+    this.checksOutput = this.evaluator.hasRulesFor('post_tool');
+  }
+
+  /** Whether the policy has anything to say at a point (callers skip points nobody governs; tool calls are always decided). */
+  decides(point: NormalizedRequest['stage']): boolean {
+    return point === 'pre_tool' || this.evaluator.hasRulesFor(point);
+  }
+
+  /**
+   * Takes one action from request to outcome. With `run`, the kernel owns the whole path: a
+   * require_approval is put to the configured approval handler, the tool runs with the checked
+   * copy of the arguments, and its result is decided at post_tool. Without `run` (a framework that
+   * runs the tool itself), a cleared call comes back as `run` with the arguments to run it with,
+   * and a require_approval as `approval`, held under the call id until {@link settle}.
+   * A call with a `callId` first spends any decision held for that id and tool. With `hold`, a
+   * decision made now (cleared or refused) is kept under the call id for the run that follows
+   * (a framework that asks "does this need approval?" before it runs the tool).
+   */
+  async handle(action: Action, run?: RunTool, options: { hold?: boolean } = {}): Promise<Outcome> {
+    const bounded = bound(action, this.defaults);
+    if (!bounded.ok) return this.refuse(this.record(bounded.request, failed('invalid_request', bounded.message, bounded.request.stage, this.evaluator.revision)), bounded.request);
+    const request = bounded.request;
+    const callId = typeof action.callId === 'string' ? action.callId : undefined;
+    const tool = request.tool_name ?? '';
+    if (callId !== undefined && request.stage === 'pre_tool') {
+      const spent = await this.spendHeld(callId, bounded);
+      if (spent) return spent.kind === 'run' && run ? this.runAndCheck(spent, run) : spent;
+    }
+    let decided = await this.decideNow(bounded);
+    if (decided.decision.verdict === 'require_approval') {
+      if (!run && request.stage === 'pre_tool') {
+        const held: Held = { kind: 'approval', id: callId ?? crypto.randomUUID(), tool, args: request.args, request, decision: decided.decision };
+        this.held.wait(held);
+        await this.settled();
+        return held;
+      }
+      decided = await this.askHandler(bounded, decided);
+    }
+    const outcome = await this.enforce(request, decided);
+    if (options.hold && callId !== undefined && !run && (outcome.kind === 'run' || outcome.kind === 'refused')) {
+      this.held.hold(callId, { tool, decision: outcome.decision, inputIdentity: bounded.inputIdentity, approved: false });
+    }
+    if (outcome.kind !== 'run' || !run) return outcome;
+    return this.runAndCheck(outcome, run);
+  }
+
+  /**
+   * Records a human's answer to a held approval. Approved, the call is cleared with exactly the
+   * arguments that were checked (and transformed); either way the outcome is held under the call
+   * id for the framework's run. An id with no approval waiting is a recorded refusal.
+   */
+  async settle(id: string, approved: boolean, reason?: string): Promise<Cleared | Refused> {
+    const held = this.held.takeWaiting(id);
+    if (!held) {
+      const request = bound({}, this.defaults).request;
+      return this.refuse(this.record(request, failed('approval', `no approval is pending for call '${String(id)}'`, 'pre_tool', this.evaluator.revision)), request);
+    }
+    const who = held.decision.approvers.length ? ` (approvers: ${held.decision.approvers.join(', ')})` : '';
+    const why = reason ?? (approved ? `approved${who}` : `approval denied${who}`);
+    const answer = this.record(held.request, derive(held.decision, approved ? 'allow' : 'deny', why));
+    this.held.hold(id, { tool: held.tool, decision: answer, inputIdentity: held.decision.inputIdentity ?? '', approved: answer.allowed });
+    const outcome = await this.enforceAgain(held.request, held.args, answer);
+    if (outcome.kind === 'refused') this.held.take(id, held.tool);
+    return outcome as Cleared | Refused;
+  }
+
+  /**
+   * Whether call `callId` was approved by a human and waits for its run with these very
+   * arguments (a framework that asks again before running an approved call gets its yes without
+   * a new decision).
+   */
+  wasApproved(action: Action & { callId: string }): boolean {
+    const held = this.held.peek(action.callId);
+    if (!held?.approved) return false;
+    const bounded = bound(action, this.defaults);
+    return bounded.ok && bounded.request.tool_name === held.tool && bounded.inputIdentity === held.inputIdentity;
+  }
+
+  /** Puts a held approval to the configured approval handler and records its answer (deny without one, or on timeout). */
+  async ask(held: Held): Promise<Cleared | Refused> {
+    const outcome = await requestApproval(this.approvals, held.request, held.decision, this.approvalTimeoutMs);
+    const settled = await this.settle(held.id, outcome.approved, outcome.reason);
+    this.held.take(held.id, held.tool);
+    return settled;
+  }
+
+  /**
+   * Decides a tool's result (post_tool) for a call cleared earlier: a deny withholds it, a
+   * transform redacts a copy. Without post_tool rules the result passes untouched, unrecorded.
+   */
+  async checkOutput(cleared: Cleared, output: unknown): Promise<Passed | Refused> {
+    if (!this.checksOutput) return { kind: 'output', output, decision: cleared.decision };
+    const type = actionTypeOf(cleared.request);
+    const bounded = bound({ point: 'post_tool', tool: cleared.tool, args: cleared.args, ...(type === undefined ? {} : { action: type }), agent: cleared.request.agent as AgentRef, context: cleared.request.context, content: output }, this.defaults);
+    if (!bounded.ok) return this.refuse(this.record(bounded.request, failed('invalid_request', `the tool's result cannot be inspected, so it is withheld: ${bounded.message}`, 'post_tool', this.evaluator.revision)), bounded.request);
+    let decided = await this.decideNow(bounded);
+    if (decided.decision.verdict === 'require_approval') decided = await this.askHandler(bounded, decided);
+    return (await this.enforce(bounded.request, decided)) as Passed | Refused;
+  }
+
+  /**
+   * Decides and records one request without enforcing it (no approval, no transform applied):
+   * what `agt policy eval` and dashboards need. Synchronous; a policy with remote engines or an
+   * asynchronous guard needs {@link decideAsync}, and is denied here.
+   */
   decide(request: GovernanceRequest): Decision {
-    return this.record(request, this.evaluator.evaluate(request));
+    const bounded = this.boundRequest(request);
+    if (!bounded.ok) return this.record(bounded.request, failed('invalid_request', bounded.message, bounded.request.stage, this.evaluator.revision));
+    const decided = this.decideNow(bounded);
+    if (decided instanceof Promise) {
+      decided.catch(() => undefined);
+      return this.record(bounded.request, failed('guard', 'a guard or policy engine answers asynchronously; use decideAsync()', bounded.request.stage, this.evaluator.revision));
+    }
+    return decided.decision;
   }
 
-  /**
-   * {@link decide} for policies with remote engines (OPA over HTTP): waits for their answers.
-   * Never rejects; a remote failure is a deny decision, recorded like any other.
-   */
+  /** {@link decide}, waiting for remote engines and asynchronous guards. Never rejects. */
   async decideAsync(request: GovernanceRequest): Promise<Decision> {
-    return this.record(request, await this.evaluator.evaluateAsync(request));
+    const bounded = this.boundRequest(request);
+    if (!bounded.ok) return this.record(bounded.request, failed('invalid_request', bounded.message, bounded.request.stage, this.evaluator.revision));
+    return (await this.decideNow(bounded)).decision;
   }
 
-  /**
-   * {@link decide}, or {@link decideAsync} when the policy has remote engines: synchronous
-   * whenever it can be, so local policies keep the synchronous hot path.
-   */
-  decideWhenReady(request: GovernanceRequest): Decision | Promise<Decision> {
-    return this.evaluator.needsAsync ? this.decideAsync(request) : this.decide(request);
-  }
-
-  /** Records a decision made elsewhere (e.g. an approval's outcome); a failure to record denies. */
-  record(request: GovernanceRequest, decision: Decision): Decision {
+  /** Records a decision; if the audit log cannot take the entry, the decision becomes a deny (nothing unaudited goes ahead). */
+  record(request: GovernanceRequest | NormalizedRequest, decision: Decision): Decision {
     if (!this.audit) return decision;
     try {
       this.audit.append({ request, decision });
       return decision;
     } catch (error) {
-      // Invariant: nothing unaudited goes ahead.
-      return derive(decision, 'deny', `runtime_error:audit: the audit log rejected the entry: ${(error as Error)?.message ?? String(error)}`);
+      return derive(decision, 'deny', `runtime_error:audit: the audit log rejected the entry: ${describeError(error)}`);
     }
   }
 
-  /**
-   * The decision once its audit entry is durable: unchanged, or a deny if the store failed to
-   * commit it. Synchronous (no await) when the store has nothing waiting.
-   */
+  /** The decision once its audit entry is durable: unchanged, or a deny if the store failed to commit it. */
   confirm(decision: Decision): Decision | Promise<Decision> {
     const pending = this.audit?.durable();
     if (!pending) return decision;
     return pending.then(
       () => decision,
-      (error: unknown) => derive(decision, 'deny', `runtime_error:audit: the audit store could not commit the entry: ${(error as Error)?.message ?? String(error)}`),
+      (error: unknown) => derive(decision, 'deny', `runtime_error:audit: the audit store could not commit the entry: ${describeError(error)}`),
     );
+  }
+
+  private boundRequest(request: GovernanceRequest): ReturnType<typeof bound> {
+    let action: Action;
+    try {
+      const r = request ?? {};
+      const actionField = typeof r.action === 'string' ? r.action : r.action?.type;
+      action = {
+        ...(r.stage !== undefined ? { point: r.stage } : {}),
+        ...(r.tool_name !== undefined ? { tool: r.tool_name } : {}),
+        ...(r.args !== undefined ? { args: r.args } : {}),
+        ...(actionField !== undefined ? { action: actionField as string } : {}),
+        ...(r.agent !== undefined ? { agent: r.agent as AgentRef } : {}),
+        ...(r.context !== undefined ? { context: r.context } : {}),
+      };
+      const stage = r.stage;
+      const content = stage === 'post_tool' || stage === 'post_tool_call' || stage === 'post_model_call' || stage === 'pre_output' || stage === 'output' ? r.output : r.input;
+      if (content !== undefined) action.content = content;
+    } catch {
+      action = { args: Symbol('unreadable') };
+    }
+    return bound(action, this.defaults);
+  }
+
+  /** Guards, identities, record: the decision as enforcement will see it. */
+  private decideNow(bounded: Bounded): Decided | Promise<Decided> {
+    const context = { request: bounded.request, agentId: bounded.agentId, decision: null };
+    const result = runGuards(this.guards, context, bounded.request.stage, this.evaluator.revision);
+    return result instanceof Promise ? result.then((d) => this.finish(bounded, d)) : this.finish(bounded, result);
+  }
+
+  /** Stamps the identities on a fresh decision (applying its transform to learn the enforced one) and records it. */
+  private finish(bounded: Bounded, decision: Decision): Decided {
+    decision.inputIdentity = bounded.inputIdentity;
+    decision.enforcedIdentity = bounded.inputIdentity;
+    let enforced = bounded.subject;
+    if (decision.transform && (decision.allowed || decision.verdict === 'require_approval')) {
+      const rewritten = this.rewrite(bounded.subject, decision);
+      if (rewritten.ok) {
+        enforced = rewritten.value;
+        decision.enforcedIdentity = actionIdentity({ stage: decision.stage, tool: bounded.request.tool_name, action: actionTypeOf(bounded.request) ?? null, agent: bounded.agentId, subject: enforced });
+      } else {
+        decision = derive(decision, 'deny', `runtime_error:transform: ${rewritten.message}`);
+      }
+    }
+    return { decision: this.record(bounded.request, decision), enforced };
+  }
+
+  /** Enforces a recorded decision: refused, or passed on (with the enforced subject) once its entry is durable. */
+  private async enforce(request: NormalizedRequest, decided: Decided): Promise<Outcome> {
+    let decision = decided.decision;
+    if (!decision.allowed) return this.refuse(decision, request);
+    decision = await this.confirm(decision);
+    if (!decision.allowed) return this.refuse(decision, request);
+    if (request.stage !== 'pre_tool') return { kind: 'output', output: decided.enforced, decision };
+    return { kind: 'run', tool: request.tool_name ?? '', args: decided.enforced as Readonly<Record<string, unknown>>, request, decision };
+  }
+
+  /**
+   * Enforces a decision made earlier (an approval's answer, a held decision) on a subject read
+   * again: the transform is re-applied, and what would run must hash to the decision's enforced
+   * identity, or the call is denied. This is what binds an approval to what was approved.
+   */
+  private enforceAgain(request: NormalizedRequest, subject: unknown, decision: Decision): Promise<Outcome> {
+    const enforced = this.transformed(subject, decision);
+    const identity = enforced.ok ? actionIdentity({ stage: decision.stage, tool: request.tool_name, action: actionTypeOf(request) ?? null, agent: agentIdOf(request), subject: enforced.value }) : null;
+    if (identity === null || identity !== decision.enforcedIdentity) {
+      return this.refuse(this.record(request, derive(decision, 'deny', 'runtime_error:identity_mismatch: what would run does not hash to what was decided and approved')), request);
+    }
+    return this.enforce(request, { decision, enforced: enforced.ok ? enforced.value : subject });
+  }
+
+  /** Runs a cleared call with its checked copy and decides the result. */
+  private async runAndCheck(cleared: Cleared, run: RunTool): Promise<Outcome> {
+    const result = await run(cleared.args);
+    return this.checkOutput(cleared, result);
+  }
+
+  /** A decision held for this call and tool, spent: the run must present the very arguments it was made on. */
+  private async spendHeld(callId: string, bounded: Bounded): Promise<Cleared | Refused | null> {
+    const held = this.held.take(callId, bounded.request.tool_name ?? '');
+    if (!held) return null;
+    if (held.inputIdentity !== bounded.inputIdentity) {
+      if (!held.approved) return null; // the policy's answer was for other arguments: decide afresh
+      const mismatch = derive(held.decision, 'deny', 'runtime_error:identity_mismatch: the arguments differ from the ones that were approved');
+      return this.refuse(this.record(bounded.request, mismatch), bounded.request);
+    }
+    if (!held.decision.allowed) return this.refuse(held.decision, bounded.request);
+    return (await this.enforceAgain(bounded.request, bounded.subject, held.decision)) as Cleared | Refused;
+  }
+
+  /** Puts a require_approval to the configured handler; the answer is recorded, the transform kept. */
+  private async askHandler(bounded: Bounded, decided: Decided): Promise<Decided> {
+    const outcome = await requestApproval(this.approvals, bounded.request, decided.decision, this.approvalTimeoutMs);
+    const answer = this.record(bounded.request, derive(decided.decision, outcome.approved ? 'allow' : 'deny', outcome.reason));
+    return { decision: answer, enforced: decided.enforced };
+  }
+
+  private transformed(subject: unknown, decision: Decision): { ok: true; value: unknown } | { ok: false; message: string } {
+    return decision.transform ? this.rewrite(subject, decision) : { ok: true, value: subject };
+  }
+
+  private rewrite(subject: unknown, decision: Decision): { ok: true; value: unknown } | { ok: false; message: string } {
+    try {
+      const value = applyTransform(subject, decision.transform as NonNullable<Decision['transform']>, decision.stage);
+      const copy = snapshotJson(value, this.defaults.limits);
+      return copy.ok ? { ok: true, value: copy.value } : { ok: false, message: `the transformed ${decision.stage === 'pre_tool' ? 'arguments' : 'value'} ${copy.message}` };
+    } catch (error) {
+      return { ok: false, message: describeError(error) };
+    }
+  }
+
+  /** Waits for pending audit commits, ignoring their failure (the caller is told of a denial either way). */
+  private async settled(): Promise<void> {
+    await this.audit?.durable()?.catch(() => undefined);
+  }
+
+  /** A refusal reaches the caller only once its entry is committed. */
+  private async refuse(decision: Decision, request: NormalizedRequest): Promise<Refused> {
+    await this.settled();
+    return { kind: 'refused', refusal: refusalOf(decision), decision, request };
   }
 }
 
-/** A follow-up decision (approval outcome, audit failure) that keeps the original's rule and policy. */
-export function derive(decision: Decision, verdict: Verdict, reason: string): Decision {
-  return {
-    ...decision,
-    verdict,
-    allowed: isAllowingVerdict(verdict),
-    reason,
-    message: reason,
-    transform: verdict === 'transform' ? decision.transform : null,
-    decisionId: uuidv7(),
-    diagnostics: { matchedRules: decision.diagnostics.matchedRules, errors: decision.diagnostics.errors },
-  };
+function actionTypeOf(request: GovernanceRequest | NormalizedRequest): string | undefined {
+  const action = request.action;
+  if (typeof action === 'string') return action;
+  return typeof action?.type === 'string' ? action.type : undefined;
+}
+
+function agentIdOf(request: NormalizedRequest): string {
+  return typeof request.agent.id === 'string' ? request.agent.id : 'anonymous';
 }
 
 let sharedLog: AuditLog | undefined;

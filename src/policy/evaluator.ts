@@ -1,11 +1,10 @@
 import { canonicalJson } from '../core/canonical-json.js';
-import { systemClock, type Clock } from '../core/clock.js';
 import type { PolicyIssue } from '../core/errors.js';
 import { uuidv7 } from '../core/ids.js';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../core/limits.js';
 import { InvalidRequest, normalizeRequest } from '../core/request.js';
 import { isAllowingVerdict, type Decision, type DecisionError, type MatchedRule, type NormalizedRequest, type RuntimeErrorKind, type Stage, type Verdict } from '../core/types.js';
-import { MemorySlidingWindowStore, type SlidingWindowStore } from '../state/sliding-window.js';
+import type { RateLimitSpec } from '../reliability/rate-limits.js';
 import { compilePolicies, type CompiledDocument, type CompiledPolicySet, type CompiledRule } from './compile.js';
 import { explainConflict, mergeTransforms, resolveConflict, type Candidate } from './conflict.js';
 import type { PolicyDocument } from './document.js';
@@ -35,9 +34,6 @@ import { parsePolicyText, validatePolicyData, type PolicySource } from './source
 export interface EvaluatorOptions {
   /** Overrides the documents' `conflict_strategy`. */
   conflictStrategy?: ConflictStrategy;
-  /** Where rate-limit windows live; in memory by default. */
-  rateLimitStore?: SlidingWindowStore;
-  clock?: Clock;
   limits?: RequestLimits;
 }
 
@@ -61,8 +57,7 @@ export class PolicyEvaluator {
   readonly warnings: readonly PolicyIssue[];
   readonly strategy: ConflictStrategy;
   private readonly compiled: CompiledPolicySet;
-  private readonly store: SlidingWindowStore;
-  private readonly clock: Clock;
+  private readonly limitsByRule = new Map<string, RateLimitSpec>();
   private readonly limits: RequestLimits;
   /** True when no document filters by agent, so per-rule applicability checks can be skipped. */
   private readonly everyDocumentApplies: boolean;
@@ -81,10 +76,11 @@ export class PolicyEvaluator {
     this.revision = this.compiled.revision;
     this.warnings = this.compiled.warnings;
     this.strategy = options.conflictStrategy ?? this.compiled.strategy;
-    this.store = options.rateLimitStore ?? new MemorySlidingWindowStore();
-    this.clock = options.clock ?? systemClock;
     this.limits = options.limits ?? DEFAULT_REQUEST_LIMITS;
     this.everyDocumentApplies = this.compiled.documents.every((d) => d.appliesTo === ALWAYS);
+    for (const rule of this.compiled.rules) {
+      if (rule.limit) this.limitsByRule.set(`${rule.document.name}\u0000${rule.name}`, { policy: rule.document.name, rule: rule.name, count: rule.limit.count, windowMs: rule.limit.windowMs, text: rule.limit.text });
+    }
   }
 
   /** Builds an evaluator from one policy document in YAML (or JSON) text. */
@@ -242,12 +238,11 @@ export class PolicyEvaluator {
     const rules = this.compiled.index.candidates(request.stage, request.tool_name, request.action.type);
     for (const rule of rules) {
       if (!this.everyDocumentApplies && !documents.includes(rule.document)) continue;
-      if (this.matches(rule, request, errors)) candidates.push(this.candidateFor(rule, agentId));
+      if (this.matches(rule, request, errors)) candidates.push(this.candidateFor(rule));
     }
 
     if (this.compiled.hasEngines && request.stage === 'pre_tool') {
       const combined = this.combineWithEngines(request, documents, candidates, errors, remote);
-      if (isAllowingVerdict(combined.winner.verdict)) this.recordLimitedCalls(candidates, agentId);
       return this.finish(combined.winner, combined.matched, errors, request.stage, started);
     }
 
@@ -260,7 +255,6 @@ export class PolicyEvaluator {
     } else {
       winner = this.defaultFor(request, documents);
     }
-    if (isAllowingVerdict(winner.verdict)) this.recordLimitedCalls(candidates, agentId);
     return this.finish(winner, candidates, errors, request.stage, started);
   }
 
@@ -322,7 +316,7 @@ export class PolicyEvaluator {
         matched,
       });
       if (!matched) continue;
-      const candidate = this.candidateFor(rule, agentId);
+      const candidate = this.candidateFor(rule);
       candidates.push(candidate);
       if (rule.limit) {
         limits.set(candidate, { policy: rule.document.name, rule: rule.name, limit: rule.limit.text, exceeded: candidate.rateLimited, retryAfterMs: candidate.retryAfterMs, counted: false });
@@ -362,10 +356,6 @@ export class PolicyEvaluator {
     } else {
       winner = this.defaultFor(request, documents);
       decidedBy = { by: 'default', policy: winner.document.name, check: winner.name, detail: winner.reason };
-    }
-    if (isAllowingVerdict(winner.verdict) && !dryRun) {
-      this.recordLimitedCalls(candidates, agentId);
-      for (const [candidate, limit] of limits) limit.counted = !candidate.rateLimited;
     }
     return explained(this.finish(winner, matched, errors, stage, started), decidedBy, { rules: evaluated, skipped, rateLimits: [...limits.values()] });
   }
@@ -441,7 +431,7 @@ export class PolicyEvaluator {
     }
   }
 
-  private candidateFor(rule: CompiledRule, agentId: string): Candidate {
+  private candidateFor(rule: CompiledRule): Candidate {
     const candidate: Candidate = {
       name: rule.name,
       document: rule.document,
@@ -454,28 +444,21 @@ export class PolicyEvaluator {
       rateLimited: false,
       retryAfterMs: null,
     };
-    const limit = rule.limit;
-    if (limit) {
-      const now = this.clock();
-      const window = this.store.peek(limitKey(agentId, rule), limit.windowMs, now);
-      if (window.count >= limit.count) {
-        const retryAfterMs = Math.max(0, (window.oldestExpiresAt ?? now) - now);
-        candidate.verdict = 'deny';
-        candidate.rateLimited = true;
-        candidate.retryAfterMs = retryAfterMs;
-        candidate.reason = `Rate limit exceeded for rule '${rule.name}': ${limit.text} per agent; retry in ${retryAfterMs} ms`;
-      }
-    }
     return candidate;
   }
 
-  /** A call that goes ahead counts against the limit of every limited rule it matched. */
-  private recordLimitedCalls(candidates: readonly Candidate[], agentId: string): void {
-    for (const candidate of candidates) {
-      const rule = this.compiled.rules[candidate.ordinal] as CompiledRule | undefined;
-      if (!rule?.limit || candidate.rateLimited) continue;
-      this.store.consume(limitKey(agentId, rule), rule.limit.windowMs, rule.limit.count, this.clock());
+  /**
+   * The rate limits of the rules a decision matched, in match order: what the kernel's limits
+   * step counts the call against. Empty (and free) when no rule has a limit.
+   */
+  rateLimitsOf(decision: Decision): readonly RateLimitSpec[] {
+    if (this.limitsByRule.size === 0) return NO_LIMITS;
+    const specs: RateLimitSpec[] = [];
+    for (const matched of decision.diagnostics.matchedRules) {
+      const spec = this.limitsByRule.get(`${matched.policy}\u0000${matched.rule}`);
+      if (spec && !specs.includes(spec)) specs.push(spec);
     }
+    return specs;
   }
 
   /** Document-level checks that end evaluation: tool allow/deny lists and blocked input patterns. */
@@ -567,6 +550,8 @@ export class PolicyEvaluator {
 }
 
 
+const NO_LIMITS: readonly RateLimitSpec[] = Object.freeze([]);
+
 function isNormalized(value: NormalizedRequest | Decision): value is NormalizedRequest {
   return !('verdict' in value);
 }
@@ -590,9 +575,6 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function limitKey(agentId: string, rule: CompiledRule): string {
-  return `${agentId}\u0000${rule.document.name}\u0000${rule.name}`;
-}
 
 function elapsedUs(started: number): number {
   return Math.round((performance.now() - started) * 10_000) / 10;

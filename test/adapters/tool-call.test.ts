@@ -19,11 +19,11 @@ describe('ToolCallGovernor', () => {
     const { governor: g, audit } = governor();
     const asked = await g.beforeTool({ tool: 'search', args: { query: 'a' }, callId: 'c1' }, { hold: true });
     const ran = await g.beforeTool({ tool: 'search', args: { query: 'a' }, callId: 'c1' });
-    expect(ran).toBe(asked);
+    expect(ran).toEqual(asked);
     expect(trail(audit)).toEqual(['pre_tool search allow']);
   });
 
-  it('decides afresh when the arguments changed between the decision and the run', async () => {
+  it('denies an approved call whose arguments changed between the approval and the run (the approval binds to its identity)', async () => {
     const { governor: g, audit } = governor();
     const args = { to: 'ada@example.com', body: 'hi' };
     const held = await g.beforeTool({ tool: 'send_email', args, callId: 'e1' }, { hold: true });
@@ -32,8 +32,17 @@ describe('ToolCallGovernor', () => {
     args.to = 'eve@evil.test'; // mutated after approval, before the run
     expect(g.wasApproved('e1', args)).toBe(false);
     const run = await g.beforeTool({ tool: 'send_email', args, callId: 'e1' });
-    expect(run.kind).toBe('approval'); // not the approved call: asked about again
-    expect(trail(audit)).toEqual(['pre_tool send_email require_approval', 'pre_tool send_email allow', 'pre_tool send_email require_approval']);
+    expect(run.kind).toBe('refuse'); // not the approved call: the approval does not carry over
+    expect(run.kind === 'refuse' && run.refusal.reason).toMatch(/^runtime_error:identity_mismatch: /);
+    expect(trail(audit)).toEqual(['pre_tool send_email require_approval', 'pre_tool send_email allow', 'pre_tool send_email deny']);
+  });
+
+  it('decides afresh when the arguments of a call the policy cleared changed before its run', async () => {
+    const { governor: g, audit } = governor();
+    await g.beforeTool({ tool: 'search', args: { query: 'a' }, callId: 'c2' }, { hold: true });
+    const run = await g.beforeTool({ tool: 'search', args: { query: 'b' }, callId: 'c2' });
+    expect(run.kind === 'run' && run.args).toEqual({ query: 'b' });
+    expect(trail(audit)).toEqual(['pre_tool search allow', 'pre_tool search allow']);
   });
 
   it('runs an approved call with the arguments that were checked, not the caller’s later copy', async () => {
@@ -67,7 +76,7 @@ describe('ToolCallGovernor', () => {
       ['text', 'got string'],
       [[1, 2], 'got an array'],
       [new Date(), 'plain JSON object'],
-      [new Proxy({}, { getPrototypeOf: () => { throw new Error('trap'); } }), 'could not be read: trap'],
+      [new Proxy({}, { getPrototypeOf: () => { throw new Error('trap'); } }), 'a Proxy is not allowed'],
     ] as const) {
       const outcome = await g.beforeTool({ tool: 'search', args });
       expect(outcome.kind === 'refuse' && outcome.refusal.reason).toContain(why);

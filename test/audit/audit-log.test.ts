@@ -325,7 +325,7 @@ describe('JsonlAuditSink write failures', () => {
     const sink = new JsonlAuditSink(join(mkdtempSync(join(tmpdir(), 'agt-fail-')), 'audit.jsonl'));
     closeSync((sink as unknown as { fd: number }).fd); // the file goes away under the sink: every write fails
     const log = new AuditLog({ sink });
-    const kernel = new Kernel(evaluator, log);
+    const kernel = new Kernel({ policy: evaluator, audit: log });
     expect(kernel.decide({ tool_name: 'db', action: 'read' }).verdict).toBe('allow'); // buffered
     await new Promise((resolve) => setImmediate(resolve)); // the batched write fails, quietly
     const next = kernel.decide({ tool_name: 'db', action: 'read' });

@@ -1,0 +1,124 @@
+import { GovernanceConfigError } from '../core/errors.js';
+import { actionIdentity } from '../core/identity.js';
+import type { RequestLimits } from '../core/limits.js';
+import { parseStage, STAGE_NAMES } from '../core/request.js';
+import { snapshotJson } from '../core/snapshot.js';
+import type { NormalizedRequest, Stage } from '../core/types.js';
+import type { Action } from './action.js';
+import { SUBJECT } from './transform.js';
+
+/** An action after the bounds step: the frozen request every later step sees, and its identity. */
+export interface Bounded {
+  ok: true;
+  request: NormalizedRequest;
+  /** The stage's subject in the request (arguments, input or output): what transforms rewrite. */
+  subject: unknown;
+  agentId: string;
+  inputIdentity: string;
+}
+
+/** An action the bounds step refused, with the request as far as it could be read (for the audit). */
+export interface Unbounded {
+  ok: false;
+  request: NormalizedRequest;
+  message: string;
+}
+
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** The kernel's own settings that every request starts from (already snapshotted). */
+export interface BoundsDefaults {
+  agent: Readonly<Record<string, unknown>>;
+  context: Readonly<Record<string, unknown>>;
+  limits: RequestLimits;
+}
+
+/**
+ * Step 0 of the pipeline: reads the caller's action exactly once, into frozen copies within the
+ * request limits, and computes the identity of what is asked. Never throws.
+ */
+export function bound(action: Action, defaults: BoundsDefaults): Bounded | Unbounded {
+  let stage: Stage = 'pre_tool';
+  const fail = (message: string, tool: string | null = null): Unbounded => ({
+    ok: false,
+    request: { stage, agent: defaults.agent, tool_name: tool, action: tool === null ? EMPTY : { type: tool }, args: EMPTY, input: null, output: null, context: defaults.context },
+    message,
+  });
+  let point: unknown, tool: unknown, args: unknown, actionType: unknown, content: unknown, agent: unknown, context: unknown;
+  try {
+    ({ point, tool, args, action: actionType, content, agent, context } = action);
+  } catch {
+    return fail('the action could not be read (a getter or proxy threw)');
+  }
+  const parsed = parseStage(point ?? 'pre_tool');
+  if (!parsed) return fail(`point '${String(point)}' is not one of ${STAGE_NAMES.join(', ')}`);
+  stage = parsed;
+  if (tool !== undefined && tool !== null && (typeof tool !== 'string' || tool === '')) return fail('the tool name must be a non-empty string');
+  const toolName = typeof tool === 'string' ? tool : null;
+
+  const argsCopy = args === undefined || args === null ? snapshotOk(EMPTY) : snapshotJson(args, defaults.limits);
+  if (!argsCopy.ok) {
+    return fail(argsCopy.path ? `args.${argsCopy.path}: ${argsCopy.message}` : `tool arguments must be a plain JSON object: ${argsCopy.message}`, toolName);
+  }
+  if (typeof argsCopy.value !== 'object' || argsCopy.value === null || Array.isArray(argsCopy.value)) {
+    return fail(`tool arguments must be a JSON object; got ${Array.isArray(argsCopy.value) ? 'an array' : typeof argsCopy.value}`, toolName);
+  }
+  const argsValue = argsCopy.value as Readonly<Record<string, unknown>>;
+
+  let agentValue = defaults.agent;
+  if (agent !== undefined && agent !== null) {
+    const copy = typeof agent === 'string' ? snapshotOk(Object.freeze({ id: agent })) : snapshotJson(agent, defaults.limits);
+    if (!copy.ok || !isRecord(copy.value)) return fail(copy.ok ? 'the agent must be an id or an object' : `agent${dotted(copy.path)}: ${copy.message}`, toolName);
+    agentValue = copy.value;
+  }
+  let contextValue = defaults.context;
+  if (context !== undefined && context !== null) {
+    const copy = snapshotJson(context, defaults.limits);
+    if (!copy.ok || !isRecord(copy.value)) return fail(copy.ok ? 'the context must be an object' : `context${dotted(copy.path)}: ${copy.message}`, toolName);
+    contextValue = Object.freeze({ ...defaults.context, ...copy.value });
+  }
+  let subjectValue: unknown = null;
+  if (content !== undefined) {
+    const copy = snapshotJson(content, defaults.limits);
+    if (!copy.ok) return fail(`${SUBJECT[stage]}${dotted(copy.path)}: ${copy.message}`, toolName);
+    subjectValue = copy.value;
+  }
+  if (actionType !== undefined && typeof actionType !== 'string') return fail('the action type must be a string', toolName);
+  const type = typeof actionType === 'string' ? actionType : typeof argsValue.action === 'string' ? argsValue.action : toolName;
+
+  const subjectName = SUBJECT[stage];
+  const request: NormalizedRequest = {
+    stage,
+    agent: agentValue,
+    tool_name: toolName,
+    action: type === null ? EMPTY : Object.freeze({ type }),
+    args: argsValue,
+    input: subjectName === 'input' ? subjectValue : null,
+    output: subjectName === 'output' ? subjectValue : null,
+    context: contextValue,
+  };
+  const subject = subjectName === 'args' ? argsValue : subjectValue;
+  const agentId = typeof agentValue.id === 'string' ? agentValue.id : 'anonymous';
+  return { ok: true, request, subject, agentId, inputIdentity: actionIdentity({ stage, tool: toolName, action: type, agent: agentId, subject }) };
+}
+
+/** Snapshots a value given once, at construction (the kernel's agent and context). */
+export function snapshotSetting(value: unknown, name: string, limits: RequestLimits): Readonly<Record<string, unknown>> {
+  if (value === undefined || value === null) return EMPTY;
+  const copy = snapshotJson(typeof value === 'string' ? { id: value } : value, limits);
+  if (!copy.ok) throw new GovernanceConfigError(`options.${name}${dotted(copy.path)}: ${copy.message}`);
+  if (!isRecord(copy.value)) throw new GovernanceConfigError(`options.${name} must be an object`);
+  return copy.value;
+}
+
+function snapshotOk(value: unknown): { ok: true; value: unknown } {
+  return { ok: true, value };
+}
+
+function dotted(path: string): string {
+  return path ? `.${path}` : '';
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
