@@ -9,7 +9,7 @@ import type { ConflictStrategy } from '../policy/schema.js';
 import { RateLimiter } from '../reliability/rate-limits.js';
 import { refusalOf, type Action, type Cleared, type Held, type Outcome, type Passed, type Refused, type RunTool } from './action.js';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, requestApproval, type ApprovalHandler } from './approvals.js';
-import { bound, snapshotSetting, type Bounded, type BoundsDefaults } from './bounds.js';
+import { bound, snapshotSetting, type Bounded, type BoundsDefaults, type Unbounded } from './bounds.js';
 import { derive, failed } from './decisions.js';
 import type { Guard } from './guards.js';
 import { HeldCalls } from './held-calls.js';
@@ -103,9 +103,9 @@ export class Kernel {
    */
   async handle(action: Action, run?: RunTool, options: { hold?: boolean } = {}): Promise<Outcome> {
     const bounded = bound(action, this.defaults);
-    if (!bounded.ok) return this.refuse(this.record(bounded.request, failed('invalid_request', bounded.message, bounded.request.stage, this.evaluator.revision)), bounded.request);
-    const request = bounded.request;
     const callId = typeof action.callId === 'string' ? action.callId : undefined;
+    if (!bounded.ok) return this.refuseUnbounded(bounded, callId, options.hold === true && !run);
+    const request = bounded.request;
     const tool = request.tool_name ?? '';
     if (callId !== undefined && request.stage === 'pre_tool') {
       const spent = await this.spendHeld(callId, bounded);
@@ -138,15 +138,16 @@ export class Kernel {
     const held = this.held.takeWaiting(id);
     if (!held) {
       const request = bound({}, this.defaults).request;
-      return this.refuse(this.record(request, failed('approval', `no approval is pending for call '${String(id)}'`, 'pre_tool', this.evaluator.revision)), request);
+      return this.refuse(this.record(request, failed('invalid_request', `no approval is pending for call '${String(id)}'`, 'pre_tool', this.evaluator.revision)), request);
     }
     const who = held.decision.approvers.length ? ` (approvers: ${held.decision.approvers.join(', ')})` : '';
     const why = reason ?? (approved ? `approved${who}` : `approval denied${who}`);
     const answer = this.record(held.request, derive(held.decision, approved ? 'allow' : 'deny', why));
-    this.held.hold(id, { tool: held.tool, decision: answer, inputIdentity: held.decision.inputIdentity ?? '', approved: answer.allowed });
-    const outcome = await this.enforceAgain(held.request, held.args, answer);
-    if (outcome.kind === 'refused') this.held.take(id, held.tool);
-    return outcome as Cleared | Refused;
+    const inputIdentity = held.decision.inputIdentity ?? '';
+    const outcome = answer.allowed ? ((await this.enforceAgain(held.request, held.args, answer)) as Cleared | Refused) : await this.refuse(answer, held.request);
+    // Held for the framework's run either way: it runs what was approved, or reads the refusal.
+    this.held.hold(id, { tool: held.tool, decision: outcome.decision, inputIdentity, approved: outcome.kind === 'run' });
+    return outcome;
   }
 
   /**
@@ -301,6 +302,21 @@ export class Kernel {
   private async runAndCheck(cleared: Cleared, run: RunTool): Promise<Outcome> {
     const result = await run(cleared.args);
     return this.checkOutput(cleared, result);
+  }
+
+  /**
+   * An action the bounds step refused. A refusal already held for the call is spent rather than
+   * decided (and recorded) twice; with `hold`, this one is kept for the run that follows.
+   */
+  private async refuseUnbounded(bounded: Unbounded, callId: string | undefined, hold: boolean): Promise<Refused> {
+    const tool = bounded.request.tool_name ?? '';
+    if (callId !== undefined) {
+      const held = this.held.take(callId, tool);
+      if (held && !held.decision.allowed) return this.refuse(held.decision, bounded.request);
+    }
+    const decision = this.record(bounded.request, failed('invalid_request', bounded.message, bounded.request.stage, this.evaluator.revision));
+    if (hold && callId !== undefined) this.held.hold(callId, { tool, decision, inputIdentity: '', approved: false });
+    return this.refuse(decision, bounded.request);
   }
 
   /** A decision held for this call and tool, spent: the run must present the very arguments it was made on. */
