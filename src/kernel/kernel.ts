@@ -111,7 +111,16 @@ export class Kernel {
       const spent = await this.spendHeld(callId, bounded);
       if (spent) return spent.kind === 'run' && run ? this.runAndCheck(spent, run) : spent;
     }
-    let decided = await this.decideNow(bounded);
+    const now = this.decideNow(bounded);
+    let decided = now instanceof Promise ? await now : now;
+    if (run && decided.decision.allowed && decided.enforced === bounded.subject && request.stage === 'pre_tool') {
+      // The common case, kept free of extra promise hops: cleared, untransformed, run by the kernel.
+      const committed = this.confirm(decided.decision);
+      const decision = committed instanceof Promise ? await committed : committed;
+      if (!decision.allowed) return this.refuse(decision, request);
+      const result = await run(request.args);
+      return this.checksOutput ? this.checkOutput({ kind: 'run', tool, args: request.args, request, decision }, result) : { kind: 'output', output: result, decision };
+    }
     if (decided.decision.verdict === 'require_approval') {
       if (!run && request.stage === 'pre_tool') {
         const held: Held = { kind: 'approval', id: callId ?? crypto.randomUUID(), tool, args: request.args, request, decision: decided.decision };
