@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import { checkJsonValue, DEFAULT_REQUEST_LIMITS, findCycle, type RequestLimits } from './limits.js';
+import { DEFAULT_REQUEST_LIMITS, findCycle, jsonStringBytes, type RequestLimits } from './limits.js';
 
 /**
  * The kernel's copy of what a caller handed it: a deep, frozen copy of JSON data, read once.
@@ -21,8 +21,9 @@ export type Snapshot = { ok: true; value: unknown } | { ok: false; message: stri
 export function snapshotJson(value: unknown, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): Snapshot {
   let copy: unknown;
   const path: string[] = [];
+  const walk = new Copier(limits);
   try {
-    copy = copyValue(value, 0, limits.maxDepth, path);
+    copy = walk.value(value, 0, path);
   } catch (error) {
     if (error instanceof SnapshotRefused) {
       if (error.tooDeep) {
@@ -40,9 +41,7 @@ export function snapshotJson(value: unknown, limits: RequestLimits = DEFAULT_REQ
     // A getter or proxy trap threw while being read: the value is not JSON data.
     return { ok: false, message: 'the value could not be read (a getter or proxy threw)', path: path.join('.') };
   }
-  // The copy is plain, acyclic and frozen: the byte bound is measured on it, not on the original.
-  const violation = checkJsonValue(copy, limits);
-  if (violation) return { ok: false, message: violation.message, path: violation.path };
+  if (walk.bytes > limits.maxBytes) return { ok: false, message: `${walk.bytes} bytes as canonical JSON; the limit is ${limits.maxBytes}`, path: '' };
   return { ok: true, value: copy };
 }
 
@@ -55,62 +54,97 @@ class SnapshotRefused extends Error {
   }
 }
 
-/** `path` is filled as the walk descends and left pointing at the problem when one is thrown. */
-function copyValue(value: unknown, depth: number, maxDepth: number, path: string[]): unknown {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'number':
-      if (!Number.isFinite(value)) throw new SnapshotRefused(`${value} is not allowed (only finite numbers)`);
-      return value;
-    case 'undefined':
-      return undefined;
-    case 'object':
-      if (value === null) return null;
-      if (depth >= maxDepth) throw new SnapshotRefused(`nesting deeper than ${maxDepth} levels`, true);
-      if (types.isProxy(value)) throw new SnapshotRefused('a Proxy is not allowed (only JSON data)');
-      return Array.isArray(value) ? copyArray(value, depth + 1, maxDepth, path) : copyObject(value, depth + 1, maxDepth, path);
-    default:
-      throw new SnapshotRefused(`a ${typeof value} is not allowed (only JSON data)`);
-  }
-}
-
-function copyArray(array: readonly unknown[], depth: number, maxDepth: number, path: string[]): readonly unknown[] {
-  const length = array.length;
-  const out = new Array<unknown>(length);
-  for (let i = 0; i < length; i++) {
-    path.push(String(i));
-    const item = copyValue(array[i], depth, maxDepth, path);
-    out[i] = item === undefined ? null : item; // as JSON writes a hole or undefined
-    path.pop();
-  }
-  return Object.freeze(out);
-}
-
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-function copyObject(record: object, depth: number, maxDepth: number, path: string[]): Readonly<Record<string, unknown>> {
-  const proto: unknown = Object.getPrototypeOf(record);
-  if (proto !== Object.prototype && proto !== null) {
-    let kind = 'non-plain object';
-    try {
-      const name: unknown = (record as { constructor?: { name?: unknown } }).constructor?.name;
-      if (typeof name === 'string' && name) kind = name;
-    } catch {
-      // keep the generic name
+/**
+ * One walk that copies, freezes and measures (the canonical JSON byte count, as
+ * `checkJsonValue` counts it). `path` is filled as the walk descends and left pointing at the
+ * problem when one is thrown.
+ */
+class Copier {
+  bytes = 0;
+  private readonly maxBytes: number;
+  private readonly maxDepth: number;
+
+  constructor(limits: RequestLimits) {
+    this.maxBytes = limits.maxBytes;
+    this.maxDepth = limits.maxDepth;
+  }
+
+  value(value: unknown, depth: number, path: string[]): unknown {
+    switch (typeof value) {
+      case 'string':
+        this.bytes += jsonStringBytes(value);
+        if (this.bytes > this.maxBytes) throw new SnapshotRefused(`more than ${this.maxBytes} bytes as canonical JSON`);
+        return value;
+      case 'boolean':
+        this.bytes += value ? 4 : 5;
+        return value;
+      case 'number':
+        if (!Number.isFinite(value)) throw new SnapshotRefused(`${value} is not allowed (only finite numbers)`);
+        this.bytes += Number.isInteger(value) && value >= 0 && value < 10 ? 1 : String(value).length;
+        return value;
+      case 'undefined':
+        return undefined;
+      case 'object':
+        if (value === null) {
+          this.bytes += 4;
+          return null;
+        }
+        if (depth >= this.maxDepth) throw new SnapshotRefused(`nesting deeper than ${this.maxDepth} levels`, true);
+        if (types.isProxy(value)) throw new SnapshotRefused('a Proxy is not allowed (only JSON data)');
+        this.bytes += 2;
+        return Array.isArray(value) ? this.array(value, depth + 1, path) : this.object(value, depth + 1, path);
+      default:
+        throw new SnapshotRefused(`a ${typeof value} is not allowed (only JSON data)`);
     }
-    throw new SnapshotRefused(`a ${kind} is not allowed (only plain objects and arrays)`);
   }
-  const out: Record<string, unknown> = {};
-  const keys = Object.keys(record);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    path.push(key);
-    if (FORBIDDEN_KEYS.has(key)) throw new SnapshotRefused(`the key '${key}' is not allowed`);
-    const member = copyValue((record as Record<string, unknown>)[key], depth, maxDepth, path);
-    if (member !== undefined) out[key] = member;
-    path.pop();
+
+  private array(array: readonly unknown[], depth: number, path: string[]): readonly unknown[] {
+    const length = array.length;
+    const out = new Array<unknown>(length);
+    for (let i = 0; i < length; i++) {
+      if (i > 0) this.bytes += 1;
+      path.push(String(i));
+      const item = this.value(array[i], depth, path);
+      if (item === undefined) {
+        this.bytes += 4;
+        out[i] = null; // as JSON writes a hole or undefined
+      } else {
+        out[i] = item;
+      }
+      path.pop();
+    }
+    return Object.freeze(out);
   }
-  return Object.freeze(out);
+
+  private object(record: object, depth: number, path: string[]): Readonly<Record<string, unknown>> {
+    const proto: unknown = Object.getPrototypeOf(record);
+    if (proto !== Object.prototype && proto !== null) {
+      let kind = 'non-plain object';
+      try {
+        const name: unknown = (record as { constructor?: { name?: unknown } }).constructor?.name;
+        if (typeof name === 'string' && name) kind = name;
+      } catch {
+        // keep the generic name
+      }
+      throw new SnapshotRefused(`a ${kind} is not allowed (only plain objects and arrays)`);
+    }
+    const out: Record<string, unknown> = {};
+    const keys = Object.keys(record);
+    let first = true;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      path.push(key);
+      if (FORBIDDEN_KEYS.has(key)) throw new SnapshotRefused(`the key '${key}' is not allowed`);
+      const member = this.value((record as Record<string, unknown>)[key], depth, path);
+      if (member !== undefined) {
+        this.bytes += (first ? 0 : 1) + jsonStringBytes(key) + 1;
+        first = false;
+        out[key] = member;
+      }
+      path.pop();
+    }
+    return Object.freeze(out);
+  }
 }

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/core/canonical-json.js';
+import { snapshotJson } from '../../src/core/snapshot.js';
+
+describe('snapshotJson: the kernel reads what a caller hands it exactly once', () => {
+  it('returns a deep, frozen copy that later changes to the original do not reach', () => {
+    const original = { a: 1, nested: { list: [1, { b: 'x' }] } };
+    const snap = snapshotJson(original);
+    expect(snap.ok).toBe(true);
+    if (!snap.ok) return;
+    original.nested.list.push(2);
+    (original.nested.list[1] as { b: string }).b = 'changed';
+    expect(snap.value).toEqual({ a: 1, nested: { list: [1, { b: 'x' }] } });
+    const copy = snap.value as { nested: { list: unknown[] } };
+    expect(Object.isFrozen(copy)).toBe(true);
+    expect(Object.isFrozen(copy.nested.list)).toBe(true);
+    expect(Object.isFrozen(copy.nested.list[1])).toBe(true);
+  });
+
+  it('reads each property once: a getter that changes its answer is pinned to its first', () => {
+    let reads = 0;
+    const snap = snapshotJson({
+      get path() {
+        reads += 1;
+        return reads === 1 ? '/tmp/ok' : '/etc/passwd';
+      },
+    });
+    expect(snap).toEqual({ ok: true, value: { path: '/tmp/ok' } });
+    expect(reads).toBe(1);
+  });
+
+  it('drops undefined members and writes undefined array items as null, as JSON does', () => {
+    expect(snapshotJson({ a: undefined, b: [undefined, 1] })).toEqual({ ok: true, value: { b: [null, 1] } });
+  });
+
+  it('measures the copy as canonical JSON bytes, exactly at the limit', () => {
+    const value = { text: 'é'.repeat(10), n: 12.5, list: [true, null] };
+    const bytes = Buffer.byteLength(canonicalJson(value));
+    expect(snapshotJson(value, { maxBytes: bytes, maxDepth: 64 }).ok).toBe(true);
+    const over = snapshotJson(value, { maxBytes: bytes - 1, maxDepth: 64 });
+    expect(over.ok).toBe(false);
+  });
+
+  it('refuses huge strings early, before copying the rest', () => {
+    const snap = snapshotJson({ big: 'x'.repeat(2 * 1024 * 1024), after: 1 });
+    expect(snap).toMatchObject({ ok: false, path: 'big' });
+  });
+
+  it.each([
+    ['a cycle, named as one', () => { const a: Record<string, unknown> = {}; a.self = a; return a; }, /cyclic reference/, 'self'],
+    ['nesting past the depth limit', () => { let d: unknown = 1; for (let i = 0; i < 70; i++) d = { d }; return d; }, /nesting deeper than 64 levels/, undefined],
+    ['a class instance', () => ({ when: new Date(0) }), /a Date is not allowed/, 'when'],
+    ['a Map', () => ({ m: new Map() }), /a Map is not allowed/, 'm'],
+    ['a function', () => ({ f: () => 1 }), /a function is not allowed/, 'f'],
+    ['a bigint', () => ({ n: 1n }), /a bigint is not allowed/, 'n'],
+    ['NaN', () => ({ n: Number.NaN }), /NaN is not allowed/, 'n'],
+    ['a __proto__ key', () => JSON.parse('{"__proto__": {"admin": true}}') as unknown, /the key '__proto__' is not allowed/, '__proto__'],
+    ['a proxy', () => ({ p: new Proxy({}, {}) }), /a Proxy is not allowed/, 'p'],
+  ])('refuses %s, with the path to it', (_name, make, message, path) => {
+    const snap = snapshotJson(make());
+    expect(snap.ok).toBe(false);
+    if (snap.ok) return;
+    expect(snap.message).toMatch(message);
+    if (path !== undefined) expect(snap.path).toBe(path);
+  });
+
+  it('never throws, whatever the value throws while being read', () => {
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const hostile = [
+      { get x(): never { throw Object.create(null); } },
+      { get x(): never { throw new Error('boom'); } },
+      revoked.proxy,
+      Object.create(null, { x: { enumerable: true, get() { throw Symbol('s'); } } }),
+    ];
+    for (const value of hostile) expect(snapshotJson(value).ok).toBe(false);
+  });
+
+  it('ignores symbol keys and non-enumerable properties, as JSON does', () => {
+    const value = { a: 1, [Symbol('s')]: 2 };
+    Object.defineProperty(value, 'hidden', { value: 3, enumerable: false });
+    expect(snapshotJson(value)).toEqual({ ok: true, value: { a: 1 } });
+  });
+});
