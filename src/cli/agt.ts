@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { PolicyLoadError } from '../core/errors.js';
+import { describeError, PolicyLoadError } from '../core/errors.js';
 import { registerAuditExport } from './audit-export.js';
 import { registerAuditProve } from './audit-prove.js';
 import { registerAuditStats } from './audit-stats.js';
@@ -108,7 +108,7 @@ async function main(): Promise<number> {
       process.stderr.write(`error: ${error.message}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`internal error: ${(error as Error)?.message ?? String(error)}\n`);
+    process.stderr.write(`internal error: ${describeError(error)}\n`);
     return EXIT.internal;
   }
 }

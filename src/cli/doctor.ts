@@ -6,7 +6,7 @@ import { verifySqliteStore } from '../audit/sqlite-verify.js';
 import { EXIT } from './errors.js';
 import { paint, useColor, type Color } from './output.js';
 import { openExistingStore, storeOption } from './store.js';
-import { PolicyLoadError } from '../core/errors.js';
+import { describeError, PolicyLoadError } from '../core/errors.js';
 import { lintPolicies, type LintReport } from '../policy/lint.js';
 
 /** A check's outcome. `fail` on a required check makes `agt doctor` exit 1. */
@@ -77,7 +77,7 @@ function checkNativeModules(): CheckResult {
     return {
       check: 'native modules',
       status: 'fail',
-      detail: `better-sqlite3 does not load: ${(error as Error).message.split('\n')[0]}`,
+      detail: `better-sqlite3 does not load: ${describeError(error).split('\n')[0]}`,
       fix: 'reinstall with build tools present (python3, make, g++): npm rebuild better-sqlite3',
     };
   }
@@ -103,7 +103,7 @@ function checkStore(path: string): CheckResult {
   try {
     db = openExistingStore(path);
   } catch (error) {
-    return { check: 'audit store', status: 'fail', detail: (error as Error).message, fix: 'point --store at an agt audit store' };
+    return { check: 'audit store', status: 'fail', detail: describeError(error), fix: 'point --store at an agt audit store' };
   }
   const result = verifySqliteStore(db);
   db.close();

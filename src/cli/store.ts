@@ -4,6 +4,7 @@ import { Option } from 'commander';
 import { DEFAULT_STORE_PATH } from '../audit/sqlite-sink.js';
 import { openStoreReadOnly } from '../audit/sqlite-verify.js';
 import { UsageError } from './errors.js';
+import { describeError } from '../core/errors.js';
 
 /** `--store PATH`: the audit store a command reads or writes ($AGT_AUDIT_STORE, else .agt/audit.db). */
 export function storeOption(): Option {
@@ -16,6 +17,6 @@ export function openExistingStore(path: string): Database.Database {
   try {
     return openStoreReadOnly(path);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(describeError(error));
   }
 }

@@ -116,7 +116,7 @@ rules:
       audit: new AuditLog(),
       approvals: async (request) => {
         seenByApprover.push(request.args);
-        return 'approved';
+        return 'approved' as const;
       },
     });
     const pending = tool(args);
@@ -180,8 +180,8 @@ rules:
     action: allow
     limit: 2/minute
 `);
-    const approvals = vi.fn(() => 'approved' as const);
-    const send = govern(async () => 'sent', { policy, name: 'send_email', audit: false, approvals });
+    const approvals = vi.fn((..._args: unknown[]) => 'approved' as const);
+    const send = govern(async (_input: { to: string }) => 'sent', { policy, name: 'send_email', audit: false, approvals });
     expect(await send({ to: 'a' })).toBe('sent');
     expect(await send({ to: 'b' })).toBe('sent');
     const third = await denial(send({ to: 'c' }));
