@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { GENESIS_HASH, isHexHash } from './entry.js';
 import { writeEntryLeafHash } from './merkle-hash.js';
+import { hasIdentityColumns } from './sqlite-schema.js';
 import { RunVerifier } from './verify.js';
 
 /** Sequence numbers `fromSeq..toSeq` (inclusive) of a stored log. */
@@ -29,7 +30,8 @@ export function verifySegment(db: Database.Database, range: SegmentRange, leaves
   while (!verifier.failed && verifier.position < range.toSeq) {
     const from = verifier.position;
     const to = Math.min(range.toSeq, from + PAGE_ROWS);
-    const page = pages.fast(from, to, leaves) ?? pages.rowByRow(from, to, leaves);
+    const read = pages.fast(from, to, leaves) ?? pages.rowByRow(from, to, leaves);
+    const page = pages.checkIdentities(from, read);
     if (page.count > 0) verifier.addRun({ first: from, count: page.count, chunk: Buffer.concat(page.contents), starts: page.starts }, page.claims);
     if (page.problem) verifier.fail(from + page.count, page.problem);
     onPage?.(from + page.count - first);
@@ -58,11 +60,34 @@ class PageReader {
   private readonly contentsOf: Database.Statement;
   private readonly hashesOf: Database.Statement;
   private readonly rowsOf: Database.Statement;
+  /** The first row whose identity columns disagree with its content; null for a store of the older layout (no columns). */
+  private readonly identityMismatchOf: Database.Statement | null;
 
   constructor(db: Database.Database) {
     this.contentsOf = db.prepare('SELECT content FROM entries WHERE seq > ? AND seq <= ? ORDER BY seq').pluck();
     this.hashesOf = db.prepare(`SELECT group_concat(hash, '' ORDER BY seq) FROM entries WHERE seq > ? AND seq <= ?`).pluck();
     this.rowsOf = db.prepare('SELECT seq, content, hash FROM entries WHERE seq > ? AND seq <= ? ORDER BY seq').raw();
+    this.identityMismatchOf = hasIdentityColumns(db)
+      ? db.prepare(`SELECT min(seq) FROM entries WHERE seq > ? AND seq <= ? AND (${columnDisagrees('input_identity', 'inputIdentity')} OR ${columnDisagrees('enforced_identity', 'enforcedIdentity')})`).pluck()
+      : null;
+  }
+
+  /**
+   * The page up to its first row whose identity columns are not the identities in its content
+   * (an edited column), which becomes the page's problem; the page itself when they all agree.
+   */
+  checkIdentities(from: number, page: Page): Page {
+    if (!this.identityMismatchOf || page.count === 0) return page;
+    const seq: unknown = this.identityMismatchOf.get(from, from + page.count);
+    if (typeof seq !== 'number') return page;
+    const count = seq - 1 - from;
+    return {
+      count,
+      contents: page.contents.slice(0, count),
+      starts: page.starts.subarray(0, count + 1),
+      claims: page.claims.subarray(0, 64 * count),
+      problem: IDENTITY_COLUMN_EDITED,
+    };
   }
 
   /** Entries from+1..to in two queries, or null if anything about them is irregular. */
@@ -106,6 +131,20 @@ class PageReader {
     if (!problem && from + contents.length < to) problem = `entry ${from + contents.length + 1} is missing (deleted)`;
     return { count: contents.length, contents, starts: Int32Array.from(starts), claims: Buffer.from(claims, 'latin1'), problem };
   }
+}
+
+const IDENTITY_COLUMN_EDITED = "an identity column is not the identity in the entry's content (the column was edited)";
+
+/**
+ * SQL true when identity column `column` disagrees with key `key` of the row's content: NULL
+ * while the content has the key, or not exactly the content's string value. In canonical content
+ * (a flat object whose strings escape every quote) `"key":` can only be that member, and a
+ * column value free of quotes and backslashes matches `"key":"value"` only when it is the value.
+ */
+function columnDisagrees(column: string, key: string): string {
+  return `(CASE WHEN ${column} IS NULL THEN instr(content, CAST('"${key}":' AS BLOB)) > 0
+    ELSE typeof(${column}) <> 'text' OR instr(${column}, '"') > 0 OR instr(${column}, '\\') > 0
+      OR instr(content, CAST('"${key}":"' || ${column} || '"' AS BLOB)) = 0 END)`;
 }
 
 /** The stored hash of the entry before `seq` (the genesis hash for the first); a row that is not there links to nothing. */
