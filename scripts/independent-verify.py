@@ -12,7 +12,8 @@ claims about itself:
   * content is RFC 8785 canonical JSON, byte for byte;
   * where the store has the `input_identity` / `enforced_identity` columns (stores made before
     them have not), each is NULL when the content has no `inputIdentity` / `enforcedIdentity`
-    member and is that member's string otherwise (an edited column is a finding). A null identity
+    member and otherwise 64 lowercase hex digits equal to that member (an edited column is a
+    finding). A null identity
     is omitted from an entry's content, so entries written before identities existed verify as
     they always did;
   * every checkpoint is signed by the public key, covers no more entries than the store holds
@@ -284,7 +285,7 @@ def entry_problem(seq: int, content_raw: object, hash_raw: object, prev_hash: st
             if value is None:
                 agrees = key not in entry
             else:
-                agrees = stored is not None and b'"' not in stored and b"\\" not in stored and key in entry and isinstance(entry[key], str) and stored == entry[key].encode("utf-8", "surrogatepass")
+                agrees = stored is not None and HEX_64.fullmatch(stored.decode("latin-1")) is not None and key in entry and isinstance(entry[key], str) and stored == entry[key].encode("utf-8", "surrogatepass")
             if not agrees:
                 return Finding(seq, f"the {column} column is not the entry's {key} (the column was edited)")
     return None
