@@ -10,6 +10,12 @@ claims about itself:
   * content is a JSON object whose `seq` is its row's and whose `prevHash` is the previous
     entry's hash (64 zeros for the first): else entries were inserted, swapped or renumbered;
   * content is RFC 8785 canonical JSON, byte for byte;
+  * where the store has the `input_identity` / `enforced_identity` columns (stores made before
+    them have not), each is NULL when the content has no `inputIdentity` / `enforcedIdentity`
+    member and otherwise 64 lowercase hex digits equal to that member (an edited column is a
+    finding). A null identity
+    is omitted from an entry's content, so entries written before identities existed verify as
+    they always did;
   * every checkpoint is signed by the public key, covers no more entries than the store holds
     (else the tail was truncated), and its root is the RFC 6962 Merkle root of the first `size`
     entries, leaf i being SHA-256(0x00 || the 32 bytes of entry i's hash).
@@ -231,8 +237,12 @@ def as_bytes(value: object) -> bytes | None:
     return None
 
 
-def entry_problem(seq: int, content_raw: object, hash_raw: object, prev_hash: str, before_prev_hash: str | None) -> Finding | None:
-    """What is wrong with the entry stored at `seq`, given the two hashes before it."""
+IDENTITY_KEYS = (("input_identity", "inputIdentity"), ("enforced_identity", "enforcedIdentity"))
+
+
+def entry_problem(seq: int, content_raw: object, hash_raw: object, prev_hash: str, before_prev_hash: str | None, identity_columns: tuple | None = None) -> Finding | None:
+    """What is wrong with the entry stored at `seq`, given the two hashes before it (and its
+    identity columns, when the store has them)."""
     stored_hash = as_bytes(hash_raw)
     if stored_hash is None or not HEX_64.fullmatch(stored_hash.decode("latin-1")):
         return Finding(seq, "stored hash is not 64 lowercase hex digits (malformed row)")
@@ -269,6 +279,15 @@ def entry_problem(seq: int, content_raw: object, hash_raw: object, prev_hash: st
         return Finding(seq, f"content cannot be canonical JSON ({error})")
     if canonical != content:
         return Finding(seq, "content is not RFC 8785 canonical JSON (re-serialized differently)")
+    if identity_columns is not None:
+        for (column, key), value in zip(IDENTITY_KEYS, identity_columns):
+            stored = as_bytes(value)
+            if value is None:
+                agrees = key not in entry
+            else:
+                agrees = stored is not None and HEX_64.fullmatch(stored.decode("latin-1")) is not None and key in entry and isinstance(entry[key], str) and stored == entry[key].encode("utf-8", "surrogatepass")
+            if not agrees:
+                return Finding(seq, f"the {column} column is not the entry's {key} (the column was edited)")
     return None
 
 
@@ -400,7 +419,10 @@ def check(conn: sqlite3.Connection, public_key_file: str | None) -> tuple[Findin
     tree = CompactRange()
     count = 0
     prev_hash, before_prev_hash = GENESIS_HASH, None
-    for seq, content, hash_raw in conn.execute("SELECT seq, content, hash FROM entries ORDER BY seq"):
+    columns = {bytes(row[1]).decode("utf-8", "replace") for row in conn.execute("PRAGMA table_info(entries)")}
+    with_identities = all(column in columns for column, _ in IDENTITY_KEYS)
+    select = "SELECT seq, content, hash, input_identity, enforced_identity FROM entries ORDER BY seq" if with_identities else "SELECT seq, content, hash, NULL, NULL FROM entries ORDER BY seq"
+    for seq, content, hash_raw, input_identity, enforced_identity in conn.execute(select):
         expected = count + 1
         if type(seq) is not int:
             first = Finding(expected, f"the row after entry {count} has seq {seq!r}, not an integer (malformed row)")
@@ -411,7 +433,7 @@ def check(conn: sqlite3.Connection, public_key_file: str | None) -> tuple[Findin
         if seq < expected:
             first = Finding(seq, f"seq {seq} is stored again after entry {count} (an entry was inserted or duplicated)" if seq >= 1 else f"an entry is stored at seq {seq}, before entry 1")
             break
-        problem = entry_problem(seq, content, hash_raw, prev_hash, before_prev_hash)
+        problem = entry_problem(seq, content, hash_raw, prev_hash, before_prev_hash, (input_identity, enforced_identity) if with_identities else None)
         if problem:
             first = problem
             break

@@ -1,7 +1,8 @@
 import { systemClock, type Clock } from '../core/clock.js';
+import { describeError, GovernanceError } from '../core/errors.js';
 import { uuidv7 } from '../core/ids.js';
 import type { Decision, GovernanceRequest, NormalizedRequest } from '../core/types.js';
-import { digest, EntryEncoder, GENESIS_HASH, isHexHash, type AuditEntry } from './entry.js';
+import { digest, EntryEncoder, GENESIS_HASH, isHexHash, withIdentities, type AuditEntry } from './entry.js';
 import { MemoryAuditSink, type AuditSink } from './sink.js';
 import type { VerifyResult } from './verify.js';
 
@@ -45,26 +46,33 @@ export class AuditLog {
     this.clock = options.clock ?? systemClock;
     const tail = this.sink.last();
     if (tail && (!isHexHash(tail.hash) || !Number.isSafeInteger(tail.seq))) {
-      throw new Error('the audit store ends with a malformed entry; verify it before appending');
+      throw new GovernanceError('ERR_AGT_AUDIT_CORRUPT', 'the audit store ends with a malformed entry; verify it before appending');
     }
     this.prevHash = tail?.hash ?? GENESIS_HASH;
     this.seq = tail?.seq ?? 0;
   }
 
-  /** Appends the entry for one decision and returns it (frozen). */
+  /**
+   * Appends the entry for one decision and returns it (frozen). The request may be raw or
+   * normalized: tool, action type and agent are read as {@link normalizeRequest} binds them
+   * (`action` given as a string is its type, `action.type` defaults to the tool name, `agent`
+   * may be its id alone), so the entry names what was decided. Nothing is re-validated.
+   * Throws a TypeError for a decision whose identity is neither null nor a SHA-256 hex digest.
+   */
   append({ request, decision }: AuditRecordInput): AuditEntry {
     const agent = typeof request.agent === 'string' ? request.agent : request.agent?.id;
-    const action = request.action;
-    const actionType = typeof action === 'string' ? action : typeof action?.type === 'string' ? action.type : null;
+    const tool = typeof request.tool_name === 'string' ? request.tool_name : null;
     const args = request.args;
+    const inputIdentity = identity(decision.inputIdentity, 'inputIdentity');
+    const enforcedIdentity = identity(decision.enforcedIdentity, 'enforcedIdentity');
     const entry = {
       seq: this.seq + 1,
       entryId: uuidv7(),
       timestamp: this.isoNow(),
       agent: typeof agent === 'string' ? agent : 'anonymous',
       stage: decision.stage,
-      tool: typeof request.tool_name === 'string' ? request.tool_name : null,
-      actionType,
+      tool,
+      actionType: actionTypeOf(request.action, tool),
       argsDigest: args === undefined || args === null || isEmpty(args) ? EMPTY_ARGS_DIGEST : safeDigest(args),
       verdict: decision.verdict,
       rule: decision.rule,
@@ -72,6 +80,8 @@ export class AuditLog {
       reason: decision.reason,
       policyRevision: decision.policyRevision,
       decisionId: decision.decisionId,
+      inputIdentity,
+      enforcedIdentity,
       prevHash: this.prevHash,
       hash: '',
     };
@@ -95,9 +105,11 @@ export class AuditLog {
     return this.prevHash;
   }
 
-  /** Every entry, in order; each is frozen. */
+  /** Every entry, in order; each is frozen, with both identities (null where the content has none). */
   entries(): readonly AuditEntry[] {
-    return [...this.sink.read()] as AuditEntry[];
+    return Array.from(this.sink.read(), (entry) =>
+      typeof entry === 'object' && entry !== null && !('inputIdentity' in entry && 'enforcedIdentity' in entry) ? Object.freeze(withIdentities(entry)) : entry,
+    ) as AuditEntry[];
   }
 
   /** Re-checks the whole chain as stored. Never throws. */
@@ -105,7 +117,7 @@ export class AuditLog {
     try {
       return this.sink.verify();
     } catch (error) {
-      return { ok: false, entries: 0, firstBadSeq: null, reason: `could not read the log: ${(error as Error).message}` };
+      return { ok: false, entries: 0, firstBadSeq: null, reason: `could not read the log: ${describeError(error)}` };
     }
   }
 
@@ -137,6 +149,27 @@ export class AuditLog {
   }
 }
 
+/**
+ * The action type as normalization binds it: `action` given as a string is the type; an object's
+ * `type` is used when it is a string and defaults to the tool name when absent (undefined);
+ * a missing action is the tool name.
+ */
+function actionTypeOf(action: unknown, tool: string | null): string | null {
+  if (typeof action === 'string') return action;
+  if (typeof action === 'object' && action !== null && !Array.isArray(action)) {
+    const type = (action as { type?: unknown }).type;
+    return typeof type === 'string' ? type : type === undefined ? tool : null;
+  }
+  return action === undefined || action === null ? tool : null;
+}
+
+/** A decision's identity as the entry records it: null, or a SHA-256 hex digest (anything else is a caller bug). */
+function identity(value: string | null | undefined, name: string): string | null {
+  if (value === null || value === undefined) return null;
+  if (!isHexHash(value)) throw new TypeError(`decision.${name} must be null or a SHA-256 hex digest (64 lowercase hex digits)`);
+  return value;
+}
+
 function isEmpty(value: object): boolean {
   for (const key in value) if (Object.hasOwn(value, key)) return false;
   return true;
@@ -151,6 +184,6 @@ function safeDigest(args: unknown): string {
   try {
     return digest(args);
   } catch (error) {
-    return digest({ unserializable: (error as Error).message });
+    return digest({ unserializable: describeError(error) });
   }
 }

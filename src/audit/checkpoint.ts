@@ -3,6 +3,7 @@ import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rena
 import { basename, dirname, join } from 'node:path';
 import { canonicalJson } from '../core/canonical-json.js';
 import { isHexHash } from './entry.js';
+import { describeError } from '../core/errors.js';
 
 /**
  * A signed statement that the audit log had `size` entries with Merkle root `root` at
@@ -114,7 +115,7 @@ export function verifyCheckpoint(checkpoint: unknown, publicKey: string | KeyObj
     }
     return { ok: true };
   } catch (error) {
-    return { ok: false, reason: `checkpoint could not be verified: ${(error as Error).message}` };
+    return { ok: false, reason: `checkpoint could not be verified: ${describeError(error)}` };
   }
 }
 
@@ -146,7 +147,7 @@ function publicKeyFrom(publicKey: string | KeyObject): KeyObject | string {
     try {
       key = createPublicKey({ key: publicKey, format: 'pem' });
     } catch (error) {
-      return `public key is not a PEM public key: ${(error as Error).message}`;
+      return `public key is not a PEM public key: ${describeError(error)}`;
     }
   } else {
     return 'public key is not a PEM string';
@@ -172,7 +173,7 @@ function loadKeyFile(keyPath: string): CheckpointSigner {
     privateKey = createPrivateKey({ key: pem, format: 'pem' });
   } catch (error) {
     throw new Error(
-      `checkpoint key ${keyPath} is not a PEM private key (${(error as Error).message}); ` +
+      `checkpoint key ${keyPath} is not a PEM private key (${describeError(error)}); ` +
         'point keyPath at the Ed25519 key (PKCS#8 PEM) this log is signed with, or move the file away to have a new key made',
       { cause: error },
     );

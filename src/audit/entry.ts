@@ -5,6 +5,19 @@ import type { Stage, Verdict } from '../core/types.js';
 /**
  * One audit record per decision. It carries ids, a digest of the arguments (never the raw
  * arguments: secrets stay out of logs) and the decision, chained to its predecessor by hash.
+ *
+ * **Compatibility rule for the identities.** `inputIdentity` and `enforcedIdentity` were added
+ * after logs had been written without them. A null identity is *omitted* from the canonical JSON
+ * the hash covers (not written as `null`); a non-null one is included as a string. So:
+ * - an entry written by the previous version (no identity fields) hashes, verifies, exports and
+ *   imports byte for byte as before, and is read back with both identities null;
+ * - an entry whose decision had no identities is encoded exactly as the previous version encoded
+ *   it (one encoding per meaning: an explicit `"inputIdentity":null` is never written);
+ * - an entry with identities commits to them: editing, adding or removing one breaks its hash
+ *   and is located at that entry.
+ * Entry objects always carry both fields (null when absent from the content); when one is
+ * hashed, a null identity and a missing one are the same thing. A present identity must be
+ * 64 lowercase hex digits.
  */
 export interface AuditEntry {
   /** Position in the log, from 1. */
@@ -24,6 +37,16 @@ export interface AuditEntry {
   reason: string;
   policyRevision: string;
   decisionId: string;
+  /**
+   * SHA-256 (hex) of the canonical input the kernel decided (the decision's `inputIdentity`);
+   * null when the decision came from a bare evaluate. Hashed; see the compatibility rule above.
+   */
+  inputIdentity: string | null;
+  /**
+   * SHA-256 (hex) of what is enforced after the decision's transforms (the decision's
+   * `enforcedIdentity`, which an approval binds to); null when there is none. Hashed, as above.
+   */
+  enforcedIdentity: string | null;
   /** `hash` of the previous entry; 64 zeros for the first. */
   prevHash: string;
   /** SHA-256 (hex) of this entry's canonical JSON without `hash`. */
@@ -40,13 +63,15 @@ export function isHexHash(value: unknown): value is string {
   return typeof value === 'string' && HEX_HASH.test(value);
 }
 
-/** Entry fields in RFC 8785 order (UTF-16 code-unit sort), excluding `hash`. */
+/** Entry fields in RFC 8785 order (UTF-16 code-unit sort), excluding `hash`. The identities are omitted from the content when null. */
 const HASHED_FIELDS = [
   'actionType',
   'agent',
   'argsDigest',
   'decisionId',
+  'enforcedIdentity',
   'entryId',
+  'inputIdentity',
   'policy',
   'policyRevision',
   'prevHash',
@@ -61,6 +86,15 @@ const HASHED_FIELDS = [
 
 /** Every field of an entry, in canonical order. */
 export const ENTRY_FIELDS: readonly (keyof AuditEntry)[] = [...HASHED_FIELDS, 'hash'];
+
+/** Fields an entry may lack (written before they existed, or null and so omitted): the identities. */
+export const OPTIONAL_FIELDS: readonly (keyof AuditEntry)[] = ['inputIdentity', 'enforcedIdentity'];
+
+/** An entry as read from its content: a missing identity is null (see the compatibility rule on {@link AuditEntry}). */
+export function withIdentities<T extends object>(entry: T): T & Pick<AuditEntry, 'inputIdentity' | 'enforcedIdentity'> {
+  const e = entry as T & Partial<Pick<AuditEntry, 'inputIdentity' | 'enforcedIdentity'>>;
+  return { ...entry, inputIdentity: e.inputIdentity ?? null, enforcedIdentity: e.enforcedIdentity ?? null };
+}
 
 /**
  * The canonical JSON that an entry's hash covers (RFC 8785, exactly, for every input).
@@ -90,25 +124,32 @@ export class EntryEncoder {
   content(entry: object): string {
     if (!hasExactShape(entry)) {
       const { hash: _ignored, ...rest } = entry as Record<string, unknown>;
+      // The compatibility rule holds for every input: a null identity is not hashed.
+      for (const field of OPTIONAL_FIELDS) if (rest[field] === null) delete rest[field];
       return canonicalJson(rest);
     }
+    // hasExactShape checked that a present identity is hex: it needs no escape scan.
     const e = entry as AuditEntry;
+    const enforced = e.enforcedIdentity ?? null;
+    const input = e.inputIdentity ?? null;
     return (
       '{"actionType":' + this.q(0, e.actionType) +
       ',"agent":' + this.q(1, e.agent) +
       ',"argsDigest":' + this.q(2, e.argsDigest) +
       ',"decisionId":' + this.q(3, e.decisionId) +
-      ',"entryId":' + this.q(4, e.entryId) +
-      ',"policy":' + this.q(5, e.policy) +
-      ',"policyRevision":' + this.q(6, e.policyRevision) +
-      ',"prevHash":' + this.q(7, e.prevHash) +
-      ',"reason":' + this.q(8, e.reason) +
-      ',"rule":' + this.q(9, e.rule) +
+      (enforced === null ? '' : ',"enforcedIdentity":"' + enforced + '"') +
+      ',"entryId":' + this.q(5, e.entryId) +
+      (input === null ? '' : ',"inputIdentity":"' + input + '"') +
+      ',"policy":' + this.q(7, e.policy) +
+      ',"policyRevision":' + this.q(8, e.policyRevision) +
+      ',"prevHash":' + this.q(9, e.prevHash) +
+      ',"reason":' + this.q(10, e.reason) +
+      ',"rule":' + this.q(11, e.rule) +
       ',"seq":' + String(e.seq) +
-      ',"stage":' + this.q(11, e.stage) +
-      ',"timestamp":' + this.q(12, e.timestamp) +
-      ',"tool":' + this.q(13, e.tool) +
-      ',"verdict":' + this.q(14, e.verdict) +
+      ',"stage":' + this.q(13, e.stage) +
+      ',"timestamp":' + this.q(14, e.timestamp) +
+      ',"tool":' + this.q(15, e.tool) +
+      ',"verdict":' + this.q(16, e.verdict) +
       '}'
     );
   }
@@ -140,9 +181,21 @@ export function digest(value: unknown): string {
 
 const FIELD_COUNT = ENTRY_FIELDS.length;
 
-/** True when `entry` has exactly the fields of {@link AuditEntry}, each of the right JSON type. */
+/**
+ * True when `entry` has exactly the fields of {@link AuditEntry}, each of the right JSON type;
+ * an identity may be missing (an entry written before identities were recorded) or null, and
+ * otherwise is 64 lowercase hex digits.
+ */
 export function hasExactShape(entry: object): boolean {
   const e = entry as Record<keyof AuditEntry, unknown>;
+  let count = FIELD_COUNT;
+  for (const field of OPTIONAL_FIELDS) {
+    const value = e[field];
+    if (value === undefined) {
+      if (Object.hasOwn(entry, field)) return false;
+      count--;
+    } else if (value !== null && !isHexHash(value)) return false;
+  }
   return (
     Number.isSafeInteger(e.seq) &&
     typeof e.entryId === 'string' &&
@@ -160,6 +213,6 @@ export function hasExactShape(entry: object): boolean {
     typeof e.decisionId === 'string' &&
     typeof e.prevHash === 'string' &&
     typeof e.hash === 'string' &&
-    Object.keys(entry).length === FIELD_COUNT
+    Object.keys(entry).length === count
   );
 }

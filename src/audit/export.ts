@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import { hashedContent, type AuditEntry } from './entry.js';
+import { describeError, GovernanceError } from '../core/errors.js';
+import { hashedContent, withIdentities, type AuditEntry } from './entry.js';
 import { parseJsonl } from './jsonl-sink.js';
 import type { SqliteAuditSink } from './sqlite-sink.js';
 import { META, readMeta } from './sqlite-schema.js';
@@ -41,7 +42,8 @@ export function* exportStore(db: Database.Database, format: ExportFormat): Gener
       time: entry.timestamp,
       subject: entry.tool ?? entry.actionType ?? undefined,
       datacontenttype: 'application/json',
-      data: entry,
+      // Both identities always appear in `data` (null when the entry has none): consumers see one shape, and null is not hashed.
+      data: 'malformedRow' in entry ? entry : withIdentities(entry),
     };
     yield (first ? '\n' : ',\n') + JSON.stringify(event);
     first = false;
@@ -73,10 +75,10 @@ export interface ImportResult {
  * checkpoints over it. Throws naming the first bad entry otherwise.
  */
 export function importInto(sink: SqliteAuditSink, file: string): ImportResult {
-  if (sink.last() !== null) throw new Error(`${sink.path} already holds entries; import into a new store (give --store a new path)`);
+  if (sink.last() !== null) throw new GovernanceError('ERR_AGT_AUDIT_STORE', `${sink.path} already holds entries; import into a new store (give --store a new path)`);
   const entries = readExport(file);
   const check = verifyChain(entries);
-  if (!check.ok) throw new Error(`${file}: the exported chain does not verify: ${check.reason}; nothing was imported`);
+  if (!check.ok) throw new GovernanceError('ERR_AGT_AUDIT_CORRUPT', `${file}: the exported chain does not verify: ${check.reason}; nothing was imported`);
   for (const raw of entries) {
     const { hash, ...hashed } = raw as AuditEntry;
     sink.append({ entry: Object.freeze({ ...hashed, hash }), content: hashedContent(hashed) });
@@ -91,14 +93,14 @@ function readExport(file: string): unknown[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new GovernanceError('ERR_AGT_AUDIT_STORE', `cannot read ${file}: ${(error as NodeJS.ErrnoException | null)?.code ?? describeError(error)}`, { cause: error });
   }
   if (!text.trimStart().startsWith('[')) return [...parseJsonl(text)];
   let events: unknown;
   try {
     events = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file}: not valid JSON (a CloudEvents batch is one JSON array): ${(error as Error).message}`, { cause: error });
+    throw new GovernanceError('ERR_AGT_AUDIT_CORRUPT', `${file}: not valid JSON (a CloudEvents batch is one JSON array): ${describeError(error)}`, { cause: error });
   }
   return (events as unknown[]).map((event, i) => {
     if (typeof event !== 'object' || event === null || (event as { type?: unknown }).type !== CLOUDEVENT_TYPE) return `event ${i + 1} is not a ${CLOUDEVENT_TYPE} event`;

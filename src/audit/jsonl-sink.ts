@@ -1,4 +1,5 @@
 import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { describeError, GovernanceError } from '../core/errors.js';
 import type { AuditEntry } from './entry.js';
 import { flushAtExit, forgetAtExit } from './exit-flush.js';
 import type { AuditRecord, AuditSink } from './sink.js';
@@ -19,15 +20,15 @@ export class JsonlAuditSink implements AuditSink {
   private failure: Error | null = null;
 
   constructor(readonly path: string) {
-    if (existsSync(path) && !statSync(path).isFile()) throw new Error(`audit log ${path} is not a regular file`);
+    if (existsSync(path) && !statSync(path).isFile()) throw new GovernanceError('ERR_AGT_AUDIT_STORE', `audit log ${path} is not a regular file`);
     this.tail = existsSync(path) ? lastEntryOf(path) : null;
     this.fd = openSync(path, 'a');
     flushAtExit(this);
   }
 
   append({ entry, content }: AuditRecord): void {
-    if (this.closed) throw new Error(`audit sink ${this.path} is closed`);
-    if (this.failure) throw new Error(`audit sink ${this.path} failed to write: ${this.failure.message}`);
+    if (this.closed) throw new GovernanceError('ERR_AGT_AUDIT_STORE', `audit sink ${this.path} is closed`);
+    if (this.failure) throw new GovernanceError('ERR_AGT_AUDIT_STORE', `audit sink ${this.path} failed to write: ${this.failure.message}`, { cause: this.failure });
     // The canonical content with the hash added: a JSON object per line (keys in canonical order, then hash).
     this.buffer.push(content.slice(0, -1) + ',"hash":"' + entry.hash + '"}\n');
     this.tail = entry;
@@ -60,8 +61,8 @@ export class JsonlAuditSink implements AuditSink {
     try {
       writeSync(this.fd, chunk);
     } catch (error) {
-      this.failure = error as Error;
-      throw error;
+      this.failure = new GovernanceError('ERR_AGT_AUDIT_STORE', `audit sink ${this.path} could not write: ${describeError(error)}`, { cause: error });
+      throw this.failure;
     }
   }
 
@@ -112,6 +113,6 @@ function lastEntryOf(path: string): AuditEntry | null {
   let last: unknown = null;
   for (const entry of readJsonl(path)) last = entry;
   if (last === null) return null;
-  if (typeof last !== 'object') throw new Error(`audit file ${path} ends with a malformed line; run verify before appending`);
+  if (typeof last !== 'object') throw new GovernanceError('ERR_AGT_AUDIT_CORRUPT', `audit file ${path} ends with a malformed line; run verify before appending`);
   return last as AuditEntry;
 }

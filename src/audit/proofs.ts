@@ -5,6 +5,7 @@ import { entryLeafHash, hashFromHex, proofFromHex, proofToHex } from './merkle-h
 import { verifyConsistency, verifyInclusion } from './merkle-verify.js';
 import { MerkleTree } from './merkle.js';
 import { readStoredEntries } from './sqlite-verify.js';
+import { describeError } from '../core/errors.js';
 
 /**
  * Proofs an auditor checks with nothing but the log's public key: that an entry is in the log a
@@ -107,6 +108,6 @@ export function checkProof(document: unknown, publicKeyPem: string): ProofCheck 
     }
     return { ok: false, reason: `kind must be "inclusion" or "consistency", not ${JSON.stringify(doc.kind)}` };
   } catch (error) {
-    return { ok: false, reason: `malformed proof document: ${(error as Error)?.message ?? String(error)}` };
+    return { ok: false, reason: `malformed proof document: ${describeError(error)}` };
   }
 }

@@ -5,6 +5,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { describeError } from '../core/errors.js';
 import { CONTROL, DONE, reportOutcome, STARTED, type SegmentWorkerData } from './segment-thread.js';
 import { tuneForReading } from './sqlite-schema.js';
 import { verifySegment, type SegmentOutcome } from './store-segment.js';
@@ -23,7 +24,7 @@ try {
     db.close();
   }
 } catch (error) {
-  outcome = { bad: { index: data.range.fromSeq - 1, reason: `could not be checked: ${(error as Error)?.message ?? String(error)}` } };
+  outcome = { bad: { index: data.range.fromSeq - 1, reason: `could not be checked: ${describeError(error)}` } };
 }
 reportOutcome(data, outcome);
 Atomics.store(control, CONTROL.state, DONE);

@@ -1,4 +1,4 @@
-import type { AuditEntry } from './entry.js';
+import { withIdentities, type AuditEntry } from './entry.js';
 import { RecordStore } from './record-store.js';
 import { verifyStore, type VerifyResult } from './verify.js';
 
@@ -52,7 +52,7 @@ export class MemoryAuditSink implements AuditSink {
 
   *read(): Generator<AuditEntry> {
     for (let i = 0; i < this.store.size; i++) {
-      yield Object.freeze({ ...(JSON.parse(this.store.content(i)) as Omit<AuditEntry, 'hash'>), hash: this.store.hash(i) });
+      yield Object.freeze({ ...withIdentities(JSON.parse(this.store.content(i)) as Omit<AuditEntry, 'hash'>), hash: this.store.hash(i) });
     }
   }
 

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { GovernanceError } from '../core/errors.js';
 
 /**
  * The durable audit store's tables. Kept deliberately plain so an auditor can check a store
@@ -6,6 +7,11 @@ import type Database from 'better-sqlite3';
  *
  * - `entries`: one row per entry, `content` the RFC 8785 canonical JSON of the entry without
  *   its hash (UTF-8 bytes, exactly what was hashed) and `hash` its SHA-256 in hex;
+ *   `input_identity` and `enforced_identity` repeat the entry's identities (NULL when it has
+ *   none) so that an entry can be found by what was decided or approved. They are an index, not
+ *   the record: verification checks that each equals the identity in the content. Stores made
+ *   before the columns existed gain them (NULL for their old rows, whose content has no
+ *   identities) the first time they are opened for writing; readers do without them.
  * - `checkpoints`: signed `{ size, root, timestamp }` of the RFC 6962 Merkle tree whose leaves
  *   are SHA-256(0x00 ‖ entry hash bytes);
  * - `meta`: the format, the public key checkpoints verify with, and the saved Merkle frontier.
@@ -14,7 +20,7 @@ export const STORE_FORMAT = 'agt-audit-sqlite/1';
 
 const TABLES = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS entries (seq INTEGER PRIMARY KEY, content BLOB NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (seq INTEGER PRIMARY KEY, content BLOB NOT NULL, hash TEXT NOT NULL, input_identity TEXT, enforced_identity TEXT);
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root TEXT NOT NULL, timestamp TEXT NOT NULL, signature TEXT NOT NULL);
 `;
 
@@ -30,16 +36,39 @@ export function ensureSchema(db: Database.Database, path: string): void {
     return;
   }
   checkSchema(db, path, tables);
+  migrateIdentityColumns(db);
+}
+
+/** The identity columns of `entries`, added after the first stores were written. */
+export const IDENTITY_COLUMNS = ['input_identity', 'enforced_identity'] as const;
+
+/** True when the store's `entries` table has the identity columns (a store of the older layout has not). */
+export function hasIdentityColumns(db: Database.Database): boolean {
+  const columns = new Set(db.prepare(`SELECT name FROM pragma_table_info('entries')`).pluck().all() as string[]);
+  return IDENTITY_COLUMNS.every((column) => columns.has(column));
+}
+
+/**
+ * Adds the identity columns to a store written before they existed. Old rows get NULL, which is
+ * what their content says (no identities), so the store verifies as before and appending goes on.
+ */
+function migrateIdentityColumns(db: Database.Database): void {
+  const columns = new Set(db.prepare(`SELECT name FROM pragma_table_info('entries')`).pluck().all() as string[]);
+  const missing = IDENTITY_COLUMNS.filter((column) => !columns.has(column));
+  if (missing.length === 0) return;
+  db.transaction(() => {
+    for (const column of missing) db.exec(`ALTER TABLE entries ADD COLUMN ${column} TEXT`);
+  })();
 }
 
 /** Throws a clear error unless `db` looks like an audit store of this format. */
 export function checkSchema(db: Database.Database, path: string, tables = new Set(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[])): void {
   for (const table of ['meta', 'entries', 'checkpoints']) {
-    if (!tables.has(table)) throw new Error(`${path} is not an agt audit store (it has no '${table}' table); point --store at an audit database or a new file`);
+    if (!tables.has(table)) throw new GovernanceError('ERR_AGT_AUDIT_STORE', `${path} is not an agt audit store (it has no '${table}' table); point --store at an audit database or a new file`);
   }
   const format = readMeta(db, META.format);
   if (format !== STORE_FORMAT) {
-    throw new Error(`${path} has audit store format ${JSON.stringify(format)}, this version reads ${STORE_FORMAT}`);
+    throw new GovernanceError('ERR_AGT_AUDIT_STORE', `${path} has audit store format ${JSON.stringify(format)}, this version reads ${STORE_FORMAT}`);
   }
 }
 

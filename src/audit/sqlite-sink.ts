@@ -2,8 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../core/clock.js';
+import { describeError, GovernanceError } from '../core/errors.js';
 import { CheckpointSigner, type Checkpoint } from './checkpoint.js';
-import type { AuditEntry } from './entry.js';
+import { withIdentities, type AuditEntry } from './entry.js';
 import { flushAtExit, forgetAtExit } from './exit-flush.js';
 import { MerkleFrontier } from './merkle-frontier.js';
 import type { AuditRecord, AuditSink } from './sink.js';
@@ -62,13 +63,15 @@ export class SqliteAuditSink implements AuditSink {
   private readonly maxBatch: number;
   private readonly insertEntry: Database.Statement;
   private readonly insertEntries: Database.Statement;
-  private readonly insertParams: unknown[] = new Array<unknown>(3 * ROWS_PER_INSERT);
+  private readonly insertParams: unknown[] = new Array<unknown>(ROW_PARAMS * ROWS_PER_INSERT);
   private readonly insertCheckpoint: Database.Statement;
   private readonly commitBatch: () => void;
 
   private pendingSeqs: number[] = [];
   private pendingContents: string[] = [];
   private pendingHashes: string[] = [];
+  private pendingInputIds: (string | null)[] = [];
+  private pendingEnforcedIds: (string | null)[] = [];
   private waiting: Deferred | null = null;
   private scheduled = false;
   private checkpointTimer: NodeJS.Timeout | null = null;
@@ -101,23 +104,26 @@ export class SqliteAuditSink implements AuditSink {
     } catch (error) {
       this.db.close();
       // SQLite's own messages ("file is not a database") do not say which file.
-      throw (error as Error).message.includes(this.path) ? error : new Error(`cannot use audit store ${this.path}: ${(error as Error).message}`);
+      if (error instanceof GovernanceError) throw error;
+      throw new GovernanceError('ERR_AGT_AUDIT_STORE', describeError(error).includes(this.path) ? describeError(error) : `cannot use audit store ${this.path}: ${describeError(error)}`, { cause: error });
     }
     // Content is bound as text and cast to a blob by SQLite: the same UTF-8 bytes, without a
     // JavaScript Buffer per row. Rows go in ROWS_PER_INSERT at a time: one statement step each.
-    this.insertEntry = this.db.prepare(`INSERT INTO entries (seq, content, hash) VALUES ${ROW_VALUES}`);
-    this.insertEntries = this.db.prepare(`INSERT INTO entries (seq, content, hash) VALUES ${Array<string>(ROWS_PER_INSERT).fill(ROW_VALUES).join(', ')}`);
+    this.insertEntry = this.db.prepare(`INSERT INTO entries (${ROW_COLUMNS}) VALUES ${ROW_VALUES}`);
+    this.insertEntries = this.db.prepare(`INSERT INTO entries (${ROW_COLUMNS}) VALUES ${Array<string>(ROWS_PER_INSERT).fill(ROW_VALUES).join(', ')}`);
     this.insertCheckpoint = this.db.prepare('INSERT INTO checkpoints (size, root, timestamp, signature) VALUES (?, ?, ?, ?)');
     this.commitBatch = this.db.transaction(() => this.writeBatch());
     flushAtExit(this);
   }
 
   append({ entry, content }: AuditRecord): void {
-    if (this.closed) throw new Error(`audit store ${this.path} is closed`);
-    if (this.failure) throw new Error(`audit store ${this.path} failed to commit: ${this.failure.message}`);
+    if (this.closed) throw new GovernanceError('ERR_AGT_AUDIT_STORE', `audit store ${this.path} is closed`);
+    if (this.failure) throw new GovernanceError('ERR_AGT_AUDIT_STORE', `audit store ${this.path} failed to commit: ${this.failure.message}`, { cause: this.failure });
     this.pendingSeqs.push(entry.seq);
     this.pendingContents.push(content);
     this.pendingHashes.push(entry.hash);
+    this.pendingInputIds.push(entry.inputIdentity ?? null);
+    this.pendingEnforcedIds.push(entry.enforcedIdentity ?? null);
     this.tail = entry;
     if (this.pendingSeqs.length >= this.maxBatch) this.commit();
     else if (!this.scheduled) {
@@ -180,7 +186,11 @@ export class SqliteAuditSink implements AuditSink {
   checkpoint(): Checkpoint | null {
     this.flush();
     if (this.frontier.size === this.checkpointedSize) return null;
-    return this.db.transaction(() => this.signCheckpoint())();
+    try {
+      return this.db.transaction(() => this.signCheckpoint())();
+    } catch (error) {
+      throw new GovernanceError('ERR_AGT_AUDIT_STORE', `audit store ${this.path} could not sign a checkpoint: ${describeError(error)}`, { cause: error });
+    }
   }
 
   /** Commits, seals the log with a final checkpoint, and closes the database. */
@@ -228,23 +238,29 @@ export class SqliteAuditSink implements AuditSink {
     const seqs = this.pendingSeqs;
     const contents = this.pendingContents;
     const hashes = this.pendingHashes;
+    const inputIds = this.pendingInputIds;
+    const enforcedIds = this.pendingEnforcedIds;
     this.pendingSeqs = [];
     this.pendingContents = [];
     this.pendingHashes = [];
+    this.pendingInputIds = [];
+    this.pendingEnforcedIds = [];
     const params = this.insertParams;
     for (let i = 0; i < seqs.length; ) {
       if (i + ROWS_PER_INSERT <= seqs.length && !this.checkpointDueWithin(ROWS_PER_INSERT)) {
-        for (let k = 0; k < ROWS_PER_INSERT; k++, i++) {
-          params[3 * k] = seqs[i];
-          params[3 * k + 1] = contents[i];
-          params[3 * k + 2] = hashes[i];
+        for (let k = 0, p = 0; k < ROWS_PER_INSERT; k++, i++) {
+          params[p++] = seqs[i];
+          params[p++] = contents[i];
+          params[p++] = hashes[i];
+          params[p++] = inputIds[i];
+          params[p++] = enforcedIds[i];
           this.frontier.appendEntryHash(hashes[i] as string);
         }
         this.insertEntries.run(params);
         continue;
       }
       // One row at a time near a checkpoint, so that it is signed at exactly its size.
-      this.insertEntry.run(seqs[i], contents[i], hashes[i]);
+      this.insertEntry.run(seqs[i], contents[i], hashes[i], inputIds[i], enforcedIds[i]);
       this.frontier.appendEntryHash(hashes[i] as string);
       if (this.frontier.size - this.checkpointedSize >= this.checkpointEvery) this.signCheckpoint();
       i++;
@@ -270,7 +286,7 @@ export class SqliteAuditSink implements AuditSink {
     const ours = this.signer.publicKeyPem();
     if (stored === null) writeMeta(this.db, META.publicKey, ours);
     else if (stored.trim() !== ours.trim()) {
-      throw new Error(`the signing key ${this.keyPath} is not the key ${this.path} was signed with; restore that key file, or start a new store`);
+      throw new GovernanceError('ERR_AGT_AUDIT_STORE', `the signing key ${this.keyPath} is not the key ${this.path} was signed with; restore that key file, or start a new store`);
     }
   }
 
@@ -278,11 +294,11 @@ export class SqliteAuditSink implements AuditSink {
     const row = this.db.prepare('SELECT seq, content, hash FROM entries ORDER BY seq DESC LIMIT 1').get() as { seq: number; content: unknown; hash: unknown } | undefined;
     if (!row) return null;
     try {
-      const entry = { ...(JSON.parse(Buffer.isBuffer(row.content) ? row.content.toString('utf8') : String(row.content)) as AuditEntry), hash: row.hash as string };
+      const entry = { ...withIdentities(JSON.parse(Buffer.isBuffer(row.content) ? row.content.toString('utf8') : String(row.content)) as AuditEntry), hash: row.hash as string };
       if (entry.seq !== row.seq) throw new Error('sequence mismatch');
       return entry;
     } catch {
-      throw new Error(`${this.path} ends with a malformed entry (seq ${row.seq}); run \`agt audit verify --store ${this.path}\` before appending`);
+      throw new GovernanceError('ERR_AGT_AUDIT_CORRUPT', `${this.path} ends with a malformed entry (seq ${row.seq}); run \`agt audit verify --store ${this.path}\` before appending`);
     }
   }
 
@@ -303,15 +319,20 @@ export class SqliteAuditSink implements AuditSink {
 }
 
 const ROWS_PER_INSERT = 32;
-const ROW_VALUES = '(?, CAST(? AS BLOB), ?)';
+const ROW_COLUMNS = 'seq, content, hash, input_identity, enforced_identity';
+const ROW_VALUES = '(?, CAST(? AS BLOB), ?, ?, ?)';
+const ROW_PARAMS = 5;
 
-/** A failed commit, said plainly where the cause is known. */
-function describeCommitFailure(error: unknown, path: string): Error {
-  const cause = error instanceof Error ? error : new Error(String(error));
-  if ((cause as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    return new Error(`another writer appended to ${path} (an entry with this sequence number exists): one process may append to a store at a time`, { cause });
+/** A failed commit as an ERR_AGT_AUDIT_STORE, said plainly where the cause is known. */
+function describeCommitFailure(error: unknown, path: string): GovernanceError {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new GovernanceError('ERR_AGT_AUDIT_STORE', `another writer appended to ${path} (an entry with this sequence number exists): one process may append to a store at a time`, { cause: error });
   }
-  return cause;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new GovernanceError('ERR_AGT_AUDIT_STORE', `audit store ${path} is held by another writer: ${describeError(error)}`, { cause: error });
+  }
+  return new GovernanceError('ERR_AGT_AUDIT_STORE', `audit store ${path} could not commit: ${describeError(error)}`, { cause: error });
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { CheckpointRoots, signedCheckpoints, type CheckpointRow } from './checkpoint-roots.js';
-import type { AuditEntry } from './entry.js';
+import { describeError, GovernanceError } from '../core/errors.js';
+import { withIdentities, type AuditEntry } from './entry.js';
 import { checkSchema, META, readMeta, tuneForReading } from './sqlite-schema.js';
 import { SegmentThread } from './segment-thread.js';
 import { verifySegment, type SegmentRange } from './store-segment.js';
@@ -30,7 +31,7 @@ export function openStoreReadOnly(path: string): Database.Database {
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
   } catch (error) {
-    throw new Error(`cannot open audit store ${path}: ${(error as Error).message}`, { cause: error });
+    throw new GovernanceError('ERR_AGT_AUDIT_STORE', `cannot open audit store ${path}: ${describeError(error)}`, { cause: error });
   }
   try {
     checkSchema(db, path);
@@ -38,7 +39,8 @@ export function openStoreReadOnly(path: string): Database.Database {
   } catch (error) {
     db.close();
     // SQLite's own messages ("file is not a database") do not say which file.
-    throw (error as Error).message.includes(path) ? error : new Error(`cannot read audit store ${path}: ${(error as Error).message}`);
+    if (error instanceof GovernanceError) throw error;
+    throw new GovernanceError('ERR_AGT_AUDIT_STORE', describeError(error).includes(path) ? describeError(error) : `cannot read audit store ${path}: ${describeError(error)}`, { cause: error });
   }
   return db;
 }
@@ -54,7 +56,7 @@ export function verifySqliteStore(db: Database.Database, options: StoreVerifyOpt
   try {
     return verifyOpenStore(db, options);
   } catch (error) {
-    return { ok: false, entries: 0, firstBadSeq: null, reason: `could not read the store: ${(error as Error).message}`, checkpoints: 0, badCheckpoint: null };
+    return { ok: false, entries: 0, firstBadSeq: null, reason: `could not read the store: ${describeError(error)}`, checkpoints: 0, badCheckpoint: null };
   }
 }
 
@@ -140,9 +142,9 @@ export function* readStoredEntries(db: Database.Database, fromSeq = 0): Generato
       lastSeq = seq;
       try {
         const text = Buffer.isBuffer(content) ? content.toString('utf8') : String(content);
-        yield Object.freeze({ ...(JSON.parse(text) as Omit<AuditEntry, 'hash'>), hash: claim as string });
+        yield Object.freeze({ ...withIdentities(JSON.parse(text) as Omit<AuditEntry, 'hash'>), hash: claim as string });
       } catch (error) {
-        yield { seq, malformed: (error as Error).message };
+        yield { seq, malformed: describeError(error) };
       }
     }
   }

@@ -1,5 +1,6 @@
-import { ENTRY_FIELDS, EntryEncoder, GENESIS_HASH, hasExactShape, isHexHash } from './entry.js';
+import { ENTRY_FIELDS, EntryEncoder, GENESIS_HASH, hasExactShape, isHexHash, OPTIONAL_FIELDS } from './entry.js';
 import { hash } from 'node:crypto';
+import { describeError } from '../core/errors.js';
 import { HashThread, SLOT_BYTES, SLOT_RECORDS, type HashSlot } from './hash-thread.js';
 import type { RecordRun, RecordStore } from './record-store.js';
 
@@ -47,7 +48,7 @@ export function verifyChain(entries: Iterable<unknown>, options: VerifyOptions =
     try {
       content = encoder.content(entry);
     } catch (error) {
-      hashes.fail(index, `cannot be hashed: ${(error as Error).message}`);
+      hashes.fail(index, `cannot be hashed: ${describeError(error)}`);
       break;
     }
     hashes.add(index, content, entry.hash as string);
@@ -170,11 +171,14 @@ function structuralProblem(raw: unknown, index: number, prevHash: string): strin
 }
 
 function describeShapeProblem(entry: Record<string, unknown>): string {
-  const required: readonly string[] = ENTRY_FIELDS;
-  const missing = required.filter((key) => !Object.hasOwn(entry, key));
+  const known: readonly string[] = ENTRY_FIELDS;
+  const optional: readonly string[] = OPTIONAL_FIELDS;
+  const missing = known.filter((key) => !Object.hasOwn(entry, key) && !optional.includes(key));
   if (missing.length) return `missing field(s) ${missing.join(', ')}`;
-  const extra = Object.keys(entry).filter((key) => !required.includes(key));
+  const extra = Object.keys(entry).filter((key) => !known.includes(key));
   if (extra.length) return `unexpected field(s) ${extra.join(', ')}`;
+  const badIdentity = optional.find((key) => Object.hasOwn(entry, key) && entry[key] !== null && !isHexHash(entry[key]));
+  if (badIdentity) return `${badIdentity} is not null or 64 lowercase hex digits`;
   return 'a field has the wrong type';
 }
 
@@ -290,7 +294,7 @@ class HashChecker {
       badRecord = (this.thread as HashThread).collect(slot);
     } catch (error) {
       // Fail closed: a chunk the thread did not answer for was not verified.
-      this.fail(first, `could not be checked: ${(error as Error).message}`);
+      this.fail(first, `could not be checked: ${describeError(error)}`);
       return;
     }
     if (badRecord >= 0) this.fail(first + badRecord, EDITED);

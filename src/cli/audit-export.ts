@@ -5,6 +5,7 @@ import { exportStore, importInto, type ExportFormat } from '../audit/export.js';
 import { SqliteAuditSink } from '../audit/sqlite-sink.js';
 import { CheckFailed, UsageError } from './errors.js';
 import { openExistingStore, storeOption } from './store.js';
+import { describeError } from '../core/errors.js';
 
 /** `agt audit export` and `agt audit import`: move a log out of and into a store. */
 export function registerAuditExport(audit: Command): void {
@@ -61,14 +62,14 @@ Examples:
       try {
         sink = new SqliteAuditSink({ path: options.store, ...(options.key ? { keyPath: options.key } : {}) });
       } catch (error) {
-        throw new UsageError((error as Error).message);
+        throw new UsageError(describeError(error));
       }
       try {
         if (sink.last() !== null) throw new UsageError(`${options.store} already holds entries; import into a new store (give --store a new path)`);
         const { entries } = importInto(sink, file);
         process.stdout.write(options.json ? JSON.stringify({ store: options.store, entries }) + '\n' : `imported ${entries} entries into ${options.store}; the chain verifies\n`);
       } catch (error) {
-        throw error instanceof UsageError ? error : new CheckFailed((error as Error).message);
+        throw error instanceof UsageError ? error : new CheckFailed(describeError(error));
       } finally {
         sink.close();
       }

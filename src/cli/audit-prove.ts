@@ -4,6 +4,7 @@ import { checkProof, proveConsistency, proveInclusion, type ConsistencyProofDocu
 import { CheckFailed, EXIT, UsageError } from './errors.js';
 import { paint, useColor } from './output.js';
 import { openExistingStore, storeOption } from './store.js';
+import { describeError } from '../core/errors.js';
 
 const wholeNumber = (value: string): number => {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`expected a sequence number or size (1 or more), got ${JSON.stringify(value)}`);
@@ -35,7 +36,7 @@ Examples:
       try {
         document = seq !== undefined ? proveInclusion(db, seq, options.size) : proveConsistency(db, options.consistency as number, options.size);
       } catch (error) {
-        throw new CheckFailed((error as Error).message);
+        throw new CheckFailed(describeError(error));
       } finally {
         db.close();
       }
@@ -60,7 +61,7 @@ Examples:
         document = JSON.parse(readText(file, 'proof'));
       } catch (error) {
         if (error instanceof UsageError) throw error;
-        throw new UsageError(`${file} is not JSON: ${(error as Error).message}`);
+        throw new UsageError(`${file} is not JSON: ${describeError(error)}`);
       }
       const check = checkProof(document, publicKey);
       if (options.json) process.stdout.write(JSON.stringify(check) + '\n');
@@ -76,6 +77,6 @@ function readText(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(`cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException | null)?.code ?? describeError(error)}`);
   }
 }

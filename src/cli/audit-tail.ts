@@ -59,5 +59,7 @@ Examples:
 
 function formatEntry(entry: AuditEntry, color: boolean): string {
   const subject = entry.tool ?? entry.actionType ?? '-';
-  return `${String(entry.seq).padStart(6)}  ${entry.timestamp}  ${formatVerdict(entry.verdict, color)} ${entry.agent}  ${subject}  rule=${entry.rule ?? '-'}  ${entry.reason}`;
+  // The enforced identity (what ran, what an approval bound to), abbreviated as git abbreviates commits.
+  const enforced = entry.enforcedIdentity ? `  enforced=${entry.enforcedIdentity.slice(0, 12)}` : '';
+  return `${String(entry.seq).padStart(6)}  ${entry.timestamp}  ${formatVerdict(entry.verdict, color)} ${entry.agent}  ${subject}  rule=${entry.rule ?? '-'}${enforced}  ${entry.reason}`;
 }

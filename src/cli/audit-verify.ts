@@ -5,6 +5,7 @@ import { EXIT, UsageError } from './errors.js';
 import { paint, useColor } from './output.js';
 import { ProgressBar } from './progress.js';
 import { openExistingStore, storeOption } from './store.js';
+import { describeError } from '../core/errors.js';
 
 interface VerifyOptions {
   store: string;
@@ -64,7 +65,7 @@ function readPublicKey(file: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read public key ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(`cannot read public key ${file}: ${(error as NodeJS.ErrnoException | null)?.code ?? describeError(error)}`);
   }
   if (!text.includes('BEGIN PUBLIC KEY')) throw new UsageError(`${file} is not a PEM public key; export one with \`agt audit key > ${file}\``);
   return text;

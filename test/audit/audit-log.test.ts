@@ -51,11 +51,12 @@ describe('AuditLog', () => {
     expect(entry.entryId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('hashes SHA-256 over the RFC 8785 canonical JSON of the entry without its hash', () => {
+  it('hashes SHA-256 over the RFC 8785 canonical JSON of the entry without its hash (and without null identities)', () => {
     const log = new AuditLog();
     fill(log, 3);
     for (const entry of log.entries()) {
-      const { hash, ...rest } = entry;
+      expect(entry).toMatchObject({ inputIdentity: null, enforcedIdentity: null });
+      const { hash, inputIdentity: _i, enforcedIdentity: _e, ...rest } = entry;
       expect(hashedContent(entry)).toBe(canonicalJson(rest));
       expect(hash).toBe(createHash('sha256').update(canonicalJson(rest)).digest('hex'));
     }

@@ -290,6 +290,9 @@ describe('verifySqliteStore on two threads', () => {
     expect(both()).toMatchObject({ ok: false, firstBadSeq: big - 10, reason: expect.stringContaining('missing (deleted)') });
     tamper(path, (db) => db.prepare(`UPDATE entries SET content = CAST(replace(CAST(content AS TEXT), '"agent":"agent-1"', '"agent":"agent-9"') AS BLOB) WHERE seq = 1002`).run());
     expect(both()).toMatchObject({ ok: false, firstBadSeq: 1002, reason: expect.stringContaining('edited') });
+    // an identity column edited in each half: the earlier one is named, on either thread
+    tamper(path, (db) => db.prepare('UPDATE entries SET input_identity = ? WHERE seq IN (?, ?)').run('ab'.repeat(32), big - 20, 900));
+    expect(both()).toMatchObject({ ok: false, firstBadSeq: 900, reason: expect.stringContaining('identity column') });
   });
 
   it('reports progress up to the whole log', () => {
