@@ -155,7 +155,8 @@ export function describeZodIssue(
   if (issue.code === 'invalid_union' && path[path.length - 1] === 'condition') {
     return [{ ...where, code: 'invalid-condition', message: 'a condition is a CEL string, or a mapping of field, operator and value' }];
   }
-  return [{ ...where, code: issueCode(issue, path), message: issue.message }];
+  const hint = issue.code === 'custom' && typeof issue.params?.hint === 'string' ? issue.params.hint : undefined;
+  return [{ ...where, code: issueCode(issue, path), message: issue.message, ...(hint ? { hint } : {}) }];
 }
 
 /** The stable code of a schema issue: the schema's own (`params.code`) for custom checks. */
