@@ -73,12 +73,12 @@ export const ruleSchema = z
     // Paths are checked against the rule's stage: a path that names another stage's subject, or
     // one the transform could only write as a literal key (`$snap.x`), is a load error.
     const stage = parseStage(rule.stage ?? 'pre_tool') as Stage;
-    const pathIssue = (path: string, at: (string | number)[]) => {
+    const pathIssue = (path: string, at: (string | number)[], atKey: boolean) => {
       const problem = transformPathProblem(path, stage);
-      if (problem) ctx.addIssue({ code: 'custom', path: at, message: problem.message, params: { code: 'invalid-transform', hint: problem.hint } });
+      if (problem) ctx.addIssue({ code: 'custom', path: at, message: problem.message, params: { code: 'invalid-transform', hint: problem.hint, atKey } });
     };
-    rule.redact?.forEach((path, i) => pathIssue(path, ['redact', i]));
-    for (const path of Object.keys(rule.set ?? {})) pathIssue(path, ['set', path]);
+    rule.redact?.forEach((path, i) => pathIssue(path, ['redact', i], false));
+    for (const path of Object.keys(rule.set ?? {})) pathIssue(path, ['set', path], true);
   });
 
 /** How a document's engines (and its YAML rules) are combined into one verdict. */
