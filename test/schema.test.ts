@@ -11,7 +11,7 @@ describe('the published JSON Schema', () => {
 
   it('describes every document key and rejects unknown ones, like the loader', () => {
     expect(Object.keys(schema.properties).sort()).toEqual(
-      ['agents', 'allowed_tools', 'apiVersion', 'blocked_patterns', 'conflict_strategy', 'default_action', 'defaults', 'denied_tools', 'description', 'engines', 'extends', 'name', 'rules', 'scope', 'version'].sort(),
+      ['agents', 'allowed_tools', 'apiVersion', 'blocked_patterns', 'conflict_strategy', 'default_action', 'defaults', 'denied_tools', 'description', 'engines', 'extends', 'name', 'rules', 'scope', 'unconfigured_points', 'version'].sort(),
     );
     expect(schema.required).toEqual(['name']);
     expect(schema.additionalProperties).toBe(false);
@@ -28,8 +28,8 @@ describe('the published JSON Schema', () => {
   it('describes the engine keys', () => {
     const engines = schema.properties.engines as { properties: Record<string, { properties?: Record<string, unknown>; required?: string[] }>; additionalProperties: boolean };
     expect(Object.keys(engines.properties).sort()).toEqual(['cedar', 'combine', 'rego']);
-    expect(Object.keys(engines.properties.cedar?.properties ?? {}).sort()).toEqual(['entities', 'policies', 'schema']);
-    expect(Object.keys(engines.properties.rego?.properties ?? {}).sort()).toEqual(['bundle', 'data', 'query', 'remote', 'source', 'verdict', 'wasm']);
+    expect(Object.keys(engines.properties.cedar?.properties ?? {}).sort()).toEqual(['entities', 'points', 'policies', 'schema']);
+    expect(Object.keys(engines.properties.rego?.properties ?? {}).sort()).toEqual(['bundle', 'data', 'points', 'query', 'remote', 'source', 'verdict', 'wasm']);
     expect(engines.properties.rego?.required).toEqual(['query']);
     expect(engines.additionalProperties).toBe(false);
   });

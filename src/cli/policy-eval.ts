@@ -1,7 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { loadPoliciesSync } from '../policy/loader.js';
+import { loadPolicies } from '../policy/loader.js';
+import { evaluateWithLimits, explainWithLimits } from '../policy/limited.js';
+import { RateLimiter } from '../reliability/rate-limits.js';
 import { formatIssue } from '../core/errors.js';
 import { formatDecisionLine, useColor } from './output.js';
 import { UsageError } from './errors.js';
@@ -42,19 +44,21 @@ Examples:
       if ((options.input === undefined) === (options.inputs === undefined)) {
         throw new UsageError('give exactly one of --input <json> or --inputs <file.jsonl>');
       }
-      const evaluator = loadPoliciesSync(options.policy);
+      const evaluator = loadPolicies(options.policy);
+      // Rate limits are applied after each decision, as the kernel's limits step does.
+      const limiter = new RateLimiter();
       for (const warning of evaluator.warnings) process.stderr.write(formatIssue(warning) + '\n');
       const color = useColor(process.stdout);
       const print = (line: string) => {
         const request = parseRequest(line);
         if (options.explain) {
-          // explain() instead of evaluate(), never both: each call is counted against rate limits once.
-          const { decision, explanation } = request.ok ? evaluator.explain(request.value) : evaluator.explainInvalid(`not valid JSON: ${request.error}`);
+          // explain instead of evaluate, never both: each call is counted against rate limits once.
+          const { decision, explanation } = request.ok ? explainWithLimits(evaluator, limiter, request.value) : evaluator.explainInvalid(`not valid JSON: ${request.error}`);
           const text = options.json ? JSON.stringify({ ...decision, explanation }) : `${formatDecisionLine(decision, color)}\n${formatExplanation(explanation, color)}`;
           process.stdout.write(text + '\n');
           return;
         }
-        const decision = request.ok ? evaluator.evaluate(request.value) : evaluator.rejectInvalid(`not valid JSON: ${request.error}`);
+        const decision = request.ok ? evaluateWithLimits(evaluator, limiter, request.value) : evaluator.rejectInvalid(`not valid JSON: ${request.error}`);
         process.stdout.write((options.json ? JSON.stringify(decision) : formatDecisionLine(decision, color)) + '\n');
       };
       if (options.input !== undefined) {

@@ -1,8 +1,8 @@
 import { describeError } from '../core/errors.js';
 import type { Decision, Stage } from '../core/types.js';
 import type { PolicyEvaluator } from '../policy/evaluator.js';
-import type { RateLimiter } from '../reliability/rate-limits.js';
-import { derive, failed } from './decisions.js';
+import { countsAgainstLimits, limitDecision, type RateLimiter } from '../reliability/rate-limits.js';
+import { failed } from './decisions.js';
 import type { Guard, GuardContext } from './guards.js';
 
 /**
@@ -66,18 +66,11 @@ export function limitsGuard(evaluator: PolicyEvaluator, limiter: RateLimiter): G
     name: 'limits',
     check(context) {
       const decision = context.decision;
-      if (!decision) return undefined;
+      if (!decision || !countsAgainstLimits(decision.verdict)) return undefined;
       const specs = evaluator.rateLimitsOf(decision);
       if (specs.length === 0) return undefined;
       const outcome = limiter.consume(context.agentId, specs);
-      if (!outcome.exceeded) return undefined;
-      const limited = derive(decision, 'deny', outcome.reason);
-      limited.rule = outcome.spec.rule;
-      limited.policy = outcome.spec.policy;
-      limited.rateLimited = true;
-      limited.retryAfterMs = outcome.retryAfterMs;
-      limited.transform = null;
-      return limited;
+      return outcome.exceeded ? limitDecision(decision, outcome) : undefined;
     },
   };
 }

@@ -1,19 +1,10 @@
 import type { Stage, Transform } from '../core/types.js';
+import { SUBJECT_OF } from '../policy/points.js';
 
 /** The value that replaces a redacted field. */
 export const REDACTED = '[REDACTED]';
 
 /** What a transform rewrites at each stage: the call's arguments, or the text/output. */
-export const SUBJECT: Readonly<Record<Stage, 'input' | 'args' | 'output'>> = {
-  agent_startup: 'input',
-  pre_input: 'input',
-  pre_model_call: 'input',
-  post_model_call: 'output',
-  pre_tool: 'args',
-  post_tool: 'output',
-  pre_output: 'output',
-  agent_shutdown: 'input',
-};
 
 /**
  * Applies a transform to a copy of `subject` (the original is untouched). Paths are dotted,
@@ -23,7 +14,7 @@ export const SUBJECT: Readonly<Record<Stage, 'input' | 'args' | 'output'>> = {
  */
 export function applyTransform(subject: unknown, transform: Transform, stage: Stage): unknown {
   let result: unknown = structuredClone(subject);
-  const prefix = SUBJECT[stage];
+  const prefix = SUBJECT_OF[stage];
   for (const path of transform.redact) {
     const segments = splitPath(path, prefix);
     if (segments.length === 0) result = REDACTED;

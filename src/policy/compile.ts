@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import { canonicalJson } from '../core/canonical-json.js';
 import { PolicyLoadError, type PolicyIssue } from '../core/errors.js';
 import { parseStage } from '../core/request.js';
-import type { Stage, Transform, Verdict } from '../core/types.js';
+import { INTERVENTION_POINTS, type Stage, type Transform, type Verdict } from '../core/types.js';
+import type { RateLimitSpec } from '../reliability/rate-limits.js';
 import { compileCondition, compileRegex, ConditionError, type CompiledCondition } from './cel.js';
 import { loadEngines, type DocumentEngines } from './engines/load-engines.js';
 import { ALWAYS, compileGlobList, type NameMatcher } from './glob.js';
@@ -18,13 +19,6 @@ import type { RE2JS } from 're2js';
  * programs, globs and regexes are built, rules get a total evaluation order, and the rule index
  * is laid out. Everything that can fail fails here, at load, with a location.
  */
-
-/** A rate limit: at most `count` matching calls per sliding `windowMs`. */
-export interface RateLimitSpec {
-  count: number;
-  windowMs: number;
-  text: string;
-}
 
 /** A document ready to evaluate: its defaults, matchers and blocked patterns built. */
 export interface CompiledDocument {
@@ -41,8 +35,16 @@ export interface CompiledDocument {
   allowedTools: NameMatcher | null;
   deniedTools: NameMatcher | null;
   blockedPatterns: { pattern: string; regex: RE2JS }[];
-  /** The document's Cedar and Rego engines, which decide its tool calls beside its rules; null when it has none. */
+  /** The document's Cedar and Rego engines, which decide at their points beside its rules; null when it has none. */
   engines: DocumentEngines | null;
+  /** `unconfigured_points`: whether a point no applicable document configures is denied. */
+  unconfiguredPoints: 'allow' | 'deny';
+  /**
+   * The points this document configures: those its rules name, its engines are consulted at,
+   * pre_input with blocked patterns, pre_tool and post_tool with a tool list, pre_tool with a
+   * written `default_action`.
+   */
+  configures: ReadonlySet<Stage>;
 }
 
 /** A rule ready to evaluate, with its place in the evaluation order. */
@@ -76,6 +78,12 @@ export interface CompiledPolicySet {
   combine: EngineCombination;
   /** True when some document has engines. */
   hasEngines: boolean;
+  /** The points some document's engine is consulted at. */
+  enginePoints: ReadonlySet<Stage>;
+  /** The points some document configures (see {@link CompiledDocument.configures}). */
+  configuredPoints: ReadonlySet<Stage>;
+  /** Every rule's rate limit by `policy\u0000rule`; empty when no rule has one. */
+  limits: ReadonlyMap<string, RateLimitSpec>;
   /** True when some engine is remote: evaluation then needs `evaluateAsync`. */
   hasRemoteEngines: boolean;
   warnings: PolicyIssue[];
@@ -118,7 +126,16 @@ export function compilePolicies(sources: readonly PolicySource[]): CompiledPolic
       deniedTools: spec.denied_tools ? compileGlobList(spec.denied_tools) : null,
       blockedPatterns: [],
       engines: null,
+      unconfiguredPoints: spec.unconfigured_points ?? 'allow',
+      configures: new Set(),
     };
+    const configures = document.configures as Set<Stage>;
+    if (spec.default_action !== undefined || spec.defaults?.action !== undefined) configures.add('pre_tool');
+    if (spec.allowed_tools || spec.denied_tools) {
+      configures.add('pre_tool');
+      configures.add('post_tool');
+    }
+    if (spec.blocked_patterns?.length) configures.add('pre_input');
     if (spec.engines) {
       document.engines = loadEngines(spec.engines, {
         // Documents built in code have no file: their engine paths start at the working directory.
@@ -126,6 +143,7 @@ export function compilePolicies(sources: readonly PolicySource[]): CompiledPolic
         atKey: (path, code, message, hint) => issues.push(issueAt(path, code, message, hint)),
         inFile: (issue) => issues.push({ severity: 'error', ...issue }),
       });
+      for (const point of document.engines?.byPoint.keys() ?? []) configures.add(point);
     }
     spec.blocked_patterns?.forEach((pattern, i) => {
       try {
@@ -140,6 +158,7 @@ export function compilePolicies(sources: readonly PolicySource[]): CompiledPolic
       if (rule.enabled === false) return;
       const at = (key: string) => ['rules', ruleIndex, key];
       const stage = parseStage(rule.stage ?? 'pre_tool') as Stage;
+      configures.add(stage);
       const verdict = (ACTION_ALIASES[rule.action] ?? rule.action) as Verdict;
       let condition: CompiledCondition | null = null;
       if (rule.condition !== undefined) {
@@ -162,7 +181,7 @@ export function compilePolicies(sources: readonly PolicySource[]): CompiledPolic
         errorMatches: verdict === 'deny' || verdict === 'require_approval' || verdict === 'transform',
         approvers: rule.approvers ?? [],
         reason: rule.message ?? rule.description ?? `Matched rule '${rule.name}'`,
-        limit: parseLimit(rule.limit),
+        limit: parseLimit(rule.limit, spec.name, rule.name),
         transform: verdict === 'transform' ? transformOf(rule) : null,
       };
       drafts.push(draft);
@@ -211,6 +230,8 @@ export function compilePolicies(sources: readonly PolicySource[]): CompiledPolic
       hint: 'give every document the same engines.combine',
     });
   }
+  const limits = new Map<string, RateLimitSpec>();
+  for (const rule of rules) if (rule.limit) limits.set(limitKey(rule.document.name, rule.name), rule.limit);
   return {
     documents,
     rules,
@@ -219,16 +240,24 @@ export function compilePolicies(sources: readonly PolicySource[]): CompiledPolic
     strategy,
     combine,
     hasEngines: withEngines.length > 0,
+    enginePoints: new Set(INTERVENTION_POINTS.filter((point) => withEngines.some((d) => d.engines?.byPoint.has(point)))),
+    configuredPoints: new Set(INTERVENTION_POINTS.filter((point) => documents.some((d) => d.configures.has(point)))),
+    limits,
     hasRemoteEngines: withEngines.some((d) => d.engines?.remote === true),
     warnings,
   };
 }
 
-function parseLimit(limit: string | undefined): RateLimitSpec | null {
+/** The key of a rule's limit in {@link CompiledPolicySet.limits}. */
+export function limitKey(policy: string, rule: string): string {
+  return `${policy}\u0000${rule}`;
+}
+
+function parseLimit(limit: string | undefined, policy: string, rule: string): RateLimitSpec | null {
   if (limit === undefined) return null;
   const match = LIMIT_PATTERN.exec(limit) as RegExpExecArray; // validated by the schema
   const unit = match[2] as keyof typeof WINDOW_MS;
-  return { count: Number(match[1]), windowMs: WINDOW_MS[unit], text: `${match[1]}/${unit}` };
+  return { policy, rule, count: Number(match[1]), windowMs: WINDOW_MS[unit], text: `${match[1]}/${unit}` };
 }
 
 function transformOf(rule: PolicyRuleSpec): Transform {

@@ -17,8 +17,6 @@ export interface Candidate {
   reason: string;
   approvers: readonly string[];
   transform: Transform | null;
-  rateLimited: boolean;
-  retryAfterMs: number | null;
 }
 
 const RANK = new Map<Verdict, number>(VERDICTS_BY_RESTRICTIVENESS.map((v, i) => [v, i]));
@@ -73,8 +71,7 @@ export function mergeTransforms(candidates: readonly Candidate[]): Transform {
  */
 export function explainConflict(candidates: readonly Candidate[], strategy: ConflictStrategy, winner: Candidate): string {
   const name = `'${winner.name ?? '(default)'}'`;
-  const limited = winner.rateLimited ? ` (${name} is past its rate limit, so it counts as deny)` : '';
-  if (candidates.length === 1) return `${name} is the only matched rule${limited}`;
+  if (candidates.length === 1) return `${name} is the only matched rule`;
   const tieBreak = (peers: readonly Candidate[], what: string) =>
     peers.length > 1 ? `; of the ${peers.length} ${what}, ${name} comes first in evaluation order (priority ${winner.priority}, then document and rule order)` : '';
   const restrictive = () => {
@@ -83,18 +80,18 @@ export function explainConflict(candidates: readonly Candidate[], strategy: Conf
   };
   switch (strategy) {
     case 'priority_first_match':
-      return `priority_first_match takes the first matched rule in evaluation order: ${name} (priority ${winner.priority})${limited}`;
+      return `priority_first_match takes the first matched rule in evaluation order: ${name} (priority ${winner.priority})`;
     case 'most_specific_wins': {
       const peers = candidates.filter((c) => c.document.specificity === winner.document.specificity);
-      return `most_specific_wins takes the most specific document scope: ${winner.document.scope} (policy '${winner.document.name}')${tieBreak(peers, `candidates of that scope`)}${limited}`;
+      return `most_specific_wins takes the most specific document scope: ${winner.document.scope} (policy '${winner.document.name}')${tieBreak(peers, `candidates of that scope`)}`;
     }
     case 'allow_overrides':
       if (winner.verdict === 'allow') {
         const peers = candidates.filter((c) => c.verdict === 'allow');
         return `allow_overrides takes a matched allow${tieBreak(peers, 'allow candidates')}`;
       }
-      return `allow_overrides found no matched allow, so ${restrictive()}${limited}`;
+      return `allow_overrides found no matched allow, so ${restrictive()}`;
     case 'deny_overrides':
-      return `deny_overrides: ${restrictive()}${limited}`;
+      return `deny_overrides: ${restrictive()}`;
   }
 }

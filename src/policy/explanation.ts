@@ -18,8 +18,9 @@ export interface ExplainedDecision {
 /** How {@link PolicyEvaluator.explain} runs. */
 export interface ExplainOptions {
   /**
-   * Count nothing against rate limits. The decision is the same either way (limits are checked
-   * before a call is counted); a dry run only keeps later requests from seeing this one.
+   * Count nothing against rate limits. The evaluator never counts (limits are applied after it);
+   * the flag is carried into {@link Explanation.dryRun} for the callers that apply limits
+   * afterwards (`explainWithLimits`, `agt policy eval --explain`), which then count nothing.
    */
   dryRun?: boolean;
 }
@@ -39,7 +40,10 @@ export interface Explanation {
   /** How many rules are for other stages (never considered). */
   otherStages: number;
   decidedBy: DecidedBy;
-  /** The rate limits of the matched rules: whether each was past its limit, and whether this call was counted. */
+  /**
+   * The rate limits of the matched rules. The evaluator lists them (exceeded and counted false);
+   * a caller that applies them says whether each was past its limit and whether this call counted.
+   */
   rateLimits: RateLimitExplanation[];
   /** True when {@link ExplainOptions.dryRun} kept this call from being counted. */
   dryRun: boolean;
@@ -83,6 +87,7 @@ export interface CandidateExplanation {
   rule: string;
   verdict: Verdict;
   priority: number;
+  /** Always false from the evaluator: a rate limit is applied after the decision, never to one candidate. */
   rateLimited: boolean;
 }
 
@@ -154,6 +159,6 @@ export function describeCandidate(candidate: Candidate): CandidateExplanation {
     rule: candidate.name ?? '(default)',
     verdict: candidate.verdict,
     priority: candidate.priority,
-    rateLimited: candidate.rateLimited,
+    rateLimited: false,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Policy: documents (YAML / JSON / code), CEL conditions, the rule index, conflict strategies,
- * the Cedar and Rego engines (engines/) and the evaluator. parse (source.ts) → compile (compile.ts) → evaluate (evaluator.ts); policy
+ * the Cedar and Rego engines (engines/) and the evaluator. parse (source.ts) → compile (compile.ts) → decide (decide.ts, run by evaluator.ts); policy
  * tests (policy-test-file.ts, policy-test.ts) check decisions against expected ones.
  */
 export { PolicyEvaluator } from './evaluator.js';
@@ -16,6 +16,10 @@ export type {
   RuleExplanation,
   SkippedRule,
 } from './explanation.js';
+export { evaluateWithLimits, explainWithLimits } from './limited.js';
+export { SUBJECT_OF, transformPathProblem } from './points.js';
+export type { PathProblem, Subject } from './points.js';
+export type { DecisionTracer } from './tracer.js';
 export { loadPolicies, loadPoliciesSync, loadPolicySources, resolvePolicyFile } from './loader.js';
 export type { ResolvedPolicyFile } from './loader.js';
 export { lintPolicies } from './lint.js';
@@ -29,11 +33,11 @@ export type { SimpleEffect, SimpleRule } from './simple-engine.js';
 export { compileCondition, ConditionError, REQUEST_VARIABLES } from './cel.js';
 export type { CompiledCondition } from './cel.js';
 export { rewriteDialect } from './dialect.js';
-export { documentSchema, API_VERSION, CONFLICT_STRATEGIES, RULE_ACTIONS, STAGES, ENGINE_COMBINATIONS, REGO_VERDICT_FORMS, DEFAULT_REMOTE_TIMEOUT_MS } from './schema.js';
+export { documentSchema, API_VERSION, CONFLICT_STRATEGIES, RULE_ACTIONS, STAGES, ENGINE_COMBINATIONS, REGO_VERDICT_FORMS, DEFAULT_REMOTE_TIMEOUT_MS, UNCONFIGURED_POINTS } from './schema.js';
 export type { ConflictStrategy, PolicyDocumentSpec, PolicyRuleSpec, PolicyScope, EnginesSpec, CedarEngineSpec, RegoEngineSpec, EngineCombination } from './schema.js';
 export { findOpaBinary } from './engines/opa-binary.js';
 export type { EngineKind } from './engines/engine.js';
 export { findPolicyTestFiles, runPolicyTestFile, runPolicyTests, unmetExpectations } from './policy-test.js';
-export type { PolicyTestCaseResult, PolicyTestFileResult, PolicyTestReport } from './policy-test.js';
+export type { PolicyTestCaseResult, PolicyTestFileResult, PolicyTestOptions, PolicyTestReport } from './policy-test.js';
 export { readPolicyTestFile, POLICY_TEST_FILE, MAX_REPEAT } from './policy-test-file.js';
 export type { PolicyTestCase, PolicyTestExpectation, PolicyTestFile } from './policy-test-file.js';

@@ -15,15 +15,18 @@ import { MAX_POLICY_BYTES, parsePolicyText, type Locate, type PolicySource } fro
 
 const POLICY_FILE = /\.(ya?ml|json)$/i;
 
-/** Loads a policy file or directory into an evaluator. */
-export async function loadPolicies(pathOrDir: string, options: EvaluatorOptions = {}): Promise<PolicyEvaluator> {
-  return loadPoliciesSync(pathOrDir, options);
-}
-
-/** Synchronous form of {@link loadPolicies}, for start-up code. */
-export function loadPoliciesSync(pathOrDir: string, options: EvaluatorOptions = {}): PolicyEvaluator {
+/**
+ * Loads a policy file or directory into an evaluator. Synchronous: loading reads local files and
+ * compiles (Cedar parsing, `opa build` for Rego sources) and has nothing to wait for, so it does
+ * not pretend to be asynchronous (`await loadPolicies(...)` still works, it awaits a value).
+ * Throws {@link PolicyLoadError} listing every problem with its file, line and column.
+ */
+export function loadPolicies(pathOrDir: string, options: EvaluatorOptions = {}): PolicyEvaluator {
   return new PolicyEvaluator({ sources: loadPolicySources(pathOrDir), options });
 }
+
+/** The same function as {@link loadPolicies} (which is synchronous too); kept for existing callers. */
+export const loadPoliciesSync: (pathOrDir: string, options?: EvaluatorOptions) => PolicyEvaluator = loadPolicies;
 
 /** Reads, validates and merges (`extends`) the documents at `pathOrDir`. Throws {@link PolicyLoadError}. */
 export function loadPolicySources(pathOrDir: string): PolicySource[] {

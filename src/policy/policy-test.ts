@@ -2,14 +2,19 @@ import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { PolicyLoadError, type PolicyIssue } from '../core/errors.js';
 import type { Decision } from '../core/types.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { RateLimiter } from '../reliability/rate-limits.js';
+import { MemorySlidingWindowStore } from '../state/sliding-window.js';
 import type { EvaluatorOptions, PolicyEvaluator } from './evaluator.js';
+import { evaluateWithLimits } from './limited.js';
 import { loadPoliciesSync } from './loader.js';
 import { POLICY_TEST_FILE, readPolicyTestFile, type PolicyTestCase, type PolicyTestExpectation } from './policy-test-file.js';
 
 /**
  * Policy tests: run the cases of `*.test.yaml` files against the policies they name and say,
  * case by case, whether each decision is the one expected. The cases of one file run in order
- * against one evaluator, so a rate limit can be exhausted by repeating a case. A file that
+ * against one evaluator and one rate limiter (applied after each decision, as the kernel's limits
+ * step does), so a rate limit can be exhausted by repeating a case. A file that
  * cannot be loaded (the test file itself or its policy) is reported with its located errors and
  * counts as one failure; the other files still run.
  */
@@ -100,11 +105,17 @@ function walk(directory: string, add: (file: string) => void): void {
   }
 }
 
+/** How policy tests run: the evaluator's options, and the clock their rate limits read. */
+export interface PolicyTestOptions extends EvaluatorOptions {
+  /** The clock of each file's rate limiter; the system clock by default. */
+  clock?: Clock;
+}
+
 /**
  * Runs every test file at `paths` (see {@link findPolicyTestFiles}), each against a fresh
- * evaluator built with `options`.
+ * evaluator built with `options` and a fresh rate limiter.
  */
-export function runPolicyTests(paths: readonly string[], options: EvaluatorOptions = {}): PolicyTestReport {
+export function runPolicyTests(paths: readonly string[], options: PolicyTestOptions = {}): PolicyTestReport {
   const files = findPolicyTestFiles(paths).map((file) => runPolicyTestFile(file, options));
   return {
     files,
@@ -115,7 +126,7 @@ export function runPolicyTests(paths: readonly string[], options: EvaluatorOptio
 }
 
 /** Runs one test file's cases, in order, against one evaluator. Never throws for a bad file: it reports it. */
-export function runPolicyTestFile(path: string, options: EvaluatorOptions = {}): PolicyTestFileResult {
+export function runPolicyTestFile(path: string, options: PolicyTestOptions = {}): PolicyTestFileResult {
   const label = relative(process.cwd(), path) || path;
   let cases: PolicyTestCase[];
   let policy: string;
@@ -134,7 +145,8 @@ export function runPolicyTestFile(path: string, options: EvaluatorOptions = {}):
     if (error instanceof PolicyLoadError) return unloadable(label, policy, error.issues);
     throw error;
   }
-  const results = cases.map((testCase) => runCase(evaluator, testCase));
+  const limiter = new RateLimiter(new MemorySlidingWindowStore(), options.clock ?? systemClock);
+  const results = cases.map((testCase) => runCase(evaluator, limiter, testCase));
   const passed = results.filter((r) => r.passed).length;
   return { file: label, policy, errors: [], warnings: [...evaluator.warnings], cases: results, passed, failed: results.length - passed };
 }
@@ -152,9 +164,9 @@ function unloadable(file: string, policy: string | null, issues: readonly Policy
   };
 }
 
-function runCase(evaluator: PolicyEvaluator, testCase: PolicyTestCase): PolicyTestCaseResult {
-  let decision = evaluator.evaluate(testCase.input);
-  for (let call = 1; call < testCase.repeat; call++) decision = evaluator.evaluate(testCase.input);
+function runCase(evaluator: PolicyEvaluator, limiter: RateLimiter, testCase: PolicyTestCase): PolicyTestCaseResult {
+  let decision = evaluateWithLimits(evaluator, limiter, testCase.input);
+  for (let call = 1; call < testCase.repeat; call++) decision = evaluateWithLimits(evaluator, limiter, testCase.input);
   const failures = unmetExpectations(testCase.expect, decision);
   return {
     name: testCase.name,

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { parseStage } from '../core/request.js';
+import type { Stage } from '../core/types.js';
+import { transformPathProblem } from './points.js';
 
 /**
  * The policy document format (`apiVersion: governance.toolkit/v1`), as a zod schema. It is the
@@ -16,6 +19,8 @@ export const RULE_ACTIONS = ['allow', 'deny', 'warn', 'log', 'require_approval',
 export const ACTION_ALIASES: Readonly<Record<string, (typeof RULE_ACTIONS)[number]>> = { audit: 'log', block: 'deny' };
 /** Stage names a rule may give, ours and the Agent Control Specification's. */
 export const STAGES = ['agent_startup', 'pre_input', 'pre_model_call', 'post_model_call', 'pre_tool', 'post_tool', 'pre_output', 'agent_shutdown', 'input', 'pre_tool_call', 'post_tool_call', 'output'] as const;
+/** What happens at a point no loaded document configures (see `unconfigured_points`). */
+export const UNCONFIGURED_POINTS = ['allow', 'deny'] as const;
 /** Document scopes, broadest first. */
 export const SCOPES = ['global', 'organization', 'tenant', 'agent'] as const;
 /** How the matched rules of a request are resolved to one verdict. */
@@ -65,23 +70,16 @@ export const ruleSchema = z
         if (rule[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `\`${key}\` only applies to action: transform`, params: { code: 'invalid-transform' } });
       }
     }
-    rule.redact?.forEach((path, i) => {
-      const problem = fieldPathProblem(path);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['redact', i], message: problem, params: { code: 'invalid-transform' } });
-    });
-    for (const path of Object.keys(rule.set ?? {})) {
-      const problem = fieldPathProblem(path);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['set', path], message: problem, params: { code: 'invalid-transform' } });
-    }
+    // Paths are checked against the rule's stage: a path that names another stage's subject, or
+    // one the transform could only write as a literal key (`$snap.x`), is a load error.
+    const stage = parseStage(rule.stage ?? 'pre_tool') as Stage;
+    const pathIssue = (path: string, at: (string | number)[], atKey: boolean) => {
+      const problem = transformPathProblem(path, stage);
+      if (problem) ctx.addIssue({ code: 'custom', path: at, message: problem.message, params: { code: 'invalid-transform', hint: problem.hint, atKey } });
+    };
+    rule.redact?.forEach((path, i) => pathIssue(path, ['redact', i], false));
+    for (const path of Object.keys(rule.set ?? {})) pathIssue(path, ['set', path], true);
   });
-
-/** Why a transform field path is unusable, or null: dotted names, `*` for any key, no prototype keys. */
-function fieldPathProblem(path: string): string | null {
-  const segments = path.split('.');
-  if (segments.some((segment) => segment === '')) return `field path '${path}' has an empty segment`;
-  const unsafe = segments.find((segment) => segment === '__proto__' || segment === 'constructor' || segment === 'prototype');
-  return unsafe ? `field path '${path}' may not use '${unsafe}'` : null;
-}
 
 /** How a document's engines (and its YAML rules) are combined into one verdict. */
 export const ENGINE_COMBINATIONS = ['deny_overrides', 'allow_overrides', 'first_applicable'] as const;
@@ -92,13 +90,21 @@ export const DEFAULT_REMOTE_TIMEOUT_MS = 250;
 
 const filePath = nonEmpty.describe('A file path, relative to this policy file');
 
+/** A point an engine is consulted at: our stage names and the Agent Control Specification's. */
+const enginePoints = z
+  .array(z.enum(STAGES))
+  .min(1, 'name at least one point, or leave points out (pre_tool only)')
+  .optional()
+  .describe('Intervention points this engine decides (default [pre_tool]); e.g. [pre_tool_call, output]');
+
 export const cedarEngineSchema = z
   .strictObject({
+    points: enginePoints,
     policies: filePath.describe('Cedar policy file (.cedar); `@id("...")` names a policy, `@verdict("require_approval")` and `@reason("...")` shape its decision'),
     schema: filePath.optional().describe('Cedar schema (.cedarschema text or .json); policies and entities are validated against it at load'),
     entities: filePath.optional().describe('Cedar entities (JSON array)'),
   })
-  .describe('Cedar: principal Agent::"<agent id>", action Action::"<action type>", resource Tool::"<tool>", context { stage, args, context, agent }');
+  .describe('Cedar: principal Agent::"<agent id>"; at tool points action Action::"<action type>", resource Tool::"<tool>"; at content points action Action::"<point>", resource Point::"<point>"; context { stage, args, context, agent, input?, output? }');
 
 export const remoteOpaSchema = z.strictObject({
   url: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL').describe('OPA server base URL, e.g. http://127.0.0.1:8181'),
@@ -108,6 +114,7 @@ export const remoteOpaSchema = z.strictObject({
 
 export const regoEngineSchema = z
   .strictObject({
+    points: enginePoints,
     source: z.union([filePath, z.array(filePath).min(1)]).optional().describe('.rego file(s), compiled to wasm at load with the OPA binary'),
     bundle: filePath.optional().describe('A prebuilt OPA wasm bundle (.tar.gz holding /policy.wasm)'),
     wasm: filePath.optional().describe('A prebuilt policy.wasm'),
@@ -137,7 +144,7 @@ export const enginesSchema = z
     rego: regoEngineSchema.optional(),
     combine: z.enum(ENGINE_COMBINATIONS).optional().describe('deny_overrides (default): any deny wins, then require_approval, then allow'),
   })
-  .describe('Cedar and Rego policies that decide tool calls (pre_tool) beside the YAML rules');
+  .describe('Cedar and Rego policies that decide beside the YAML rules, at the points each names (default pre_tool)');
 
 export const documentSchema = z
   .strictObject({
@@ -149,6 +156,10 @@ export const documentSchema = z
     agents: stringList.optional().describe("Agent ids (globs) this document applies to; '*' = any"),
     scope: z.enum(SCOPES).optional(),
     default_action: defaultAction.optional().describe('Applies to tool calls no rule matched; default deny'),
+    unconfigured_points: z
+      .enum(UNCONFIGURED_POINTS)
+      .optional()
+      .describe('deny: a point no loaded policy configures (no rule, engine, tool list or pattern for it) is denied with runtime_error:intervention_point_unconfigured. Default allow'),
     defaults: z
       .strictObject({
         action: defaultAction.optional(),

@@ -1,4 +1,4 @@
-import { isAllowingVerdict, VERDICTS_BY_RESTRICTIVENESS, type Verdict } from '../core/types.js';
+import { VERDICTS_BY_RESTRICTIVENESS, type Verdict } from '../core/types.js';
 import type { ConflictStrategy } from './schema.js';
 
 /**
@@ -15,12 +15,15 @@ import type { ConflictStrategy } from './schema.js';
  *   one document, so never the later one.
  * - deny_overrides takes the most restrictive verdict, ties to the first. The later rule never
  *   wins when it is no more restrictive; but two matched transforms are merged (the later one
- *   still rewrites), and a later rule with a `limit` turns into a deny once the limit is spent,
- *   which it can be whenever the winner lets calls through.
- * - allow_overrides takes the first allow, else the most restrictive. An earlier unlimited allow
- *   always wins (a limited one turns into a deny once spent). An earlier rule of any other verdict
- *   outranks later rules that are neither allows nor more restrictive, except a later limited rule
- *   that turns into a deny past an earlier verdict that is not itself a deny.
+ *   still rewrites).
+ * - allow_overrides takes the first allow, else the most restrictive. An earlier allow always
+ *   wins; an earlier rule of any other verdict outranks later rules that are neither allows nor
+ *   more restrictive.
+ *
+ * Rate limits apply after the decision, to every matched rule that has one: a call that is not
+ * denied counts against each, and one past any of them is denied. So a later rule with a `limit`
+ * matters whenever the decision can be something other than deny: always, except under
+ * deny_overrides behind an earlier deny.
  *
  * The strategy is the document's own; an evaluator told another strategy, or loading documents
  * that disagree (they then fall back to deny_overrides), may decide differently.
@@ -29,24 +32,26 @@ import type { ConflictStrategy } from './schema.js';
 /** The facts about a rule that decide whether it can be shadowed or shadow another. */
 export interface RuleEffect {
   verdict: Verdict;
-  /** The rule has a `limit`: past it, its verdict becomes deny. */
+  /** The rule has a `limit`: past it, a decision it matched becomes a deny. */
   limited: boolean;
 }
 
 /** True when `later` can never affect a decision because the unconditional `earlier` always matches first. */
 export function isShadowed(earlier: RuleEffect, later: RuleEffect, strategy: ConflictStrategy): boolean {
+  // Only deny_overrides with an earlier deny guarantees a deny (which counts against nothing):
+  // under the other strategies a rule of higher priority, or an allow, may still win.
+  const laterLimitCounts = later.limited && (strategy !== 'deny_overrides' || earlier.verdict !== 'deny');
+  if (laterLimitCounts) return false;
   switch (strategy) {
     case 'priority_first_match':
     case 'most_specific_wins':
       return true;
     case 'deny_overrides':
       if (earlier.verdict === 'transform' && later.verdict === 'transform') return false;
-      if (later.limited && isAllowingVerdict(earlier.verdict)) return false;
       return rank(later.verdict) >= rank(earlier.verdict);
     case 'allow_overrides':
-      if (earlier.verdict === 'allow') return !earlier.limited;
+      if (earlier.verdict === 'allow') return true;
       if (later.verdict === 'allow') return false;
-      if (later.limited && earlier.verdict !== 'deny') return false;
       return rank(later.verdict) >= rank(earlier.verdict);
   }
 }

@@ -141,7 +141,9 @@ export function describeZodIssue(
       } satisfies PolicyIssue;
     });
   }
-  const where = { severity: 'error' as const, file: origin, ...locate(path), key: path.join('.') || undefined };
+  // A custom check about a mapping key (a transform's `set` path) points at the key, not its value.
+  const atKey = issue.code === 'custom' && issue.params?.atKey === true;
+  const where = { severity: 'error' as const, file: origin, ...locate(path, atKey), key: path.join('.') || undefined };
   const missing = (issue.code === 'invalid_type' || issue.code === 'invalid_value') && valueAt(data, path) === undefined;
   if (missing) {
     return [{ ...where, code: 'missing-key', message: `required key '${String(path[path.length - 1])}' is missing` }];
@@ -155,7 +157,8 @@ export function describeZodIssue(
   if (issue.code === 'invalid_union' && path[path.length - 1] === 'condition') {
     return [{ ...where, code: 'invalid-condition', message: 'a condition is a CEL string, or a mapping of field, operator and value' }];
   }
-  return [{ ...where, code: issueCode(issue, path), message: issue.message }];
+  const hint = issue.code === 'custom' && typeof issue.params?.hint === 'string' ? issue.params.hint : undefined;
+  return [{ ...where, code: issueCode(issue, path), message: issue.message, ...(hint ? { hint } : {}) }];
 }
 
 /** The stable code of a schema issue: the schema's own (`params.code`) for custom checks. */

@@ -1,4 +1,6 @@
 import { systemClock, type Clock } from '../core/clock.js';
+import { uuidv7 } from '../core/ids.js';
+import type { Decision, Verdict } from '../core/types.js';
 import { MemorySlidingWindowStore, type SlidingWindowStore } from '../state/sliding-window.js';
 
 /** One rule's rate limit, as the policy states it (`limit: "10/minute"`). */
@@ -63,5 +65,43 @@ function exceeded(spec: RateLimitSpec, retryAfterMs: number): RateLimitOutcome {
     spec,
     retryAfterMs,
     reason: `Rate limit exceeded for rule '${spec.rule}': ${spec.text} per agent; retry in ${retryAfterMs} ms`,
+  };
+}
+
+/**
+ * True for a verdict whose call counts against its rate limits: one that goes ahead (allow, warn,
+ * log, transform) or waits for a human (require_approval: a held call uses up the budget too, so
+ * a stream of calls cannot queue unbounded approvals). A deny counts against nothing.
+ */
+export function countsAgainstLimits(verdict: Verdict): boolean {
+  return verdict !== 'deny';
+}
+
+/**
+ * The decision after its rate limits were consumed: unchanged when within them, else a deny
+ * (`rateLimited: true`, `retryAfterMs`, the outcome's reason, a new decision id) naming the
+ * limited rule and its policy. The matched rules and errors are kept; identities are kept for
+ * the kernel to recompute if it wants (the denied call enforces nothing).
+ *
+ * @example
+ * const limits = evaluator.rateLimitsOf(decision);
+ * if (countsAgainstLimits(decision.verdict)) decision = limitDecision(decision, limiter.consume(agentId, limits));
+ */
+export function limitDecision(decision: Decision, outcome: RateLimitOutcome): Decision {
+  if (!outcome.exceeded) return decision;
+  return {
+    ...decision,
+    verdict: 'deny',
+    allowed: false,
+    rule: outcome.spec.rule,
+    policy: outcome.spec.policy,
+    reason: outcome.reason,
+    message: outcome.reason,
+    approvers: [],
+    transform: null,
+    rateLimited: true,
+    retryAfterMs: outcome.retryAfterMs,
+    decisionId: uuidv7(),
+    diagnostics: { matchedRules: decision.diagnostics.matchedRules, errors: decision.diagnostics.errors },
   };
 }

@@ -74,7 +74,7 @@ describe('agt lint-policy', () => {
       new Set([
         'unknown-key', 'invalid-value', 'missing-key', 'yaml-syntax', 'invalid-condition', 'duplicate-rule-name', 'duplicate-policy-name',
         'conflicting-rules', 'redundant-rule', 'rule-disabled', 'unreachable-rule', 'unguarded-field', 'invalid-limit', 'not-enforced',
-        'limit-too-large', 'ineffective-limit', 'extends-missing', 'extends-cycle',
+        'limit-too-large', 'ineffective-limit', 'extends-missing', 'extends-cycle', 'invalid-transform',
       ]),
     );
     // extends/outside.yaml reaches ../clean/base.yaml: outside extends/, but inside the directory linted here

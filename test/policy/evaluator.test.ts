@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyEvaluator } from '../../src/policy/evaluator.js';
+import { evaluateWithLimits } from '../../src/policy/limited.js';
+import { RateLimiter } from '../../src/reliability/rate-limits.js';
+import { MemorySlidingWindowStore } from '../../src/state/sliding-window.js';
 import type { Decision } from '../../src/core/types.js';
 import { SEED_POLICY } from '../fixtures/seed-policy.js';
 
@@ -296,38 +299,64 @@ rules:
   });
 });
 
-describe('rate limits', () => {
+describe('rate limits: stated by the evaluator, applied after it', () => {
+  const LIMITS = `name: limits\ndefault_action: deny\nrules:
+  - { name: search-budget, condition: "tool_name == 'search'", action: allow, limit: "3/minute" }
+  - { name: mail-budget, condition: "tool_name == 'mail'", action: require_approval, approvers: [ops], limit: "1/hour" }
+  - { name: mail-log, condition: "tool_name == 'mail'", action: log, limit: "5/minute", priority: 1 }
+  - { name: no-drop, condition: "action.type == 'drop'", action: deny, limit: "1/day" }\n`;
   const make = () => {
     let now = 1_000_000;
-    const evaluator = policy(
-      `name: limits\ndefault_action: deny\nrules:\n  - name: search-budget\n    condition: "tool_name == 'search'"\n    action: allow\n    limit: "3/minute"\n`,
-      { clock: () => now },
-    );
-    return { evaluator, advance: (ms: number) => (now += ms) };
+    const evaluator = policy(LIMITS);
+    const limiter = new RateLimiter(new MemorySlidingWindowStore(), () => now);
+    return { evaluator, decide: (request: unknown) => evaluateWithLimits(evaluator, limiter, request), advance: (ms: number) => (now += ms) };
   };
 
+  it('never counts: the evaluator is pure, its decisions never say rateLimited', () => {
+    const evaluator = policy(LIMITS);
+    for (let i = 0; i < 10; i++) {
+      expect(evaluator.evaluate({ tool_name: 'search', agent: { id: 'a' } })).toMatchObject({ verdict: 'allow', rateLimited: false, retryAfterMs: null });
+    }
+  });
+
+  it('rateLimitsOf names the limits of the matched rules, in match order', () => {
+    const evaluator = policy(LIMITS);
+    expect(evaluator.rateLimitsOf(evaluator.evaluate({ tool_name: 'search' }))).toEqual([{ policy: 'limits', rule: 'search-budget', count: 3, windowMs: 60_000, text: '3/minute' }]);
+    expect(evaluator.rateLimitsOf(evaluator.evaluate({ tool_name: 'mail' })).map((l) => l.rule)).toEqual(['mail-log', 'mail-budget']);
+    expect(evaluator.rateLimitsOf(evaluator.evaluate({ tool_name: 'other' }))).toEqual([]);
+    const unlimited = policy(`name: p\ndefault_action: allow\nrules:\n  - { name: r, action: allow }\n`);
+    expect(unlimited.rateLimitsOf(unlimited.evaluate({ tool_name: 'x' }))).toEqual([]);
+  });
+
   it('allows up to the limit in a sliding window, then denies with rateLimited and retryAfterMs', () => {
-    const { evaluator, advance } = make();
+    const { decide, advance } = make();
     const verdicts: string[] = [];
     for (let i = 0; i < 3; i++) {
-      verdicts.push(evaluator.evaluate({ tool_name: 'search', agent: { id: 'a' } }).verdict);
+      verdicts.push(decide({ tool_name: 'search', agent: { id: 'a' } }).verdict);
       advance(10_000);
     }
-    const limited = evaluator.evaluate({ tool_name: 'search', agent: { id: 'a' } });
+    const limited = decide({ tool_name: 'search', agent: { id: 'a' } });
     expect(verdicts).toEqual(['allow', 'allow', 'allow']);
-    expect(limited).toMatchObject({ verdict: 'deny', allowed: false, rateLimited: true, rule: 'search-budget', retryAfterMs: 30_000 });
+    expect(limited).toMatchObject({ verdict: 'deny', allowed: false, rateLimited: true, rule: 'search-budget', policy: 'limits', retryAfterMs: 30_000 });
     expect(limited.reason).toMatch(/3\/minute/);
     advance(30_000); // the first call leaves the window
-    expect(evaluator.evaluate({ tool_name: 'search', agent: { id: 'a' } }).verdict).toBe('allow');
-    expect(evaluator.evaluate({ tool_name: 'search', agent: { id: 'a' } }).rateLimited).toBe(true);
+    expect(decide({ tool_name: 'search', agent: { id: 'a' } }).verdict).toBe('allow');
+    expect(decide({ tool_name: 'search', agent: { id: 'a' } }).rateLimited).toBe(true);
   });
 
   it('keeps a separate window per agent, and denied calls do not use up the budget', () => {
-    const { evaluator, advance } = make();
-    for (let i = 0; i < 10; i++) evaluator.evaluate({ tool_name: 'search', agent: { id: 'a' } });
-    expect(evaluator.evaluate({ tool_name: 'search', agent: { id: 'b' } }).verdict).toBe('allow');
+    const { decide, advance } = make();
+    for (let i = 0; i < 10; i++) decide({ tool_name: 'search', agent: { id: 'a' } });
+    expect(decide({ tool_name: 'search', agent: { id: 'b' } }).verdict).toBe('allow');
     advance(60_001);
-    expect(evaluator.evaluate({ tool_name: 'search', agent: { id: 'a' } }).verdict).toBe('allow');
+    expect(decide({ tool_name: 'search', agent: { id: 'a' } }).verdict).toBe('allow');
+  });
+
+  it('counts a call that waits for approval, and a denied call against nothing', () => {
+    const { decide } = make();
+    expect(decide({ tool_name: 'mail', agent: 'a' })).toMatchObject({ verdict: 'require_approval', rateLimited: false });
+    expect(decide({ tool_name: 'mail', agent: 'a' })).toMatchObject({ verdict: 'deny', rateLimited: true, rule: 'mail-budget' });
+    for (let i = 0; i < 3; i++) expect(decide({ tool_name: 'x', action: 'drop', agent: 'a' })).toMatchObject({ verdict: 'deny', rule: 'no-drop', rateLimited: false });
   });
 });
 

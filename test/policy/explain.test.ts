@@ -4,6 +4,9 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/core/types.js';
 import { PolicyEvaluator, type EvaluatorOptions } from '../../src/policy/evaluator.js';
+import { evaluateWithLimits, explainWithLimits } from '../../src/policy/limited.js';
+import { RateLimiter } from '../../src/reliability/rate-limits.js';
+import { MemorySlidingWindowStore } from '../../src/state/sliding-window.js';
 import type { ConflictStrategy } from '../../src/policy/schema.js';
 import { SEED_POLICY } from '../fixtures/seed-policy.js';
 
@@ -105,21 +108,28 @@ describe('explain gives exactly the decisions evaluate gives', () => {
     for (const strategy of STRATEGIES) {
       it(`${name}, ${strategy ?? "the documents' strategy"}: 800 random requests in one stream, rate limits included`, () => {
         let now = 1_000_000;
-        const options: EvaluatorOptions = { clock: () => now, ...(strategy ? { conflictStrategy: strategy } : {}) };
+        const options: EvaluatorOptions = strategy ? { conflictStrategy: strategy } : {};
         const evaluating = build(documents, options);
         const explaining = build(documents, options);
+        // limits are applied after each decision, as the kernel applies them, each side with its own limiter
+        const evaluatingLimiter = new RateLimiter(new MemorySlidingWindowStore(), () => now);
+        const explainingLimiter = new RateLimiter(new MemorySlidingWindowStore(), () => now);
         const rand = random(name.length * 31 + (strategy?.length ?? 0));
         let rateLimited = 0;
         for (let i = 0; i < 800; i++) {
           const request = randomRequest(rand);
-          const expected = evaluating.evaluate(request);
-          const { decision, explanation } = explaining.explain(request);
+          const expected = evaluateWithLimits(evaluating, evaluatingLimiter, request);
+          const { decision, explanation } = explainWithLimits(explaining, explainingLimiter, request);
+          // and without limits, explain and evaluate are the same procedure
+          expect(comparable(explaining.explain(request).decision)).toEqual(comparable(evaluating.evaluate(request)));
           expect(comparable(decision), `request ${i}: ${JSON.stringify(request)}`).toEqual(comparable(expected));
           // the explanation agrees with the decision it explains
           const matched = explanation.rules.filter((r) => r.matched).map((r) => r.rule);
           if (explanation.decidedBy.by === 'conflict') {
             expect(matched).toEqual(decision.diagnostics.matchedRules.map((m) => m.rule));
-            expect(explanation.decidedBy.winner.rule).toBe(decision.rule);
+            // past a limit, the limits step names the limited rule instead of the policy's winner
+            if (decision.rateLimited) expect(explanation.rateLimits).toContainEqual(expect.objectContaining({ rule: decision.rule, exceeded: true }));
+            else expect(explanation.decidedBy.winner.rule).toBe(decision.rule);
           }
           if (decision.rateLimited) rateLimited++;
           now += rand() < 0.01 ? 45_000 : Math.floor(rand() * 300); // bursts that reach limits, then windows expiring
@@ -181,19 +191,29 @@ describe('what explain says', () => {
     expect(lists.explain({ tool_name: 'x', args: [1] }).explanation.decidedBy).toEqual({ by: 'request_error', kind: 'invalid_request', detail: 'runtime_error:invalid_request: args must be an object' });
   });
 
-  it('counts a call against rate limits once, as evaluate does, and never in a dry run', () => {
+  it('lists the limits of the matched rules and counts nothing itself: the evaluator is pure', () => {
+    const limited = PolicyEvaluator.fromYaml(`${HEAD}name: p\ndefault_action: deny\nrules:\n  - { name: search-budget, condition: "tool_name == 'search'", action: allow, limit: "2/minute" }\n`);
+    for (let i = 0; i < 5; i++) {
+      const { decision, explanation } = limited.explain({ tool_name: 'search' });
+      expect(decision).toMatchObject({ verdict: 'allow', rateLimited: false, retryAfterMs: null });
+      expect(explanation.rateLimits).toEqual([{ policy: 'p', rule: 'search-budget', limit: '2/minute', exceeded: false, retryAfterMs: null, counted: false }]);
+    }
+  });
+
+  it('with limits applied after it (explainWithLimits), counts a call once, as evaluateWithLimits does, and never in a dry run', () => {
     let now = 1_000_000;
-    const limited = PolicyEvaluator.fromYaml(`${HEAD}name: p\ndefault_action: deny\nrules:\n  - { name: search-budget, condition: "tool_name == 'search'", action: allow, limit: "2/minute" }\n`, { clock: () => now });
-    for (let i = 0; i < 5; i++) expect(limited.explain({ tool_name: 'search' }, { dryRun: true }).explanation.rateLimits).toEqual([
-      { policy: 'p', rule: 'search-budget', limit: '2/minute', exceeded: false, retryAfterMs: null, counted: false },
-    ]);
-    expect(limited.explain({ tool_name: 'search' }).explanation.rateLimits[0]?.counted).toBe(true);
+    const limited = PolicyEvaluator.fromYaml(`${HEAD}name: p\ndefault_action: deny\nrules:\n  - { name: search-budget, condition: "tool_name == 'search'", action: allow, limit: "2/minute" }\n`);
+    const limiter = new RateLimiter(new MemorySlidingWindowStore(), () => now);
+    for (let i = 0; i < 5; i++) expect(explainWithLimits(limited, limiter, { tool_name: 'search' }, { dryRun: true }).explanation).toMatchObject({
+      dryRun: true,
+      rateLimits: [{ policy: 'p', rule: 'search-budget', limit: '2/minute', exceeded: false, retryAfterMs: null, counted: false }],
+    });
+    expect(explainWithLimits(limited, limiter, { tool_name: 'search' }).explanation.rateLimits[0]?.counted).toBe(true);
     now += 1_000;
-    expect(limited.evaluate({ tool_name: 'search' }).verdict).toBe('allow');
-    const past = limited.explain({ tool_name: 'search' });
-    expect(past.decision).toMatchObject({ verdict: 'deny', rateLimited: true, retryAfterMs: 59_000 });
+    expect(evaluateWithLimits(limited, limiter, { tool_name: 'search' }).verdict).toBe('allow');
+    const past = explainWithLimits(limited, limiter, { tool_name: 'search' });
+    expect(past.decision).toMatchObject({ verdict: 'deny', rule: 'search-budget', policy: 'p', rateLimited: true, retryAfterMs: 59_000 });
     expect(past.explanation.rateLimits).toEqual([{ policy: 'p', rule: 'search-budget', limit: '2/minute', exceeded: true, retryAfterMs: 59_000, counted: false }]);
-    expect(past.explanation.decidedBy.by === 'conflict' && past.explanation.decidedBy.why).toMatch(/past its rate limit, so it counts as deny/);
   });
 
   it('names the documents that do not apply to the agent, and the rules skipped with them', () => {

@@ -25,6 +25,15 @@ describe('lintPolicies: what loading refuses', () => {
     expect([errors, warnings]).toEqual([3, 0]);
   });
 
+  it('reports transform paths that are rooted or outside the subject, at the path, with a hint', () => {
+    const { findings } = lintPolicies([fixture('transform-paths.yaml')]);
+    expect(located(findings)).toEqual([
+      ['invalid-transform', 'error', '8:12', 'rules[0].set.$snap.input.text'],
+      ['invalid-transform', 'error', '11:14', 'rules[1].redact[0]'],
+    ]);
+    expect(findings.every((f) => typeof f.hint === 'string' && f.hint.length > 0)).toBe(true);
+  });
+
   it('reports YAML syntax errors at their position', () => {
     expect(located(lintPolicies([fixture('yaml-syntax.yaml')]).findings)).toEqual([['yaml-syntax', 'error', '6:1', '']]);
   });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PolicyLoadError } from '../../src/core/errors.js';
+import { PolicyEvaluator } from '../../src/policy/evaluator.js';
 import { loadPolicies, loadPoliciesSync } from '../../src/policy/loader.js';
 
 function tree(files: Record<string, string>): string {
@@ -27,9 +28,17 @@ function loadError(path: string): PolicyLoadError {
 }
 
 describe('loadPolicies', () => {
+  it('is synchronous: it returns the evaluator, not a promise of one (loading has nothing to wait for)', () => {
+    const root = tree({ 'p.yaml': doc('p', 'default_action: allow\nrules: []\n') });
+    const evaluator = loadPolicies(join(root, 'p.yaml'));
+    expect(evaluator).toBeInstanceOf(PolicyEvaluator);
+    expect(evaluator.evaluate({ tool_name: 'x' }).verdict).toBe('allow');
+    expect(loadPoliciesSync).toBe(loadPolicies);
+  });
+
   it('loads one file', async () => {
     const root = tree({ 'p.yaml': doc('p', 'default_action: allow\nrules: []\n') });
-    const evaluator = await loadPolicies(join(root, 'p.yaml'));
+    const evaluator = loadPolicies(join(root, 'p.yaml'));
     expect(evaluator.evaluate({ tool_name: 'x' }).verdict).toBe('allow');
   });
 
@@ -41,14 +50,14 @@ describe('loadPolicies', () => {
       'a.test.yaml': 'cases: []\n',
       'notes.txt': 'ignored',
     });
-    const evaluator = await loadPolicies(root);
+    const evaluator = loadPolicies(root);
     expect(evaluator.policyNames).toEqual(['first', 'second', 'third']);
     expect(evaluator.evaluate({ tool_name: 'shell' })).toMatchObject({ verdict: 'deny', policy: 'first' });
   });
 
   it('denies when any applicable document defaults to deny', async () => {
     const root = tree({ 'a.yaml': doc('open', 'default_action: allow\nrules: []\n'), 'b.yaml': doc('closed', 'default_action: deny\nrules: []\n') });
-    expect((await loadPolicies(root)).evaluate({ tool_name: 'x' })).toMatchObject({ verdict: 'deny', policy: 'closed' });
+    expect((loadPolicies(root)).evaluate({ tool_name: 'x' })).toMatchObject({ verdict: 'deny', policy: 'closed' });
   });
 
   it('resolves extends relative to the file: parent rules first, child settings win, denials accumulate', async () => {
@@ -56,7 +65,7 @@ describe('loadPolicies', () => {
       'base/common.yaml': doc('common', 'default_action: deny\ndenied_tools: [shell]\nrules:\n  - { name: no-drop, condition: "action.type == \'drop\'", action: deny }\n'),
       'app.yaml': doc('app', 'extends: base/common.yaml\ndefault_action: allow\ndenied_tools: [curl]\nrules:\n  - { name: read-ok, condition: "action.type == \'read\'", action: allow }\n'),
     });
-    const evaluator = await loadPolicies(root);
+    const evaluator = loadPolicies(root);
     expect(evaluator.policyNames).toEqual(['app']); // the base is merged, not applied on its own
     expect(evaluator.evaluate({ tool_name: 'db', action: 'drop' }).rule).toBe('no-drop');
     expect(evaluator.evaluate({ tool_name: 'shell' }).rule).toBe('denied_tools');

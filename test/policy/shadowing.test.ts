@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { VERDICTS_BY_RESTRICTIVENESS, type Decision, type Verdict } from '../../src/core/types.js';
 import { PolicyEvaluator } from '../../src/policy/evaluator.js';
+import { evaluateWithLimits } from '../../src/policy/limited.js';
+import { RateLimiter } from '../../src/reliability/rate-limits.js';
+import { MemorySlidingWindowStore } from '../../src/state/sliding-window.js';
 import { CONFLICT_STRATEGIES, type ConflictStrategy } from '../../src/policy/schema.js';
 import { isShadowed, type RuleEffect } from '../../src/policy/shadowing.js';
 
@@ -55,14 +58,17 @@ describe('isShadowed is sound', () => {
           if (!isShadowed(earlier, later, strategy)) continue;
           checked++;
           const clock = () => 1_000_000;
-          const withRule = PolicyEvaluator.fromYaml(policy(strategy, earlier, later), { clock });
-          const without = PolicyEvaluator.fromYaml(policy(strategy, earlier, null), { clock });
+          // Limits apply after the decision, as the kernel applies them: each evaluator has its own limiter.
+          const withRule = PolicyEvaluator.fromYaml(policy(strategy, earlier, later));
+          const without = PolicyEvaluator.fromYaml(policy(strategy, earlier, null));
+          const withLimiter = new RateLimiter(new MemorySlidingWindowStore(), clock);
+          const withoutLimiter = new RateLimiter(new MemorySlidingWindowStore(), clock);
           const next = random(checked);
           for (let i = 0; i < 40; i++) {
             const args: Record<string, boolean> = { later: next() < 0.7 };
             for (const verdict of VERDICTS_BY_RESTRICTIVENESS) if (next() < 0.25) args[verdict] = true;
             const request = { tool_name: 't', args };
-            expect(essentials(withRule.evaluate(request)), `${JSON.stringify(earlier)} then ${JSON.stringify(later)}, request ${i}`).toEqual(essentials(without.evaluate(request)));
+            expect(essentials(evaluateWithLimits(withRule, withLimiter, request)), `${JSON.stringify(earlier)} then ${JSON.stringify(later)}, request ${i}`).toEqual(essentials(evaluateWithLimits(without, withoutLimiter, request)));
           }
         }
       }
@@ -74,7 +80,10 @@ describe('isShadowed is sound', () => {
     expect(isShadowed({ verdict: 'allow', limited: false }, { verdict: 'deny', limited: false }, 'deny_overrides')).toBe(false);
     expect(isShadowed({ verdict: 'transform', limited: false }, { verdict: 'transform', limited: false }, 'deny_overrides')).toBe(false);
     expect(isShadowed({ verdict: 'allow', limited: false }, { verdict: 'warn', limited: true }, 'deny_overrides')).toBe(false);
-    expect(isShadowed({ verdict: 'allow', limited: true }, { verdict: 'deny', limited: false }, 'allow_overrides')).toBe(false);
+    // a later rule's limit applies to the whole decision (limits come after policy), whichever rule won
+    expect(isShadowed({ verdict: 'allow', limited: false }, { verdict: 'log', limited: true }, 'allow_overrides')).toBe(false);
+    expect(isShadowed({ verdict: 'deny', limited: false }, { verdict: 'log', limited: true }, 'allow_overrides')).toBe(false);
+    expect(isShadowed({ verdict: 'require_approval', limited: false }, { verdict: 'log', limited: true }, 'priority_first_match')).toBe(false);
     expect(isShadowed({ verdict: 'deny', limited: false }, { verdict: 'allow', limited: false }, 'allow_overrides')).toBe(false);
   });
 });

@@ -145,4 +145,48 @@ describe('transform paths', () => {
       "rules.0.set.constructor.z: field path 'constructor.z' may not use 'constructor'",
     ]);
   });
+
+  it('are checked at load: a $-rooted path is an error with file, line, column and a hint, never a literal "$snap" key', () => {
+    const issues = issuesOf(`${HEAD}rules:\n  - name: bad-transform-target\n    stage: input\n    action: transform\n    set: { "$snap.input.text": forbidden }\n`);
+    expect(issues).toEqual([
+      expect.objectContaining({
+        file: 'policy.yaml',
+        line: 7,
+        column: 12,
+        code: 'invalid-transform',
+        key: 'rules.0.set.$snap.input.text',
+        message: "field path '$snap.input.text' starts a segment with '$' ('$snap'): paths are relative to the stage's subject (input), not rooted",
+        hint: expect.stringMatching(/nothing outside the input can be transformed at pre_input/) as string,
+      }),
+    ]);
+    const [policyTarget] = issuesOf(`${HEAD}rules:\n  - { name: t, stage: input, action: transform, redact: [$policy_target.text] }\n`);
+    expect(policyTarget).toMatchObject({ key: 'rules.0.redact.0', hint: "write 'text' for the subject's field" });
+  });
+
+  it("must stay inside the stage's subject: output.x at pre_tool, args.x at post_tool, input.x at output are errors", () => {
+    const cases: [string, string, RegExp][] = [
+      ['pre_tool', 'output.x', /names the output, but at pre_tool a transform rewrites the args/],
+      ['post_tool', 'args.x', /names the args, but at post_tool a transform rewrites the output/],
+      ['output', 'input.text', /names the input, but at pre_output a transform rewrites the output/],
+      ['input', 'output', /names the output, but at pre_input/],
+    ];
+    for (const [stage, path, message] of cases) {
+      const [issue] = issuesOf(`${HEAD}rules:\n  - { name: t, stage: ${stage}, action: transform, redact: ["${path}"] }\n`);
+      expect(issue?.message, `${path} at ${stage}`).toMatch(message);
+      expect(issue?.hint, `${path} at ${stage}`).toMatch(/relative to the/);
+      expect(issue).toMatchObject({ code: 'invalid-transform', line: 4 });
+    }
+  });
+
+  it('accept names relative to the subject, * for any key, and a leading subject name that matches the stage', () => {
+    const ok = [
+      ['pre_tool', ['ssn', 'customer.email', 'rows.*.card', 'args.ssn', 'args', 'args.output.format']],
+      ['post_tool_call', ['output.ssn', 'rows.*.card', 'output']],
+      ['input', ['text', 'input.text']],
+      ['post_model_call', ['output.content', 'content']],
+    ] as const;
+    for (const [stage, paths] of ok) {
+      expect(() => PolicyEvaluator.fromYaml(`${HEAD}rules:\n  - { name: t, stage: ${stage}, action: transform, redact: [${paths.map((p) => `"${p}"`).join(', ')}] }\n`)).not.toThrow();
+    }
+  });
 });

@@ -1,10 +1,15 @@
 import type { NormalizedRequest } from '../../core/types.js';
+import { isToolPoint } from '../points.js';
 
 /**
- * Maps a request to Cedar's vocabulary: principal `Agent::"<agent id>"`, action
- * `Action::"<action type>"`, resource `Tool::"<tool name>"`, and a context record
- * `{ stage, args, context, agent }`. Cedar values are narrower than JSON, so the conversion
- * says plainly what it cannot carry instead of letting the engine guess.
+ * Maps a request to Cedar's vocabulary. Principal `Agent::"<agent id>"` at every point. At the
+ * tool points (pre_tool, post_tool): action `Action::"<action type>"`, resource
+ * `Tool::"<tool name>"`. At the content points (agent_startup, pre_input, pre_model_call,
+ * post_model_call, pre_output, agent_shutdown): action `Action::"<point>"` and resource
+ * `Point::"<point>"`, the point named as our stage (`pre_output`, not `output`). The context
+ * record is `{ stage, args, context, agent }` plus `input` and `output` when the request has them
+ * (the subject at content points and post_tool). Cedar values are narrower than JSON, so the
+ * conversion says plainly what it cannot carry instead of letting the engine guess.
  */
 
 /** A Cedar entity reference in JSON form. */
@@ -41,18 +46,20 @@ const ESCAPE_KEYS = new Set(['__entity', '__extn', '__expr']);
 /** The request in Cedar's terms. Throws {@link CedarConversionError}. */
 export function toCedarRequest(request: NormalizedRequest): CedarRequestParts {
   const agentId = typeof request.agent.id === 'string' ? request.agent.id : 'anonymous';
-  const actionType = typeof request.action.type === 'string' ? request.action.type : (request.tool_name ?? '');
-  return {
-    principal: { type: 'Agent', id: agentId },
-    action: { type: 'Action', id: actionType },
-    resource: { type: 'Tool', id: request.tool_name ?? '' },
-    context: {
-      stage: request.stage,
-      args: toRecord(request.args, 'args'),
-      context: toRecord(request.context, 'context'),
-      agent: toRecord(request.agent, 'agent'),
-    },
+  const context: Record<string, CedarValue> = {
+    stage: request.stage,
+    args: toRecord(request.args, 'args'),
+    context: toRecord(request.context, 'context'),
+    agent: toRecord(request.agent, 'agent'),
   };
+  // Cedar has no null: a missing subject is an absent attribute (`context has output`).
+  if (request.input !== null) context.input = toValue(request.input, 'input');
+  if (request.output !== null) context.output = toValue(request.output, 'output');
+  if (!isToolPoint(request.stage)) {
+    return { principal: { type: 'Agent', id: agentId }, action: { type: 'Action', id: request.stage }, resource: { type: 'Point', id: request.stage }, context };
+  }
+  const actionType = typeof request.action.type === 'string' ? request.action.type : (request.tool_name ?? '');
+  return { principal: { type: 'Agent', id: agentId }, action: { type: 'Action', id: actionType }, resource: { type: 'Tool', id: request.tool_name ?? '' }, context };
 }
 
 function toRecord(value: Record<string, unknown>, path: string): Record<string, CedarValue> {

@@ -33,6 +33,11 @@ function cedar(): Cedar {
   return cedarModule;
 }
 
+/**
+ * Annotations that would ask for an effect the Cedar engine does not have (rewriting the subject,
+ * side effects): refused at load, so a policy that means to redact is never silently a plain permit.
+ */
+const UNSUPPORTED_ANNOTATIONS = new Set(['transform', 'effects', 'redact', 'set', 'obligations']);
 /** Verdicts a permit policy's `@verdict` annotation may name. */
 const PERMIT_VERDICTS = new Set(['allow', 'require_approval', 'warn', 'log']);
 
@@ -166,6 +171,10 @@ export function loadCedarEngine(spec: CedarEngineSpec, context: EngineLoadContex
       ok = false;
     };
     if (seen.has(id)) problem(`the id '${id}' is used by another policy`);
+    for (const name of Object.keys(annotations)) {
+      if (UNSUPPORTED_ANNOTATIONS.has(name)) problem(`@${name} asks for an effect Cedar policies cannot have here (they permit, forbid, hold for approval, warn or log); write a YAML transform rule instead`);
+    }
+    if (annotations.reason?.startsWith('runtime_error:')) problem(`@reason may not start with 'runtime_error:', which marks decisions that failed closed`);
     seen.add(id);
     const verdictText = annotations.verdict ?? 'allow';
     if (json.json.effect === 'forbid' && annotations.verdict !== undefined && verdictText !== 'deny') problem(`@verdict("${verdictText}") on a forbid policy: a forbid always denies`);

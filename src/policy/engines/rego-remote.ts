@@ -14,7 +14,7 @@ import { normalizeQuery, readRegoVerdict, type RegoVerdictForm } from './rego-ve
  * response and body. Fail closed on each fault: a timeout (`opa_timeout`), a connection that
  * fails (`opa_unreachable`), a status other than 2xx (`opa_status`), a body that is not the Data
  * API's JSON (`opa_malformed`), an undefined result (`rego_undefined`) or a value of the wrong
- * shape (`rego_malformed`) each make the decision a deny that says so.
+ * shape (`policy_output_invalid`) each make the decision a deny that says so.
  */
 
 /** Largest answer read from the server; more is a malformed answer. */

@@ -136,6 +136,17 @@ describe('Cedar engine', () => {
       expect(messages.some((m) => /@verdict\("deny"\) is not one of/.test(m))).toBe(true);
     });
 
+    it('annotations asking for effects Cedar cannot have, and reserved reasons, are refused rather than ignored', () => {
+      const root = tree({
+        'p.cedar': '@id("redacting") @transform("ssn") permit(principal, action, resource);\n@id("liar") @reason("runtime_error:internal: fine") forbid(principal, action, resource);\n',
+        'p.yaml': policyWith('  cedar: { policies: p.cedar }\n'),
+      });
+      const issues = loadIssues(join(root, 'p.yaml'));
+      expect(issues.map((i) => i.code)).toEqual(['cedar-annotation', 'cedar-annotation']);
+      expect(issues[0]).toMatchObject({ line: 1, message: expect.stringMatching(/policy 'redacting': @transform asks for an effect/) as string });
+      expect(issues[1]).toMatchObject({ line: 2, message: expect.stringMatching(/policy 'liar': @reason may not start with 'runtime_error:'/) as string });
+    });
+
     it('an unknown engine key gets a did-you-mean', () => {
       const root = tree({ 'p.yaml': policyWith('  cedar:\n    polices: p.cedar\n') });
       const issues = loadIssues(join(root, 'p.yaml'));

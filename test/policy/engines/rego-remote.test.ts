@@ -105,7 +105,7 @@ describe('Rego engine on a remote OPA server', () => {
       const wrongShape = await fakeOpa((respond) => respond(200, '{"result": "yes"}'));
       servers.push(garbage.server, wrongShape.server);
       expect((await track(remotePolicy(garbage.url)).evaluateAsync({ tool_name: 'db' })).reason).toMatch(/^runtime_error:opa_malformed: /);
-      expect((await track(remotePolicy(wrongShape.url, 'a/allow', '', 'allow')).evaluateAsync({ tool_name: 'db' })).reason).toMatch(/^runtime_error:rego_malformed: /);
+      expect((await track(remotePolicy(wrongShape.url, 'a/allow', '', 'allow')).evaluateAsync({ tool_name: 'db' })).reason).toMatch(/^runtime_error:policy_output_invalid: /);
     });
 
     it('connection refused', async () => {

@@ -69,16 +69,41 @@ describe('Rego engine, in-process wasm', () => {
     });
     const asBoolean = loadPoliciesSync(join(root, 'a.yaml'));
     expect(asBoolean.evaluate({ tool_name: 'x' }).reason).toMatch(/^runtime_error:rego_undefined: rego:agt\/authz\/answer: /);
-    expect(asBoolean.evaluate({ tool_name: 'x', args: { answer: 'yes' } })).toMatchObject({ verdict: 'deny', reason: expect.stringMatching(/^runtime_error:rego_malformed: .*should be a boolean/) as string });
+    expect(asBoolean.evaluate({ tool_name: 'x', args: { answer: 'yes' } })).toMatchObject({ verdict: 'deny', reason: expect.stringMatching(/^runtime_error:policy_output_invalid: .*should be a boolean/) as string });
     expect(asBoolean.evaluate({ tool_name: 'x', args: { answer: true } }).verdict).toBe('allow');
     const asObject = loadPoliciesSync(join(root, 'o.yaml'));
-    expect(asObject.evaluate({ tool_name: 'x', args: { answer: { decision: 'maybe' } } }).reason).toMatch(/^runtime_error:rego_malformed: .*decision "maybe"/);
+    expect(asObject.evaluate({ tool_name: 'x', args: { answer: { decision: 'maybe' } } }).reason).toMatch(/^runtime_error:policy_output_invalid: .*decision "maybe"/);
     expect(asObject.evaluate({ tool_name: 'x', args: { answer: { decision: 'allow', approvers: [1] } } }).verdict).toBe('deny');
     expect(asObject.evaluate({ tool_name: 'x', args: { answer: { decision: 'require_approval', reason: 'ask', approvers: ['ops'] } } })).toMatchObject({
       verdict: 'require_approval',
       reason: 'ask',
       approvers: ['ops'],
     });
+  });
+
+  it('is strict: an answer with members it would drop, wrong types, or a reserved reason is a policy_output_invalid deny, never a pass', () => {
+    const root = tree({ 'authz.rego': ALLOW_REGO, 'o.yaml': policyWith('  rego: { source: authz.rego, query: agt/authz/answer, verdict: object }\n') });
+    const asObject = loadPoliciesSync(join(root, 'o.yaml'));
+    const answer = (value: unknown) => asObject.evaluate({ tool_name: 'x', args: { answer: value } });
+    const hostile: [string, unknown, RegExp][] = [
+      ['an effects list', { decision: 'allow', effects: [{ type: 'redact', path: '$policy_target.text' }] }, /'effects'.*refused, not ignored/],
+      ['a transform', { decision: 'warn', transform: { path: '$policy_target.text', value: 'x' } }, /'transform'/],
+      ['several extra members', { decision: 'allow', obligations: [], extra: 1 }, /'extra', 'obligations'|'obligations', 'extra'/],
+      ['a reason that is a number', { decision: 'allow', reason: 7 }, /reason that is not a string/],
+      ['a rule that is a list', { decision: 'allow', rule: ['r'] }, /rule that is not a string/],
+      ['a decision outside the five', { decision: 'block' }, /decision "block"/],
+      ['a decision of the wrong type', { decision: true }, /decision true/],
+      ['a reason claiming a runtime error', { decision: 'allow', reason: 'runtime_error:internal: all fine' }, /reserved 'runtime_error:' prefix/],
+      ['a list instead of an object', ['allow'], /should be an object/],
+    ];
+    for (const [what, value, message] of hostile) {
+      const decision = answer(value);
+      expect(decision.verdict, what).toBe('deny');
+      expect(decision.reason, what).toMatch(/^runtime_error:policy_output_invalid: /);
+      expect(decision.reason, what).toMatch(message);
+      expect(decision.diagnostics.errors, what).toContainEqual(expect.objectContaining({ kind: 'policy_output_invalid' }));
+    }
+    expect(answer({ decision: 'allow', reason: 'fine', rule: 'r', approvers: [] })).toMatchObject({ verdict: 'allow', reason: 'fine', rule: 'rego:r' });
   });
 
   describe('load errors', () => {
