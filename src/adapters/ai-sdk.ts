@@ -1,5 +1,5 @@
 /**
- * Governance for the Vercel AI SDK (`ai`, v6): governed tools (each `execute` decided before it
+ * Governance for the Vercel AI SDK (`ai`, v7): governed tools (each `execute` decided before it
  * runs, its result checked after), the SDK's own tool-approval flow for require_approval
  * (`needsApproval` and `tool-approval-request` / `tool-approval-response` parts), and a
  * `wrapLanguageModel` middleware that screens the user's input (pre_input) and the model's text
@@ -18,7 +18,7 @@ import { ToolCallGovernor, type AdapterOptions, type PreToolOutcome, type Refuse
 
 type GenerateResult = Awaited<ReturnType<NonNullable<LanguageModelMiddleware['wrapGenerate']>>>;
 type ContentPart = GenerateResult['content'][number];
-/** The SDK's `needsApproval` function type (not exported by name in v6). */
+/** The SDK's `needsApproval` function type (not exported by name in v7). */
 export type ToolNeedsApprovalFunction<INPUT> = Exclude<NonNullable<Tool<INPUT, unknown>['needsApproval']>, boolean>;
 type CallOptions = Parameters<NonNullable<LanguageModelMiddleware['transformParams']>>[0]['params'];
 type StreamPart = Awaited<ReturnType<NonNullable<LanguageModelMiddleware['wrapStream']>>>['stream'] extends ReadableStream<infer P> ? P : never;

@@ -1,5 +1,5 @@
 /**
- * Governance for Mastra agents (`@mastra/core` 0.24, the last line that runs on Node 20):
+ * Governance for Mastra agents (`@mastra/core` 1.x):
  * `governance.tool(options)` is Mastra's `createTool()` with each `execute` decided before it
  * runs (rewritten arguments, redacted result, a denial thrown as the tool's error for the model
  * to read); an input processor screens the user's message (pre_input: a denial is Mastra's
@@ -56,20 +56,19 @@ export interface MastraGovernance {
 }
 
 type ToolOptions = Parameters<typeof createTool>[0];
-type Execute = (context: { context?: unknown }, options?: { toolCallId?: string }) => Promise<unknown>;
-type Message = Parameters<InputProcessor['processInput']>[0]['messages'][number];
-
+type Execute = (input: unknown, context?: { agent?: { toolCallId?: string } }) => Promise<unknown>;
+type Message = Parameters<NonNullable<InputProcessor['processInput']>>[0]['messages'][number];
 
 /** Governance for Mastra under one policy, audit log and agent. */
 export function mastraGovernance(options: AdapterOptions): MastraGovernance {
   const governor = new ToolCallGovernor(options);
 
-  const governedExecute = (toolName: string, execute: Execute): Execute => async (context, invocation) => {
-    const callId = invocation?.toolCallId;
-    let outcome: PreToolOutcome = await governor.beforeTool({ tool: toolName, args: context.context, ...(callId ? { callId } : {}) });
+  const governedExecute = (toolName: string, execute: Execute): Execute => async (input, context) => {
+    const callId = context?.agent?.toolCallId;
+    let outcome: PreToolOutcome = await governor.beforeTool({ tool: toolName, args: input, ...(callId ? { callId } : {}) });
     if (outcome.kind === 'approval') outcome = await governor.askApprovals(outcome);
     if (outcome.kind === 'refuse') throw denial(outcome);
-    const after = await governor.afterTool(outcome, await execute({ ...context, context: outcome.args }, invocation));
+    const after = await governor.afterTool(outcome, await execute(outcome.args, context));
     if (after.kind === 'refuse') throw denial(after);
     return after.output;
   };
@@ -99,6 +98,7 @@ export function mastraGovernance(options: AdapterOptions): MastraGovernance {
       return agent.declineToolCall({ runId: chunk.runId, toolCallId: chunk.payload.toolCallId });
     },
     inputProcessor: {
+      id: PROCESSOR_NAME,
       name: PROCESSOR_NAME,
       async processInput({ messages, abort }) {
         const last = messages.at(-1);
@@ -110,6 +110,7 @@ export function mastraGovernance(options: AdapterOptions): MastraGovernance {
       },
     },
     outputProcessor: {
+      id: PROCESSOR_NAME,
       name: PROCESSOR_NAME,
       /**
        * Streamed text cannot be taken back once sent, so each text block's deltas are held and

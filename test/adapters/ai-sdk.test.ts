@@ -72,7 +72,8 @@ describe('aiSdkGovernance', () => {
 
     const afterStep1 = toolResultsSeen(model, 1);
     expect(afterStep1.c1).toEqual({ type: 'text', value: 'results for invoices' });
-    expect(afterStep1.c2).toEqual({ type: 'error-text', value: "Action denied by policy rule 'block-drop': Dropping tables is not allowed" });
+    // AI SDK 7 writes a tool's error as String(error): the error's name, then its message.
+    expect(afterStep1.c2).toEqual({ type: 'error-text', value: "GovernanceDenied: Action denied by policy rule 'block-drop': Dropping tables is not allowed" });
     const afterStep2 = toolResultsSeen(model, 2);
     expect(afterStep2.c4).toEqual({ type: 'json', value: { id: 'c-1', name: 'Ada', ssn: '[REDACTED]' } });
     expect(JSON.stringify(model.doGenerateCalls)).not.toContain(CUSTOMER.ssn);

@@ -121,7 +121,11 @@ describe('openAiAgentsGovernance', () => {
   });
 
   it('answers malformed arguments without a crash, and the tool does not run', async () => {
-    const { governance, audit, spy, tools } = setup();
+    const { governance, audit, spy } = setup();
+    // SDK 0.20 parses arguments with a zod schema before anything sees them (unknown keys
+    // dropped): a JSON schema that lets anything through lets hostile arguments reach governance.
+    const parameters = { type: 'object' as const, properties: { query: { type: 'string' } }, required: [], additionalProperties: true as const };
+    const tools = [governance.tool({ name: 'search', description: 'search', parameters, strict: false, execute: async (args) => (spy.saw('search', args), 'ran') })];
     let deep: Record<string, unknown> = { leaf: true };
     for (let i = 0; i < 80; i++) deep = { deep };
     const model = new ScriptedModel([
