@@ -4,7 +4,8 @@ import { InMemoryStore } from '@mastra/core/storage';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { mastraGovernance, type ToolCallApprovalChunk } from '../../src/adapters/mastra.js';
-import { CUSTOMER, governanceFixture, ToolSpy, trail } from './fixtures.js';
+import { AuditLog, PolicyEvaluator } from '../../src/index.js';
+import { ADAPTER_POLICY, CUSTOMER, governanceFixture, ToolSpy, trail } from './fixtures.js';
 
 type Part = { type: 'tool-call'; toolCallId: string; toolName: string; input: string } | { type: 'text'; text: string };
 const usage = { inputTokens: 1, outputTokens: 1, totalTokens: 2 };
@@ -147,6 +148,39 @@ describe('mastraGovernance', () => {
         ...(approved ? ['post_tool send_email allow'] : []),
         'pre_output - allow',
       ]);
+    }
+  });
+
+  it('decides an approved call under the tool’s id, not the key it is registered under (a deny rule still applies)', async () => {
+    const policy = `${ADAPTER_POLICY}  - name: block-delete
+    condition: "tool_name == 'delete_file'"
+    action: deny
+    message: Files are never deleted
+`;
+    for (const [key, id] of [['deleteFile', 'delete_file'], ['sendEmail', 'send_email']] as const) {
+      const audit = new AuditLog();
+      const governance = mastraGovernance({ policy: PolicyEvaluator.fromYaml(policy), audit });
+      const spy = new ToolSpy();
+      // README's pattern: the tool's id is the name policies use; the record key is what the model calls.
+      const tool = governance.tool({ id, description: id, inputSchema: z.object({ path: z.string() }), requireApproval: true, execute: async (input) => (spy.saw(id, input), `done ${input.path}`) });
+      const { model, prompts } = scriptedModel([[call('k1', key, { path: '/etc/passwd' })], [{ type: 'text', text: 'finished' }]]);
+      const agent = new Agent({ id: 'files', name: 'files', instructions: 'help', model, tools: { [key]: tool } });
+      new Mastra({ agents: { files: agent }, storage: new InMemoryStore(), logger: false });
+      const first = await agent.stream('do it', { maxSteps: 5 });
+      let approval: ToolCallApprovalChunk | undefined;
+      for await (const chunk of first.fullStream) if (chunk.type === 'tool-call-approval') approval = chunk as unknown as ToolCallApprovalChunk;
+      if (!approval) throw new Error('expected a tool-call-approval chunk');
+      expect(approval.payload.toolName).toBe(key); // Mastra names the call by its key
+      await (await governance.approveToolCall(agent, approval)).consumeStream();
+      if (id === 'delete_file') {
+        expect(spy.calls).toEqual([]); // the human said yes, the policy says never
+        expect(resultsSeen(prompts, 1).k1).toContain('Files are never deleted');
+        expect(trail(audit)).toEqual(['pre_tool delete_file deny']);
+      } else {
+        expect(spy.ran('send_email')).toEqual([{ path: '/etc/passwd' }]);
+        expect(trail(audit)).toEqual(['pre_tool send_email require_approval', 'pre_tool send_email allow', 'post_tool send_email allow']);
+      }
+      expect(audit.entries().some((entry) => entry.tool === key)).toBe(false);
     }
   });
 
