@@ -64,6 +64,13 @@ type Execute = (input: unknown, runContext?: unknown, details?: { toolCall?: { c
 
 const NOT_RECORDED = 'requires approval, and no approval was recorded through governance for this call';
 
+/**
+ * Withheld results kept for the output guardrail at most, like the governor's own holds. The
+ * oldest goes when full; that is safe: the tool already answered with the refusal, so the model
+ * never reads the withheld result, and only the guardrail's report of it is lost.
+ */
+export const MAX_WITHHELD = 10_000;
+
 /** Governance for the OpenAI Agents SDK under one policy, audit log and agent. */
 export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGovernance {
   const governor = new ToolCallGovernor(options);
@@ -104,7 +111,7 @@ export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGov
     if (outcome.kind === 'refuse') return outcome.refusal.message;
     const after = await governor.afterTool(outcome, await execute(outcome.args, runContext, details));
     if (after.kind === 'output') return after.output;
-    if (callId !== undefined) withheld.set(callId, after.refusal);
+    if (callId !== undefined) remember(withheld, callId, after.refusal);
     return after.refusal.message; // never the withheld result, guardrail or not
   };
 
@@ -156,6 +163,16 @@ export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGov
       state.reject(item, { message: outcome.kind === 'refuse' ? outcome.refusal.message : (reason ?? 'rejected') });
     },
   };
+}
+
+/** Sets a bounded map's entry; the oldest goes when full. */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  if (map.size >= MAX_WITHHELD) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+  map.set(key, value);
 }
 
 /** The text of the newest user message in a run's input (a string, or the SDK's items). */

@@ -1,7 +1,8 @@
-import { Agent, InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered, run, setTracingDisabled, Usage, type Model, type ModelRequest, type ModelResponse } from '@openai/agents';
+import { Agent, RunContext, InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered, run, setTracingDisabled, Usage, type Model, type ModelRequest, type ModelResponse } from '@openai/agents';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { openAiAgentsGovernance } from '../../src/adapters/openai-agents.js';
+import { MAX_WITHHELD, openAiAgentsGovernance } from '../../src/adapters/openai-agents.js';
+import { PolicyEvaluator } from '../../src/index.js';
 import { CUSTOMER, governanceFixture, ToolSpy, trail } from './fixtures.js';
 
 type OutputItem = ModelResponse['output'][number];
@@ -164,4 +165,24 @@ describe('openAiAgentsGovernance', () => {
     expect(fine.finalOutput).toBe('hello');
     expect(trail(audit)).toEqual(['pre_input - deny', 'pre_input - allow', 'pre_output - transform', 'pre_input - allow', 'pre_output - allow']);
   });
+
+  it('keeps at most MAX_WITHHELD withheld results for the output guardrail (oldest evicted; the model never reads them anyway)', async () => {
+    const policy = PolicyEvaluator.fromYaml(`apiVersion: governance.toolkit/v1
+name: withhold
+default_action: allow
+rules:
+  - name: withhold-leaky
+    stage: post_tool
+    condition: "tool_name == 'leaky'"
+    action: deny
+    message: withheld
+`);
+    const governance = openAiAgentsGovernance({ policy, audit: false });
+    const leaky = governance.tool({ name: 'leaky', description: 'leaks', parameters: z.object({}), execute: async () => 'secret' });
+    const invoke = (callId: string) => leaky.invoke(new RunContext(), '{}', { toolCall: { type: 'function_call', callId, name: 'leaky', arguments: '{}' } });
+    for (let i = 0; i <= MAX_WITHHELD; i++) expect(await invoke(`w${i}`)).toContain('withheld');
+    const guard = (callId: string) => governance.outputGuardrail.run({ toolCall: { type: 'function_call', callId, name: 'leaky', arguments: '{}' } } as Parameters<typeof governance.outputGuardrail.run>[0]);
+    expect((await guard('w0')).behavior.type).toBe('allow'); // evicted: its result was already replaced by the refusal
+    expect((await guard(`w${MAX_WITHHELD}`)).behavior.type).toBe('rejectContent');
+  }, 60_000);
 });
