@@ -121,6 +121,45 @@ describe('aiSdkGovernance', () => {
     ]);
   });
 
+  it('keeps the developer’s own needsApproval: either it or the policy asks, and the human’s answer is recorded', async () => {
+    for (const approved of [true, false]) {
+      const { evaluator, audit } = governanceFixture();
+      const governance = aiSdkGovernance({ policy: evaluator, audit });
+      const spy = new ToolSpy();
+      const tools = governance.tools({
+        // The policy allows search; the developer wants a human for anything about payroll.
+        search: tool({ inputSchema: z.object({ query: z.string() }), needsApproval: async ({ query }) => query.includes('payroll'), execute: async (args) => (spy.saw('search', args), `results for ${args.query}`) }),
+        // The policy denies drop_table: the developer's `true` does not turn that into a question.
+        drop_table: tool({ inputSchema: z.object({ table: z.string() }), needsApproval: true, execute: async (args) => (spy.saw('drop_table', args), 'dropped') }),
+      });
+      const model = scriptedModel([
+        [call('s1', 'search', { query: 'payroll' }), call('s2', 'search', { query: 'invoices' }), call('d1', 'drop_table', { table: 'users' })],
+        [{ type: 'text', text: 'done' }],
+      ]);
+      const messages: ModelMessage[] = [{ role: 'user', content: 'go' }];
+      const first = await generateText({ model, tools, messages, stopWhen: stepCountIs(5) });
+      const requests = first.content.flatMap((part) => (part.type === 'tool-approval-request' ? [part] : []));
+      expect(requests.map((r) => r.toolCall.toolCallId)).toEqual(['s1']);
+      expect(spy.ran('search')).toEqual([{ query: 'invoices' }]);
+      const response = await governance.respond(requests[0] as (typeof requests)[0], approved, approved ? undefined : 'not payroll');
+      expect(response.approved).toBe(approved);
+      messages.push(...first.response.messages, { role: 'tool', content: [response] });
+      await generateText({ model, tools, messages, stopWhen: stepCountIs(5) });
+      expect(spy.ran('search')).toEqual(approved ? [{ query: 'invoices' }, { query: 'payroll' }] : [{ query: 'invoices' }]);
+      expect(spy.ran('drop_table')).toEqual([]);
+      expect(trail(audit)).toEqual([
+        'pre_tool search allow',
+        'pre_tool search require_approval',
+        'pre_tool search allow',
+        'pre_tool drop_table deny',
+        'post_tool search allow',
+        approved ? 'pre_tool search allow' : 'pre_tool search deny', // the human's answer
+        ...(approved ? ['post_tool search allow'] : []),
+      ]);
+      expect(audit.entries().at(approved ? -2 : -1)?.reason).toBe(approved ? 'approved' : 'not payroll');
+    }
+  });
+
   it('refuses a call approved around governance: an approval not recorded here does not count', async () => {
     const { audit, spy, tools } = setup();
     const model = scriptedModel([[call('e1', 'send_email', { to: 'ada@example.com', body: 'hi' })], [{ type: 'text', text: 'ok' }]]);
