@@ -109,6 +109,32 @@ describe('openAiAgentsGovernance', () => {
     ]);
   });
 
+  it('keeps the developer’s own needsApproval: either it or the policy asks, and the human’s answer is recorded', async () => {
+    for (const approved of [true, false]) {
+      const { evaluator, audit } = governanceFixture();
+      const governance = openAiAgentsGovernance({ policy: evaluator, audit });
+      const spy = new ToolSpy();
+      // The policy allows search; the developer wants a human for anything about payroll.
+      const search = governance.tool({ name: 'search', description: 'search', parameters: z.object({ query: z.string() }), needsApproval: async (_ctx, { query }) => query.includes('payroll'), execute: async (args) => (spy.saw('search', args), `results for ${args.query}`) });
+      // The policy denies drop_table: the developer's `true` does not turn that into a question.
+      const drop = governance.tool({ name: 'drop_table', description: 'drop', parameters: z.object({ table: z.string() }), needsApproval: true, execute: async (args) => (spy.saw('drop_table', args), 'dropped') });
+      const model = new ScriptedModel([[call('s1', 'search', { query: 'payroll' }), call('s2', 'search', { query: 'invoices' }), call('d1', 'drop_table', { table: 'users' })], [say('done')]]);
+      const agent = new Agent({ name: 'support', model, tools: [search, drop] });
+      const first = await run(agent, 'go');
+      expect(first.interruptions.map((item) => (item.rawItem as { callId: string }).callId)).toEqual(['s1']);
+      const item = first.interruptions[0] as (typeof first.interruptions)[0];
+      if (approved) expect(await governance.approve(first.state, item)).toBe(true);
+      else await governance.reject(first.state, item, 'not payroll');
+      await run(agent, first.state);
+      expect(spy.ran('search')).toEqual(approved ? [{ query: 'invoices' }, { query: 'payroll' }] : [{ query: 'invoices' }]);
+      expect(spy.ran('drop_table')).toEqual([]);
+      const entries = trail(audit);
+      expect(entries.filter((e) => e === 'pre_tool search require_approval')).toHaveLength(1);
+      expect(entries).toContain('pre_tool drop_table deny');
+      expect(audit.entries().filter((e) => e.stage === 'pre_tool' && e.tool === 'search').map((e) => e.reason).at(-1)).toBe(approved ? 'approved' : 'not payroll');
+    }
+  });
+
   it('refuses a call approved on the state directly: an approval not recorded here does not count', async () => {
     const { audit, spy, tools } = setup();
     const model = new ScriptedModel([[call('e1', 'send_email', { to: 'ada@example.com', body: 'hi' })], [say('ok')]]);
