@@ -128,15 +128,31 @@ function denial(outcome: Refused): GovernanceDenied {
   return new GovernanceDenied(outcome.decision, outcome.refusal.message);
 }
 
-/** pre_input on a new user message, pre_output on each block of generated text. */
+/**
+ * pre_input on a new user message, pre_model_call on every prompt sent to the model (a deny
+ * throws before the model is called), post_model_call on each generated answer (a deny throws
+ * before any of its tool calls run; not on streams, whose parts are already on their way), and
+ * pre_output on each block of generated text.
+ */
 function contentMiddleware(governor: ToolCallGovernor): LanguageModelMiddleware {
   return {
     specificationVersion: 'v3',
     async transformParams({ params }) {
-      return governor.decides('pre_input') ? screenPrompt(governor, params) : params;
+      const screened = governor.decides('pre_input') ? await screenPrompt(governor, params) : params;
+      if (governor.decides('pre_model_call')) {
+        // Every model call, tool loop steps included: the whole prompt as the model will read it.
+        const outcome = await governor.screen('pre_model_call', JSON.stringify(screened.prompt));
+        if (outcome.kind === 'refuse') throw denial(outcome);
+      }
+      return screened;
     },
     async wrapGenerate({ doGenerate }) {
       const result = await doGenerate();
+      if (governor.decides('post_model_call')) {
+        // The model's whole answer, tool calls included, before anything acts on it.
+        const outcome = await governor.screen('post_model_call', JSON.stringify(result.content));
+        if (outcome.kind === 'refuse') throw denial(outcome);
+      }
       if (!governor.decides('pre_output')) return result;
       return { ...result, content: await screenContent(governor, result.content) };
     },

@@ -3,7 +3,7 @@ import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { aiSdkGovernance } from '../../src/adapters/ai-sdk.js';
-import { GovernanceDenied } from '../../src/index.js';
+import { AuditLog, GovernanceDenied, PolicyEvaluator } from '../../src/index.js';
 import { CUSTOMER, governanceFixture, ToolSpy, trail } from './fixtures.js';
 
 type Generated = Awaited<ReturnType<MockLanguageModelV3['doGenerate']>>;
@@ -210,6 +210,34 @@ describe('aiSdkGovernance', () => {
     await expect(injected).rejects.toThrow(/Prompt injection/);
     expect(model.doGenerateCalls).toHaveLength(1); // the injected prompt never reached the model
     expect(trail(audit)).toEqual(['pre_input - allow', 'pre_output - transform', 'pre_input - deny']);
+  });
+
+  it('reports the model-call points: a pre_model_call deny stops the model call, a post_model_call deny stops its answer', async () => {
+    const policy = PolicyEvaluator.fromYaml(`apiVersion: governance.toolkit/v1
+name: model-calls
+default_action: allow
+rules:
+  - name: no-payroll-to-model
+    stage: pre_model_call
+    condition: "string(input).contains('payroll')"
+    action: deny
+    message: payroll never reaches the model
+  - name: no-drop-from-model
+    stage: post_model_call
+    condition: "string(output).contains('drop_table')"
+    action: deny
+    message: the model may not plan a drop
+`);
+    const audit = new AuditLog();
+    const governance = aiSdkGovernance({ policy, audit });
+    const spy = new ToolSpy();
+    const model = scriptedModel([[call('d1', 'drop_table', { table: 'users' })]]);
+    const wrapped = wrapLanguageModel({ model, middleware: governance.middleware });
+    await expect(generateText({ model: wrapped, prompt: 'show the payroll' })).rejects.toThrow('payroll never reaches the model');
+    expect(model.doGenerateCalls).toHaveLength(0);
+    await expect(generateText({ model: wrapped, tools: governance.tools(fixtureTools(spy)), prompt: 'tidy up' })).rejects.toThrow('the model may not plan a drop');
+    expect(spy.calls).toEqual([]);
+    expect(trail(audit)).toEqual(['pre_model_call - deny', 'pre_model_call - allow', 'post_model_call - deny']);
   });
 
   it('holds streamed text until its block is screened', async () => {
