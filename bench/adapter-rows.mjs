@@ -8,7 +8,7 @@ import { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { tool as aiTool } from 'ai';
 import { RunContext, tool as openAiTool } from '@openai/agents';
 import { AIMessage, ToolMessage } from 'langchain';
-import { RuntimeContext } from '@mastra/core/runtime-context';
+import { RequestContext } from '@mastra/core/request-context';
 import { createTool } from '@mastra/core/tools';
 import { z } from 'zod';
 import { AuditLog, PolicyEvaluator } from '../dist/index.js';
@@ -124,16 +124,16 @@ async function langchainPair() {
 async function mastraPair() {
   const options = fixture();
   const governance = mastraGovernance(options);
-  const toolOptions = { id: 'noop', description: 'noop', inputSchema: z.object({ q: z.number() }), execute: async ({ context }) => context.q };
+  const toolOptions = { id: 'noop', description: 'noop', inputSchema: z.object({ q: z.number() }), execute: async (input) => input.q };
   const governed = governance.tool(toolOptions);
   const bare = createTool(toolOptions);
-  const context = { context: args, runtimeContext: new RuntimeContext() };
-  const invocation = { toolCallId: 'c1', messages: [] };
+  // Mastra 1.x: execute(input, context), the call id under context.agent.
+  const context = { requestContext: new RequestContext(), agent: { agentId: 'bench', toolCallId: 'c1', messages: [], suspend: async () => {} } };
   return {
     audit: options.audit,
     what: 'Mastra: tool execute, governed vs bare',
-    ours: () => governed.execute(context, invocation),
-    bare: () => bare.execute(context, invocation),
+    ours: () => governed.execute(args, context),
+    bare: () => bare.execute(args, context),
   };
 }
 

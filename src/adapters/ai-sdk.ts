@@ -1,5 +1,5 @@
 /**
- * Governance for the Vercel AI SDK (`ai`, v6): governed tools (each `execute` decided before it
+ * Governance for the Vercel AI SDK (`ai`, v7): governed tools (each `execute` decided before it
  * runs, its result checked after), the SDK's own tool-approval flow for require_approval
  * (`needsApproval` and `tool-approval-request` / `tool-approval-response` parts), and a
  * `wrapLanguageModel` middleware that screens the user's input (pre_input) and the model's text
@@ -14,11 +14,12 @@
  */
 import type { LanguageModelMiddleware, Tool, ToolApprovalResponse, ToolSet } from 'ai';
 import { GovernanceDenied } from '../core/errors.js';
+import { DeveloperApprovals } from './index.js';
 import { ToolCallGovernor, type AdapterOptions, type PreToolOutcome, type Refused } from './tool-call.js';
 
 type GenerateResult = Awaited<ReturnType<NonNullable<LanguageModelMiddleware['wrapGenerate']>>>;
 type ContentPart = GenerateResult['content'][number];
-/** The SDK's `needsApproval` function type (not exported by name in v6). */
+/** The SDK's `needsApproval` function type (not exported by name in v7). */
 export type ToolNeedsApprovalFunction<INPUT> = Exclude<NonNullable<Tool<INPUT, unknown>['needsApproval']>, boolean>;
 type CallOptions = Parameters<NonNullable<LanguageModelMiddleware['transformParams']>>[0]['params'];
 type StreamPart = Awaited<ReturnType<NonNullable<LanguageModelMiddleware['wrapStream']>>>['stream'] extends ReadableStream<infer P> ? P : never;
@@ -36,14 +37,16 @@ export interface AiSdkGovernance {
    * Governed copies of a tools record: each `execute` runs only when the policy clears the call
    * (with transformed arguments), and its result passes post_tool checks. A denial is thrown as
    * {@link GovernanceDenied}, which the SDK hands to the model as the tool's error text.
-   * `needsApproval` is the policy's ({@link toolApproval}).
+   * `needsApproval` combines the policy's ({@link toolApproval}) with the tool's own: either
+   * asks a human (a policy deny is never turned into a question).
    */
   tools<TOOLS extends ToolSet>(tools: TOOLS): TOOLS;
   /**
    * A `needsApproval` function for one tool: decides the call (held for its `execute`) and
-   * answers true exactly when the policy says require_approval.
+   * answers true when the policy says require_approval, or when it clears the call and the
+   * tool's own `needsApproval` (the second argument, as given to `tool()`) asks.
    */
-  toolApproval(toolName: string): ToolNeedsApprovalFunction<unknown>;
+  toolApproval(toolName: string, own?: Tool<unknown, unknown>['needsApproval']): ToolNeedsApprovalFunction<unknown>;
   /**
    * Records a human's answer to a `tool-approval-request` and returns the
    * `tool-approval-response` part to send back in a `tool` message. Approved, the call runs
@@ -58,21 +61,34 @@ export interface AiSdkGovernance {
 /** Governance for the AI SDK under one policy, audit log and agent. */
 export function aiSdkGovernance(options: AdapterOptions): AiSdkGovernance {
   const governor = new ToolCallGovernor(options);
+  const developer = new DeveloperApprovals(governor);
 
-  const toolApproval = (toolName: string): ToolNeedsApprovalFunction<unknown> => async (input, { toolCallId }) => {
+  const toolApproval = (toolName: string, own?: Tool<unknown, unknown>['needsApproval']): ToolNeedsApprovalFunction<unknown> => async (input, approvalOptions) => {
+    const { toolCallId } = approvalOptions;
     // The SDK asks again before it runs an approved call; the answer must stay yes, and a call
     // already waiting for a human is not decided twice.
-    if (governor.wasApproved(toolCallId, input) || governor.pendingApproval(toolCallId)) return true;
-    const outcome = await governor.beforeTool({ tool: toolName, args: input, callId: toolCallId }, { hold: true });
-    return outcome.kind === 'approval';
+    if (governor.wasApproved(toolCallId, input) || governor.pendingApproval(toolCallId) || developer.has(toolCallId)) return true;
+    const call = { tool: toolName, args: input, callId: toolCallId };
+    const outcome = await governor.beforeTool(call, { hold: true });
+    if (outcome.kind !== 'run') return outcome.kind === 'approval';
+    // The policy cleared it; the developer's own check may still want a human.
+    if (own === undefined || own === false || (own !== true && !(await own(input, approvalOptions)))) return false;
+    const cleared = await governor.beforeTool(call); // takes the held outcome back (no new decision)
+    if (cleared.kind !== 'run') return cleared.kind === 'approval';
+    developer.hold(toolCallId, cleared);
+    return true;
   };
 
   const governedExecute = (toolName: string, execute: (input: never, options: never) => unknown) => async (input: unknown, options: { toolCallId: string }) => {
     const callId = options.toolCallId;
+    // Held for the tool's own approval check: run only what a human approved through respond().
+    const asked = await developer.take(callId, input);
     // Still pending means the SDK was told "approved" by someone other than respond().
-    let outcome: PreToolOutcome = governor.pendingApproval(callId)
-      ? await governor.settleApproval(callId, false, NOT_RECORDED)
-      : await governor.beforeTool({ tool: toolName, args: input, callId });
+    let outcome: PreToolOutcome =
+      asked ??
+      (governor.pendingApproval(callId)
+        ? await governor.settleApproval(callId, false, NOT_RECORDED)
+        : await governor.beforeTool({ tool: toolName, args: input, callId }));
     if (outcome.kind === 'approval') outcome = await governor.settleApproval(outcome.id, false, NOT_RECORDED);
     if (outcome.kind === 'refuse') throw denial(outcome);
     const result = await execute(outcome.args as never, options as never);
@@ -88,11 +104,15 @@ export function aiSdkGovernance(options: AdapterOptions): AiSdkGovernance {
       const governed: Record<string, unknown> = {};
       for (const [name, tool] of Object.entries(tools)) {
         const execute = tool.execute as ((input: never, options: never) => unknown) | undefined;
-        governed[name] = { ...tool, needsApproval: toolApproval(name), ...(execute ? { execute: governedExecute(name, execute) } : {}) };
+        governed[name] = { ...tool, needsApproval: toolApproval(name, tool.needsApproval as Tool<unknown, unknown>['needsApproval']), ...(execute ? { execute: governedExecute(name, execute) } : {}) };
       }
       return governed as TOOLS;
     },
     async respond(request, approved, reason) {
+      // Asked by the tool's own check (the policy had cleared the call): the human decides.
+      if (developer.settle(request.toolCall.toolCallId, approved, reason)) {
+        return { type: 'tool-approval-response', approvalId: request.approvalId, approved, ...(reason ? { reason } : {}) };
+      }
       const outcome = await governor.settleApproval(request.toolCall.toolCallId, approved, reason);
       governor.takeRefusal(request.toolCall.toolCallId); // the SDK never runs a rejected call
       const cleared = outcome.kind === 'run';
@@ -108,15 +128,31 @@ function denial(outcome: Refused): GovernanceDenied {
   return new GovernanceDenied(outcome.decision, outcome.refusal.message);
 }
 
-/** pre_input on a new user message, pre_output on each block of generated text. */
+/**
+ * pre_input on a new user message, pre_model_call on every prompt sent to the model (a deny
+ * throws before the model is called), post_model_call on each generated answer (a deny throws
+ * before any of its tool calls run; not on streams, whose parts are already on their way), and
+ * pre_output on each block of generated text.
+ */
 function contentMiddleware(governor: ToolCallGovernor): LanguageModelMiddleware {
   return {
     specificationVersion: 'v3',
     async transformParams({ params }) {
-      return governor.decides('pre_input') ? screenPrompt(governor, params) : params;
+      const screened = governor.decides('pre_input') ? await screenPrompt(governor, params) : params;
+      if (governor.decides('pre_model_call')) {
+        // Every model call, tool loop steps included: the whole prompt as the model will read it.
+        const outcome = await governor.screen('pre_model_call', JSON.stringify(screened.prompt));
+        if (outcome.kind === 'refuse') throw denial(outcome);
+      }
+      return screened;
     },
     async wrapGenerate({ doGenerate }) {
       const result = await doGenerate();
+      if (governor.decides('post_model_call')) {
+        // The model's whole answer, tool calls included, before anything acts on it.
+        const outcome = await governor.screen('post_model_call', JSON.stringify(result.content));
+        if (outcome.kind === 'refuse') throw denial(outcome);
+      }
       if (!governor.decides('pre_output')) return result;
       return { ...result, content: await screenContent(governor, result.content) };
     },

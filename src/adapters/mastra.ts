@@ -1,5 +1,5 @@
 /**
- * Governance for Mastra agents (`@mastra/core` 0.24, the last line that runs on Node 20):
+ * Governance for Mastra agents (`@mastra/core` 1.x):
  * `governance.tool(options)` is Mastra's `createTool()` with each `execute` decided before it
  * runs (rewritten arguments, redacted result, a denial thrown as the tool's error for the model
  * to read); an input processor screens the user's message (pre_input: a denial is Mastra's
@@ -30,10 +30,15 @@ export interface ToolCallApprovalChunk {
   payload: { toolCallId: string; toolName: string; args: unknown };
 }
 
-/** The part of a Mastra `Agent` that resumes a run waiting for approval. */
+/**
+ * The part of a Mastra `Agent` that resumes a run waiting for approval. `listTools` tells which
+ * tool the paused call is: Mastra names it by the key it is registered under, while policies
+ * name a tool by its `id`.
+ */
 export interface ApprovingAgent<RESULT> {
   approveToolCall(options: { runId: string; toolCallId?: string }): Promise<RESULT>;
   declineToolCall(options: { runId: string; toolCallId?: string }): Promise<RESULT>;
+  listTools(): Promise<Record<string, unknown>>;
 }
 
 /** What {@link mastraGovernance} returns. */
@@ -56,49 +61,61 @@ export interface MastraGovernance {
 }
 
 type ToolOptions = Parameters<typeof createTool>[0];
-type Execute = (context: { context?: unknown }, options?: { toolCallId?: string }) => Promise<unknown>;
-type Message = Parameters<InputProcessor['processInput']>[0]['messages'][number];
-
+type Execute = (input: unknown, context?: { agent?: { toolCallId?: string } }) => Promise<unknown>;
+type Message = Parameters<NonNullable<InputProcessor['processInput']>>[0]['messages'][number];
 
 /** Governance for Mastra under one policy, audit log and agent. */
 export function mastraGovernance(options: AdapterOptions): MastraGovernance {
   const governor = new ToolCallGovernor(options);
+  /** The tools made here, each with the id policies name it by. */
+  const governed = new WeakMap<object, string>();
 
-  const governedExecute = (toolName: string, execute: Execute): Execute => async (context, invocation) => {
-    const callId = invocation?.toolCallId;
-    let outcome: PreToolOutcome = await governor.beforeTool({ tool: toolName, args: context.context, ...(callId ? { callId } : {}) });
+  const governedExecute = (toolName: string, execute: Execute): Execute => async (input, context) => {
+    const callId = context?.agent?.toolCallId;
+    let outcome: PreToolOutcome = await governor.beforeTool({ tool: toolName, args: input, ...(callId ? { callId: decisionKey(toolName, callId) } : {}) });
     if (outcome.kind === 'approval') outcome = await governor.askApprovals(outcome);
     if (outcome.kind === 'refuse') throw denial(outcome);
-    const after = await governor.afterTool(outcome, await execute({ ...context, context: outcome.args }, invocation));
+    const after = await governor.afterTool(outcome, await execute(outcome.args, context));
     if (after.kind === 'refuse') throw denial(after);
     return after.output;
   };
 
   const governedTool = (toolOptions: ToolOptions) => {
     const execute = toolOptions.execute as Execute | undefined;
-    return createTool({ ...toolOptions, ...(execute ? { execute: governedExecute(toolOptions.id, execute) } : {}) } as ToolOptions);
+    const created = createTool({ ...toolOptions, ...(execute ? { execute: governedExecute(toolOptions.id, execute) } : {}) } as ToolOptions);
+    governed.set(created, toolOptions.id);
+    return created;
   };
 
-  /** Decides a call Mastra paused for approval and records the human's answer (held for its run). */
-  const settle = async (chunk: ToolCallApprovalChunk, approved: boolean, reason: string | undefined): Promise<void> => {
-    const { toolCallId, toolName, args } = chunk.payload;
-    const decided = await governor.beforeTool({ tool: toolName, args, callId: toolCallId }, { hold: true });
-    if (decided.kind === 'approval') await governor.settleApproval(toolCallId, approved, reason);
-    if (!approved) governor.takeRefusal(toolCallId); // Mastra does not run a declined call
+  /**
+   * Decides a call Mastra paused for approval, under the tool's id, and records the human's
+   * answer (held for its run, which decides under the same id and call id). A tool not made by
+   * `governance.tool()` is not governed here, so there is nothing to record.
+   */
+  const settle = async (agent: ApprovingAgent<unknown>, chunk: ToolCallApprovalChunk, approved: boolean, reason: string | undefined): Promise<void> => {
+    const { toolCallId, toolName: key, args } = chunk.payload;
+    const tool = (await agent.listTools())[key];
+    const toolName = typeof tool === 'object' && tool !== null ? governed.get(tool) : undefined;
+    if (toolName === undefined) return;
+    const callId = decisionKey(toolName, toolCallId);
+    const decided = await governor.beforeTool({ tool: toolName, args, callId }, { hold: true });
+    if (decided.kind === 'approval') await governor.settleApproval(callId, approved, reason);
+    if (!approved) governor.takeRefusal(callId); // Mastra does not run a declined call
   };
 
   return {
     governor,
     tool: governedTool as typeof createTool,
     async approveToolCall(agent, chunk, reason) {
-      await settle(chunk, true, reason);
+      await settle(agent, chunk, true, reason);
       return agent.approveToolCall({ runId: chunk.runId, toolCallId: chunk.payload.toolCallId });
     },
     async declineToolCall(agent, chunk, reason) {
-      await settle(chunk, false, reason);
+      await settle(agent, chunk, false, reason);
       return agent.declineToolCall({ runId: chunk.runId, toolCallId: chunk.payload.toolCallId });
     },
     inputProcessor: {
+      id: PROCESSOR_NAME,
       name: PROCESSOR_NAME,
       async processInput({ messages, abort }) {
         const last = messages.at(-1);
@@ -110,6 +127,7 @@ export function mastraGovernance(options: AdapterOptions): MastraGovernance {
       },
     },
     outputProcessor: {
+      id: PROCESSOR_NAME,
       name: PROCESSOR_NAME,
       /**
        * Streamed text cannot be taken back once sent, so each text block's deltas are held and
@@ -132,6 +150,14 @@ export function mastraGovernance(options: AdapterOptions): MastraGovernance {
       },
     },
   };
+}
+
+/**
+ * The id a decision is held under: the framework's call id and the decided tool's name, so a
+ * decision made for one tool is never consumed by another that shares the call id.
+ */
+function decisionKey(toolName: string, callId: string): string {
+  return `${toolName}\u0000${callId}`;
 }
 
 function denial(outcome: Refused): GovernanceDenied {

@@ -11,7 +11,9 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import type { ApprovalHandler } from '../kernel/approvals.js';
+import { REDACTED } from '../kernel/transform.js';
 import { ToolCallGovernor, type AdapterOptions, type Refusal } from './tool-call.js';
 
 /** The `_meta` key under which a refusal's structured fields travel with the error result. */
@@ -48,10 +50,77 @@ export function governMcpServer(server: McpServer, options: AdapterOptions): Too
 function governedCallTool(governor: ToolCallGovernor, handler: CallToolHandler): CallToolHandler {
   return async (request, extra) => {
     const params = request.params;
-    const outcome = await governor.callTool({ tool: params.name, args: params.arguments }, (args) => handler({ ...request, params: { ...params, arguments: args } }, extra));
+    let original: unknown;
+    const outcome = await governor.callTool({ tool: params.name, args: params.arguments }, async (args) => (original = await handler({ ...request, params: { ...params, arguments: args } }, extra)));
     if (outcome.kind === 'refuse') return refusalResult(outcome.refusal);
-    return asToolResult(outcome.output);
+    return asToolResult(outcome.output === original ? original : withTextMirrorRedacted(original, outcome.output));
   };
+}
+
+/**
+ * A redaction of `structuredContent` must reach its text too: the MCP spec says a tool returning
+ * structured content SHOULD also return it serialized in a text block, which the policy's field
+ * paths (`structuredContent.ssn`) do not name. The rule: a text block that parses to the original
+ * structured content is replaced by the redacted one, serialized the same way (same indent); in
+ * every other text block, each value the redaction removed (strings and numbers of at least
+ * {@link MIN_SEARCHED} characters) is replaced by `[REDACTED]` wherever it appears.
+ */
+function withTextMirrorRedacted(original: unknown, redacted: unknown): unknown {
+  const before = structuredOf(original);
+  const after = structuredOf(redacted);
+  if (before === undefined || after === undefined || !Array.isArray((redacted as { content?: unknown }).content)) return redacted;
+  let beforeJson: string;
+  try {
+    beforeJson = canonicalJson(before);
+  } catch {
+    return redacted;
+  }
+  const removed = [...new Set(removedValues(before, after))].filter((value) => value.length >= MIN_SEARCHED).sort((a, b) => b.length - a.length);
+  const content = (redacted as { content: unknown[] }).content.map((block) => {
+    if (typeof block !== 'object' || block === null || (block as { type?: unknown }).type !== 'text') return block;
+    const text = (block as { text?: unknown }).text;
+    if (typeof text !== 'string') return block;
+    if (mirrors(text, beforeJson)) return { ...block, text: JSON.stringify(after, null, indentOf(text)) };
+    const scrubbed = removed.reduce((out, value) => out.split(value).join(REDACTED), text);
+    return scrubbed === text ? block : { ...block, text: scrubbed };
+  });
+  return { ...(redacted as object), content };
+}
+
+/** Removed values shorter than this are not searched for in free text (they would blank out unrelated words). */
+const MIN_SEARCHED = 4;
+
+function structuredOf(result: unknown): unknown {
+  return typeof result === 'object' && result !== null ? (result as { structuredContent?: unknown }).structuredContent : undefined;
+}
+
+/** Whether a text block is a serialization of the structured content (any whitespace). */
+function mirrors(text: string, structuredJson: string): boolean {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return false;
+  try {
+    return canonicalJson(JSON.parse(trimmed) as unknown) === structuredJson;
+  } catch {
+    return false;
+  }
+}
+
+function indentOf(text: string): string | number | undefined {
+  const match = /\n([ \t]+)\S/.exec(text);
+  return match?.[1];
+}
+
+/** The leaf values (as text) of `before` that differ in `after`: what a redaction took out. */
+function removedValues(before: unknown, after: unknown, depth = 0): string[] {
+  if (depth > 64 || before === after) return [];
+  if (typeof before === 'string' || typeof before === 'number') return [String(before)];
+  if (typeof before !== 'object' || before === null) return [];
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(before)) {
+    const other = typeof after === 'object' && after !== null ? (after as Record<string, unknown>)[key] : undefined;
+    out.push(...removedValues(value, other, depth + 1));
+  }
+  return out;
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   type ToolInputGuardrailDefinition,
   type ToolOutputGuardrailDefinition,
 } from '@openai/agents';
+import { DeveloperApprovals } from './index.js';
 import { ToolCallGovernor, type AdapterOptions, type PreToolOutcome, type Refusal } from './tool-call.js';
 
 /** The guardrails' name in the SDK's traces and results. */
@@ -60,13 +61,22 @@ export interface OpenAiAgentsGovernance {
 export type RunStateLike = Pick<RunState<unknown, never>, 'approve' | 'reject'>;
 
 type ToolOptions = Parameters<typeof tool>[0];
+type OwnApproval = (runContext: unknown, input: unknown, callId?: string) => Promise<boolean> | boolean;
 type Execute = (input: unknown, runContext?: unknown, details?: { toolCall?: { callId?: string } }) => unknown;
 
 const NOT_RECORDED = 'requires approval, and no approval was recorded through governance for this call';
 
+/**
+ * Withheld results kept for the output guardrail at most, like the governor's own holds. The
+ * oldest goes when full; that is safe: the tool already answered with the refusal, so the model
+ * never reads the withheld result, and only the guardrail's report of it is lost.
+ */
+export const MAX_WITHHELD = 10_000;
+
 /** Governance for the OpenAI Agents SDK under one policy, audit log and agent. */
 export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGovernance {
   const governor = new ToolCallGovernor(options);
+  const developer = new DeveloperApprovals(governor);
   /** Results the policy withheld after the run, for the output guardrail to report. */
   const withheld = new Map<string, Refusal>();
 
@@ -86,25 +96,38 @@ export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGov
     },
   });
 
-  const needsApproval = (toolName: string) => async (_runContext: unknown, input: unknown, callId?: string) => {
-    if (callId !== undefined && governor.pendingApproval(callId)) return true;
-    const outcome = await governor.beforeTool({ tool: toolName, args: input, ...(callId !== undefined ? { callId } : {}) }, { hold: true });
-    return outcome.kind === 'approval';
+  /** The policy's require_approval, or the tool's own `needsApproval` when the policy clears the call: either asks. */
+  const needsApproval = (toolName: string, own: ToolOptions['needsApproval']) => async (runContext: unknown, input: unknown, callId?: string) => {
+    if (callId !== undefined && (governor.pendingApproval(callId) || developer.has(callId))) return true;
+    const call = { tool: toolName, args: input, ...(callId !== undefined ? { callId } : {}) };
+    const outcome = await governor.beforeTool(call, { hold: true });
+    if (outcome.kind !== 'run') return outcome.kind === 'approval';
+    const asks = own === true || (typeof own === 'function' && (await (own as OwnApproval)(runContext, input, callId)));
+    if (!asks) return false;
+    // Without a call id there is nothing to tie the human's answer to: refuse rather than skip the human.
+    if (callId === undefined) return true;
+    const cleared = await governor.beforeTool(call); // takes the held outcome back (no new decision)
+    if (cleared.kind !== 'run') return cleared.kind === 'approval';
+    developer.hold(callId, cleared);
+    return true;
   };
 
   const governedExecute = (toolName: string, execute: Execute): Execute => async (input, runContext, details) => {
     const callId = details?.toolCall?.callId;
+    // Held for the tool's own approval check: run only what a human approved through approve().
+    const asked = callId !== undefined ? await developer.take(callId, input) : undefined;
     // Still pending means the run was resumed with an approval given around governance.
     let outcome: PreToolOutcome =
-      callId !== undefined && governor.pendingApproval(callId)
+      asked ??
+      (callId !== undefined && governor.pendingApproval(callId)
         ? await governor.settleApproval(callId, false, NOT_RECORDED)
-        : await governor.beforeTool({ tool: toolName, args: input, ...(callId !== undefined ? { callId } : {}) });
+        : await governor.beforeTool({ tool: toolName, args: input, ...(callId !== undefined ? { callId } : {}) }));
     if (outcome.kind === 'approval') outcome = await governor.settleApproval(outcome.id, false, NOT_RECORDED);
     // Reached only when the input guardrail was bypassed: the model still reads the refusal.
     if (outcome.kind === 'refuse') return outcome.refusal.message;
     const after = await governor.afterTool(outcome, await execute(outcome.args, runContext, details));
     if (after.kind === 'output') return after.output;
-    if (callId !== undefined) withheld.set(callId, after.refusal);
+    if (callId !== undefined) remember(withheld, callId, after.refusal);
     return after.refusal.message; // never the withheld result, guardrail or not
   };
 
@@ -113,7 +136,7 @@ export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGov
     return tool({
       ...toolOptions,
       execute: governedExecute(name, toolOptions.execute as Execute),
-      needsApproval: needsApproval(name),
+      needsApproval: needsApproval(name, toolOptions.needsApproval),
       inputGuardrails: [inputGuardrail, ...(toolOptions.inputGuardrails ?? [])],
       outputGuardrails: [outputGuardrail, ...(toolOptions.outputGuardrails ?? [])],
     } as ToolOptions);
@@ -142,6 +165,10 @@ export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGov
       execute: async ({ agentOutput }) => screen('pre_output', typeof agentOutput === 'string' ? agentOutput : JSON.stringify(agentOutput)),
     },
     async approve(state, item, reason) {
+      if (developer.settle(callIdOf(item), true, reason)) {
+        state.approve(item);
+        return true;
+      }
       const outcome = await governor.settleApproval(callIdOf(item), true, reason);
       if (outcome.kind === 'run') state.approve(item);
       else {
@@ -151,11 +178,25 @@ export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGov
       return outcome.kind === 'run';
     },
     async reject(state, item, reason) {
+      if (developer.settle(callIdOf(item), false, reason)) {
+        state.reject(item, { message: reason ?? 'approval denied' });
+        return;
+      }
       const outcome = await governor.settleApproval(callIdOf(item), false, reason);
       governor.takeRefusal(callIdOf(item)); // the SDK never runs a rejected call
       state.reject(item, { message: outcome.kind === 'refuse' ? outcome.refusal.message : (reason ?? 'rejected') });
     },
   };
+}
+
+/** Sets a bounded map's entry; the oldest goes when full. */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  if (map.size >= MAX_WITHHELD) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+  map.set(key, value);
 }
 
 /** The text of the newest user message in a run's input (a string, or the SDK's items). */

@@ -3,7 +3,7 @@ import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { aiSdkGovernance } from '../../src/adapters/ai-sdk.js';
-import { GovernanceDenied } from '../../src/index.js';
+import { AuditLog, GovernanceDenied, PolicyEvaluator } from '../../src/index.js';
 import { CUSTOMER, governanceFixture, ToolSpy, trail } from './fixtures.js';
 
 type Generated = Awaited<ReturnType<MockLanguageModelV3['doGenerate']>>;
@@ -72,7 +72,8 @@ describe('aiSdkGovernance', () => {
 
     const afterStep1 = toolResultsSeen(model, 1);
     expect(afterStep1.c1).toEqual({ type: 'text', value: 'results for invoices' });
-    expect(afterStep1.c2).toEqual({ type: 'error-text', value: "Action denied by policy rule 'block-drop': Dropping tables is not allowed" });
+    // AI SDK 7 writes a tool's error as String(error): the error's name, then its message.
+    expect(afterStep1.c2).toEqual({ type: 'error-text', value: "GovernanceDenied: Action denied by policy rule 'block-drop': Dropping tables is not allowed" });
     const afterStep2 = toolResultsSeen(model, 2);
     expect(afterStep2.c4).toEqual({ type: 'json', value: { id: 'c-1', name: 'Ada', ssn: '[REDACTED]' } });
     expect(JSON.stringify(model.doGenerateCalls)).not.toContain(CUSTOMER.ssn);
@@ -118,6 +119,45 @@ describe('aiSdkGovernance', () => {
       'pre_tool send_email deny',
       'post_tool send_email allow',
     ]);
+  });
+
+  it('keeps the developer’s own needsApproval: either it or the policy asks, and the human’s answer is recorded', async () => {
+    for (const approved of [true, false]) {
+      const { evaluator, audit } = governanceFixture();
+      const governance = aiSdkGovernance({ policy: evaluator, audit });
+      const spy = new ToolSpy();
+      const tools = governance.tools({
+        // The policy allows search; the developer wants a human for anything about payroll.
+        search: tool({ inputSchema: z.object({ query: z.string() }), needsApproval: async ({ query }) => query.includes('payroll'), execute: async (args) => (spy.saw('search', args), `results for ${args.query}`) }),
+        // The policy denies drop_table: the developer's `true` does not turn that into a question.
+        drop_table: tool({ inputSchema: z.object({ table: z.string() }), needsApproval: true, execute: async (args) => (spy.saw('drop_table', args), 'dropped') }),
+      });
+      const model = scriptedModel([
+        [call('s1', 'search', { query: 'payroll' }), call('s2', 'search', { query: 'invoices' }), call('d1', 'drop_table', { table: 'users' })],
+        [{ type: 'text', text: 'done' }],
+      ]);
+      const messages: ModelMessage[] = [{ role: 'user', content: 'go' }];
+      const first = await generateText({ model, tools, messages, stopWhen: stepCountIs(5) });
+      const requests = first.content.flatMap((part) => (part.type === 'tool-approval-request' ? [part] : []));
+      expect(requests.map((r) => r.toolCall.toolCallId)).toEqual(['s1']);
+      expect(spy.ran('search')).toEqual([{ query: 'invoices' }]);
+      const response = await governance.respond(requests[0] as (typeof requests)[0], approved, approved ? undefined : 'not payroll');
+      expect(response.approved).toBe(approved);
+      messages.push(...first.response.messages, { role: 'tool', content: [response] });
+      await generateText({ model, tools, messages, stopWhen: stepCountIs(5) });
+      expect(spy.ran('search')).toEqual(approved ? [{ query: 'invoices' }, { query: 'payroll' }] : [{ query: 'invoices' }]);
+      expect(spy.ran('drop_table')).toEqual([]);
+      expect(trail(audit)).toEqual([
+        'pre_tool search allow',
+        'pre_tool search require_approval',
+        'pre_tool search allow',
+        'pre_tool drop_table deny',
+        'post_tool search allow',
+        approved ? 'pre_tool search allow' : 'pre_tool search deny', // the human's answer
+        ...(approved ? ['post_tool search allow'] : []),
+      ]);
+      expect(audit.entries().at(approved ? -2 : -1)?.reason).toBe(approved ? 'approved' : 'not payroll');
+    }
   });
 
   it('refuses a call approved around governance: an approval not recorded here does not count', async () => {
@@ -170,6 +210,34 @@ describe('aiSdkGovernance', () => {
     await expect(injected).rejects.toThrow(/Prompt injection/);
     expect(model.doGenerateCalls).toHaveLength(1); // the injected prompt never reached the model
     expect(trail(audit)).toEqual(['pre_input - allow', 'pre_output - transform', 'pre_input - deny']);
+  });
+
+  it('reports the model-call points: a pre_model_call deny stops the model call, a post_model_call deny stops its answer', async () => {
+    const policy = PolicyEvaluator.fromYaml(`apiVersion: governance.toolkit/v1
+name: model-calls
+default_action: allow
+rules:
+  - name: no-payroll-to-model
+    stage: pre_model_call
+    condition: "string(input).contains('payroll')"
+    action: deny
+    message: payroll never reaches the model
+  - name: no-drop-from-model
+    stage: post_model_call
+    condition: "string(output).contains('drop_table')"
+    action: deny
+    message: the model may not plan a drop
+`);
+    const audit = new AuditLog();
+    const governance = aiSdkGovernance({ policy, audit });
+    const spy = new ToolSpy();
+    const model = scriptedModel([[call('d1', 'drop_table', { table: 'users' })]]);
+    const wrapped = wrapLanguageModel({ model, middleware: governance.middleware });
+    await expect(generateText({ model: wrapped, prompt: 'show the payroll' })).rejects.toThrow('payroll never reaches the model');
+    expect(model.doGenerateCalls).toHaveLength(0);
+    await expect(generateText({ model: wrapped, tools: governance.tools(fixtureTools(spy)), prompt: 'tidy up' })).rejects.toThrow('the model may not plan a drop');
+    expect(spy.calls).toEqual([]);
+    expect(trail(audit)).toEqual(['pre_model_call - deny', 'pre_model_call - allow', 'post_model_call - deny']);
   });
 
   it('holds streamed text until its block is screened', async () => {

@@ -4,7 +4,8 @@ import { createAgent, FakeToolCallingModel, tool, ToolMessage, type BaseMessage,
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { langchainGovernance } from '../../src/adapters/langchain.js';
-import { CUSTOMER, governanceFixture, ToolSpy, trail } from './fixtures.js';
+import { AuditLog, PolicyEvaluator } from '../../src/index.js';
+import { ADAPTER_POLICY, CUSTOMER, governanceFixture, ToolSpy, trail } from './fixtures.js';
 
 type ScriptedCall = { name: string; args: Record<string, unknown>; id: string };
 
@@ -87,6 +88,37 @@ describe('langchainGovernance', () => {
       'pre_tool send_email require_approval',
       'pre_tool send_email allow',
       'pre_tool send_email deny',
+      'post_tool send_email allow',
+      'pre_output - allow',
+    ]);
+  });
+
+  it('decides and audits each call of a turn exactly once when approval-held calls share it with others', async () => {
+    // search may run once a minute: a second decision of the same call would deny it.
+    const audit = new AuditLog();
+    const governance = langchainGovernance({ policy: PolicyEvaluator.fromYaml(ADAPTER_POLICY.replace("action: allow\n  - name: block-drop", 'action: allow\n    limit: "1/minute"\n  - name: block-drop')), audit });
+    const spy = new ToolSpy();
+    const tools = [
+      tool(async (args: { query: string }) => (spy.saw('search', args), `results for ${args.query}`), { name: 'search', description: 'search', schema: z.object({ query: z.string() }) }),
+      tool(async (args: { to: string }) => (spy.saw('send_email', args), `sent to ${args.to}`), { name: 'send_email', description: 'mail', schema: z.object({ to: z.string() }) }),
+      tool(async (args: { table: string }) => (spy.saw('drop_table', args), 'dropped'), { name: 'drop_table', description: 'drop', schema: z.object({ table: z.string() }) }),
+    ];
+    const model = new FakeToolCallingModel({ toolCalls: [[{ name: 'search', args: { query: 'invoices' }, id: 's1' }, { name: 'send_email', args: { to: 'ada@example.com' }, id: 'e1' }, { name: 'drop_table', args: { table: 'users' }, id: 'd1' }], []] });
+    const agent = createAgent({ model, tools, middleware: [governance], checkpointer: new MemorySaver() });
+    await agent.invoke({ messages: [{ role: 'user', content: 'search, mail and drop' }] }, thread('t6'));
+    const resumed = await agent.invoke(new Command({ resume: { decisions: [{ type: 'approve' }] } }), thread('t6'));
+    expect(spy.ran('search')).toEqual([{ query: 'invoices' }]);
+    expect(spy.ran('send_email')).toEqual([{ to: 'ada@example.com' }]);
+    expect(spy.ran('drop_table')).toEqual([]);
+    const seen = toolMessages(resumed.messages);
+    expect(seen.s1).toEqual({ content: 'results for invoices', status: 'success' });
+    expect(trail(audit)).toEqual([
+      'pre_input - allow',
+      'pre_tool search allow',
+      'pre_tool send_email require_approval',
+      'pre_tool drop_table deny',
+      'pre_tool send_email allow',
+      'post_tool search allow',
       'post_tool send_email allow',
       'pre_output - allow',
     ]);

@@ -152,6 +152,37 @@ describe('governMcpServer', () => {
     expect(audit.verify().ok).toBe(true);
   });
 
+  it('redacts the text mirror of structuredContent too, and any other text block that quotes a redacted value', async () => {
+    const { evaluator, audit } = governanceFixture();
+    const server = new McpServer({ name: 'governed', version: '1.0.0' });
+    governMcpServer(server, { policy: evaluator, audit });
+    const outputSchema = { id: z.string(), name: z.string(), ssn: z.string() };
+    // As the MCP spec says a tool SHOULD: the structured result, and its serialization as text.
+    server.registerTool('lookup_customer', { inputSchema: { id: z.string() }, outputSchema }, () => ({
+      content: [
+        { type: 'text', text: JSON.stringify(CUSTOMER) },
+        { type: 'text', text: JSON.stringify(CUSTOMER, null, 2) },
+        { type: 'text', text: `Ada's ssn is ${CUSTOMER.ssn}.` },
+        { type: 'text', text: 'nothing to hide' },
+      ],
+      structuredContent: { ...CUSTOMER },
+    }));
+    const client = new Client({ name: 'host', version: '1.0.0' });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    await client.connect(clientSide);
+    const result = (await client.callTool({ name: 'lookup_customer', arguments: { id: 'c-1' } })) as CallToolResult;
+    const redacted = { id: 'c-1', name: 'Ada', ssn: '[REDACTED]' };
+    expect(result.structuredContent).toEqual(redacted);
+    expect(result.content).toEqual([
+      { type: 'text', text: JSON.stringify(redacted) },
+      { type: 'text', text: JSON.stringify(redacted, null, 2) },
+      { type: 'text', text: "Ada's ssn is [REDACTED]." },
+      { type: 'text', text: 'nothing to hide' },
+    ]);
+    expect(JSON.stringify(result)).not.toContain(CUSTOMER.ssn);
+  });
+
   it('answers malformed arguments with a deny or a tool error, never a crash', async () => {
     const { client, spy, audit } = await connect();
     let deep: Record<string, unknown> = { leaf: true };

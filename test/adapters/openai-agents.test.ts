@@ -1,7 +1,8 @@
-import { Agent, InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered, run, setTracingDisabled, Usage, type Model, type ModelRequest, type ModelResponse } from '@openai/agents';
+import { Agent, RunContext, InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered, run, setTracingDisabled, Usage, type Model, type ModelRequest, type ModelResponse } from '@openai/agents';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { openAiAgentsGovernance } from '../../src/adapters/openai-agents.js';
+import { MAX_WITHHELD, openAiAgentsGovernance } from '../../src/adapters/openai-agents.js';
+import { PolicyEvaluator } from '../../src/index.js';
 import { CUSTOMER, governanceFixture, ToolSpy, trail } from './fixtures.js';
 
 type OutputItem = ModelResponse['output'][number];
@@ -108,6 +109,32 @@ describe('openAiAgentsGovernance', () => {
     ]);
   });
 
+  it('keeps the developer’s own needsApproval: either it or the policy asks, and the human’s answer is recorded', async () => {
+    for (const approved of [true, false]) {
+      const { evaluator, audit } = governanceFixture();
+      const governance = openAiAgentsGovernance({ policy: evaluator, audit });
+      const spy = new ToolSpy();
+      // The policy allows search; the developer wants a human for anything about payroll.
+      const search = governance.tool({ name: 'search', description: 'search', parameters: z.object({ query: z.string() }), needsApproval: async (_ctx, { query }) => query.includes('payroll'), execute: async (args) => (spy.saw('search', args), `results for ${args.query}`) });
+      // The policy denies drop_table: the developer's `true` does not turn that into a question.
+      const drop = governance.tool({ name: 'drop_table', description: 'drop', parameters: z.object({ table: z.string() }), needsApproval: true, execute: async (args) => (spy.saw('drop_table', args), 'dropped') });
+      const model = new ScriptedModel([[call('s1', 'search', { query: 'payroll' }), call('s2', 'search', { query: 'invoices' }), call('d1', 'drop_table', { table: 'users' })], [say('done')]]);
+      const agent = new Agent({ name: 'support', model, tools: [search, drop] });
+      const first = await run(agent, 'go');
+      expect(first.interruptions.map((item) => (item.rawItem as { callId: string }).callId)).toEqual(['s1']);
+      const item = first.interruptions[0] as (typeof first.interruptions)[0];
+      if (approved) expect(await governance.approve(first.state, item)).toBe(true);
+      else await governance.reject(first.state, item, 'not payroll');
+      await run(agent, first.state);
+      expect(spy.ran('search')).toEqual(approved ? [{ query: 'invoices' }, { query: 'payroll' }] : [{ query: 'invoices' }]);
+      expect(spy.ran('drop_table')).toEqual([]);
+      const entries = trail(audit);
+      expect(entries.filter((e) => e === 'pre_tool search require_approval')).toHaveLength(1);
+      expect(entries).toContain('pre_tool drop_table deny');
+      expect(audit.entries().filter((e) => e.stage === 'pre_tool' && e.tool === 'search').map((e) => e.reason).at(-1)).toBe(approved ? 'approved' : 'not payroll');
+    }
+  });
+
   it('refuses a call approved on the state directly: an approval not recorded here does not count', async () => {
     const { audit, spy, tools } = setup();
     const model = new ScriptedModel([[call('e1', 'send_email', { to: 'ada@example.com', body: 'hi' })], [say('ok')]]);
@@ -121,7 +148,11 @@ describe('openAiAgentsGovernance', () => {
   });
 
   it('answers malformed arguments without a crash, and the tool does not run', async () => {
-    const { governance, audit, spy, tools } = setup();
+    const { governance, audit, spy } = setup();
+    // SDK 0.20 parses arguments with a zod schema before anything sees them (unknown keys
+    // dropped): a JSON schema that lets anything through lets hostile arguments reach governance.
+    const parameters = { type: 'object' as const, properties: { query: { type: 'string' } }, required: [], additionalProperties: true as const };
+    const tools = [governance.tool({ name: 'search', description: 'search', parameters, strict: false, execute: async (args) => (spy.saw('search', args), 'ran') })];
     let deep: Record<string, unknown> = { leaf: true };
     for (let i = 0; i < 80; i++) deep = { deep };
     const model = new ScriptedModel([
@@ -160,4 +191,24 @@ describe('openAiAgentsGovernance', () => {
     expect(fine.finalOutput).toBe('hello');
     expect(trail(audit)).toEqual(['pre_input - deny', 'pre_input - allow', 'pre_output - transform', 'pre_input - allow', 'pre_output - allow']);
   });
+
+  it('keeps at most MAX_WITHHELD withheld results for the output guardrail (oldest evicted; the model never reads them anyway)', async () => {
+    const policy = PolicyEvaluator.fromYaml(`apiVersion: governance.toolkit/v1
+name: withhold
+default_action: allow
+rules:
+  - name: withhold-leaky
+    stage: post_tool
+    condition: "tool_name == 'leaky'"
+    action: deny
+    message: withheld
+`);
+    const governance = openAiAgentsGovernance({ policy, audit: false });
+    const leaky = governance.tool({ name: 'leaky', description: 'leaks', parameters: z.object({}), execute: async () => 'secret' });
+    const invoke = (callId: string) => leaky.invoke(new RunContext(), '{}', { toolCall: { type: 'function_call', callId, name: 'leaky', arguments: '{}' } });
+    for (let i = 0; i <= MAX_WITHHELD; i++) expect(await invoke(`w${i}`)).toContain('withheld');
+    const guard = (callId: string) => governance.outputGuardrail.run({ toolCall: { type: 'function_call', callId, name: 'leaky', arguments: '{}' } } as Parameters<typeof governance.outputGuardrail.run>[0]);
+    expect((await guard('w0')).behavior.type).toBe('allow'); // evicted: its result was already replaced by the refusal
+    expect((await guard(`w${MAX_WITHHELD}`)).behavior.type).toBe('rejectContent');
+  }, 60_000);
 });
