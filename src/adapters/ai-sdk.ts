@@ -14,7 +14,6 @@
  */
 import type { LanguageModelMiddleware, Tool, ToolApprovalResponse, ToolSet } from 'ai';
 import { GovernanceDenied } from '../core/errors.js';
-import { DeveloperApprovals } from './index.js';
 import { ToolCallGovernor, type AdapterOptions, type PreToolOutcome, type Refused } from './tool-call.js';
 
 type GenerateResult = Awaited<ReturnType<NonNullable<LanguageModelMiddleware['wrapGenerate']>>>;
@@ -61,34 +60,24 @@ export interface AiSdkGovernance {
 /** Governance for the AI SDK under one policy, audit log and agent. */
 export function aiSdkGovernance(options: AdapterOptions): AiSdkGovernance {
   const governor = new ToolCallGovernor(options);
-  const developer = new DeveloperApprovals(governor);
 
   const toolApproval = (toolName: string, own?: Tool<unknown, unknown>['needsApproval']): ToolNeedsApprovalFunction<unknown> => async (input, approvalOptions) => {
     const { toolCallId } = approvalOptions;
     // The SDK asks again before it runs an approved call; the answer must stay yes, and a call
     // already waiting for a human is not decided twice.
-    if (governor.wasApproved(toolCallId, input) || governor.pendingApproval(toolCallId) || developer.has(toolCallId)) return true;
-    const call = { tool: toolName, args: input, callId: toolCallId };
-    const outcome = await governor.beforeTool(call, { hold: true });
-    if (outcome.kind !== 'run') return outcome.kind === 'approval';
-    // The policy cleared it; the developer's own check may still want a human.
-    if (own === undefined || own === false || (own !== true && !(await own(input, approvalOptions)))) return false;
-    const cleared = await governor.beforeTool(call); // takes the held outcome back (no new decision)
-    if (cleared.kind !== 'run') return cleared.kind === 'approval';
-    developer.hold(toolCallId, cleared);
-    return true;
+    if (governor.wasApproved(toolCallId, input, toolName) || governor.pendingApproval(toolCallId)) return true;
+    // The developer's own check and the policy combine: either asks for a human.
+    const asks = await ownCheckAsks(own, input, approvalOptions);
+    const outcome = await governor.beforeTool({ tool: toolName, args: input, callId: toolCallId }, { hold: true, ...(asks ? { ask: OWN_CHECK_ASKS } : {}) });
+    return outcome.kind === 'approval';
   };
 
   const governedExecute = (toolName: string, execute: (input: never, options: never) => unknown) => async (input: unknown, options: { toolCallId: string }) => {
     const callId = options.toolCallId;
-    // Held for the tool's own approval check: run only what a human approved through respond().
-    const asked = await developer.take(callId, input);
     // Still pending means the SDK was told "approved" by someone other than respond().
-    let outcome: PreToolOutcome =
-      asked ??
-      (governor.pendingApproval(callId)
-        ? await governor.settleApproval(callId, false, NOT_RECORDED)
-        : await governor.beforeTool({ tool: toolName, args: input, callId }));
+    let outcome: PreToolOutcome = governor.pendingApproval(callId)
+      ? await governor.settleApproval(callId, false, NOT_RECORDED)
+      : await governor.beforeTool({ tool: toolName, args: input, callId });
     if (outcome.kind === 'approval') outcome = await governor.settleApproval(outcome.id, false, NOT_RECORDED);
     if (outcome.kind === 'refuse') throw denial(outcome);
     const result = await execute(outcome.args as never, options as never);
@@ -109,10 +98,6 @@ export function aiSdkGovernance(options: AdapterOptions): AiSdkGovernance {
       return governed as TOOLS;
     },
     async respond(request, approved, reason) {
-      // Asked by the tool's own check (the policy had cleared the call): the human decides.
-      if (developer.settle(request.toolCall.toolCallId, approved, reason)) {
-        return { type: 'tool-approval-response', approvalId: request.approvalId, approved, ...(reason ? { reason } : {}) };
-      }
       const outcome = await governor.settleApproval(request.toolCall.toolCallId, approved, reason);
       governor.takeRefusal(request.toolCall.toolCallId); // the SDK never runs a rejected call
       const cleared = outcome.kind === 'run';
@@ -123,6 +108,22 @@ export function aiSdkGovernance(options: AdapterOptions): AiSdkGovernance {
 }
 
 const NOT_RECORDED = 'requires approval, and no approval was recorded through governance for this call';
+
+/** The reason recorded when a tool's own `needsApproval` holds a call the policy lets through. */
+const OWN_CHECK_ASKS = "requires approval: the tool's own needsApproval asks a human";
+
+type OwnCheck = Tool<unknown, unknown>['needsApproval'];
+
+/** Whether the tool's own `needsApproval` asks; one that throws asks (a failing check never skips the human). */
+async function ownCheckAsks(own: OwnCheck, input: unknown, options: Parameters<ToolNeedsApprovalFunction<unknown>>[1]): Promise<boolean> {
+  if (own === true) return true;
+  if (typeof own !== 'function') return false;
+  try {
+    return Boolean(await own(input, options));
+  } catch {
+    return true;
+  }
+}
 
 function denial(outcome: Refused): GovernanceDenied {
   return new GovernanceDenied(outcome.decision, outcome.refusal.message);

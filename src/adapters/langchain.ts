@@ -31,12 +31,6 @@ export type LangchainGovernance = Middleware & { readonly governor: ToolCallGove
  */
 export function langchainGovernance(options: AdapterOptions): LangchainGovernance {
   const governor = new ToolCallGovernor(options);
-  /**
-   * Calls decided in `afterModel` whose outcome the governor holds for their run. LangGraph runs
-   * the node again when a run resumes from the approval interrupt; these are not decided (nor
-   * audited, nor counted against a rate limit) a second time.
-   */
-  const decided = new Map<string, true>();
 
   const middleware = createMiddleware({
     name: MIDDLEWARE_NAME,
@@ -57,7 +51,7 @@ export function langchainGovernance(options: AdapterOptions): LangchainGovernanc
       if (!last || !AIMessage.isInstance(last)) return undefined;
       const toolCalls = last.tool_calls ?? [];
       if (toolCalls.length > 0) {
-        await decideToolCalls(governor, decided, toolCalls, runtime.interrupt);
+        await decideToolCalls(governor, toolCalls, runtime.interrupt);
         return undefined;
       }
       if (!governor.decides('pre_output')) return undefined;
@@ -69,7 +63,6 @@ export function langchainGovernance(options: AdapterOptions): LangchainGovernanc
     wrapToolCall: async (request, handler) => {
       const { toolCall } = request;
       const callId = toolCall.id;
-      if (callId) decided.delete(callId);
       const call = { tool: toolCall.name, args: toolCall.args, ...(callId ? { callId } : {}) };
       let outcome: PreToolOutcome = callId && governor.pendingApproval(callId) ? await governor.settleApproval(callId, false, NOT_ASKED) : await governor.beforeTool(call);
       if (outcome.kind === 'approval') outcome = await governor.settleApproval(outcome.id, false, NOT_ASKED);
@@ -98,7 +91,7 @@ type ToolCalls = NonNullable<AIMessage['tool_calls']>;
  * the ones that need approval are asked about in one interrupt. On resume the node runs again:
  * held and pending calls are not decided twice, and the interrupt returns the human's answers.
  */
-async function decideToolCalls(governor: ToolCallGovernor, decided: Map<string, true>, toolCalls: ToolCalls, interrupt: ((value: unknown) => unknown) | undefined): Promise<void> {
+async function decideToolCalls(governor: ToolCallGovernor, toolCalls: ToolCalls, interrupt: ((value: unknown) => unknown) | undefined): Promise<void> {
   const awaiting: PendingApproval[] = [];
   for (const toolCall of toolCalls) {
     if (!toolCall.id) continue; // decided when it runs, without a hold
@@ -107,11 +100,11 @@ async function decideToolCalls(governor: ToolCallGovernor, decided: Map<string, 
       awaiting.push(pending);
       continue;
     }
-    // Asking for a held outcome would consume it (and its run would be decided again).
-    if (decided.has(toolCall.id)) continue;
+    // LangGraph runs this node again when a run resumes from the approval interrupt: asking with
+    // `hold` about a call already decided finds the held outcome and keeps it (no second decision,
+    // audit entry or rate-limit count).
     const outcome = await governor.beforeTool({ tool: toolCall.name, args: toolCall.args, callId: toolCall.id }, { hold: true });
     if (outcome.kind === 'approval') awaiting.push(outcome);
-    else remember(decided, toolCall.id, true);
   }
   if (awaiting.length === 0) return;
   if (!interrupt) {
@@ -141,19 +134,6 @@ async function decideToolCalls(governor: ToolCallGovernor, decided: Map<string, 
     else if (type === 'reject') await governor.settleApproval(pending.id, false, message ?? 'approval denied');
     else await governor.settleApproval(pending.id, false, type === 'edit' ? 'an edited call was not checked by the policy: approve or reject it' : 'no decision was given for this call');
   }
-}
-
-/** Adapter-level maps hold at most this many entries, like the governor's own holds. */
-const MAX_REMEMBERED = 10_000;
-
-/** Sets a bounded map's entry; the oldest goes when full (safe: its call is decided afresh). */
-function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  map.delete(key);
-  if (map.size >= MAX_REMEMBERED) {
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
-  }
-  map.set(key, value);
 }
 
 function approvalDescription(pending: PendingApproval): string {

@@ -72,7 +72,7 @@ export function mastraGovernance(options: AdapterOptions): MastraGovernance {
 
   const governedExecute = (toolName: string, execute: Execute): Execute => async (input, context) => {
     const callId = context?.agent?.toolCallId;
-    let outcome: PreToolOutcome = await governor.beforeTool({ tool: toolName, args: input, ...(callId ? { callId: decisionKey(toolName, callId) } : {}) });
+    let outcome: PreToolOutcome = await governor.beforeTool({ tool: toolName, args: input, ...(callId ? { callId } : {}) });
     if (outcome.kind === 'approval') outcome = await governor.askApprovals(outcome);
     if (outcome.kind === 'refuse') throw denial(outcome);
     const after = await governor.afterTool(outcome, await execute(outcome.args, context));
@@ -97,10 +97,11 @@ export function mastraGovernance(options: AdapterOptions): MastraGovernance {
     const tool = (await agent.listTools())[key];
     const toolName = typeof tool === 'object' && tool !== null ? governed.get(tool) : undefined;
     if (toolName === undefined) return;
-    const callId = decisionKey(toolName, toolCallId);
-    const decided = await governor.beforeTool({ tool: toolName, args, callId }, { hold: true });
-    if (decided.kind === 'approval') await governor.settleApproval(callId, approved, reason);
-    if (!approved) governor.takeRefusal(callId); // Mastra does not run a declined call
+    // Mastra asked the human because the tool says `requireApproval`: that flag and the policy
+    // combine, so the human's answer is recorded even where the policy alone would allow.
+    const decided = await governor.beforeTool({ tool: toolName, args, callId: toolCallId }, { hold: true, ask: REQUIRE_APPROVAL_ASKS });
+    if (decided.kind === 'approval') await governor.settleApproval(toolCallId, approved, reason);
+    if (!approved) governor.takeRefusal(toolCallId); // Mastra does not run a declined call
   };
 
   return {
@@ -152,13 +153,8 @@ export function mastraGovernance(options: AdapterOptions): MastraGovernance {
   };
 }
 
-/**
- * The id a decision is held under: the framework's call id and the decided tool's name, so a
- * decision made for one tool is never consumed by another that shares the call id.
- */
-function decisionKey(toolName: string, callId: string): string {
-  return `${toolName}\u0000${callId}`;
-}
+/** The reason recorded when a tool's own `requireApproval` holds a call the policy lets through. */
+const REQUIRE_APPROVAL_ASKS = "requires approval: the tool's requireApproval asks a human";
 
 function denial(outcome: Refused): GovernanceDenied {
   return new GovernanceDenied(outcome.decision, outcome.refusal.message);

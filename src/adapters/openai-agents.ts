@@ -25,7 +25,6 @@ import {
   type ToolInputGuardrailDefinition,
   type ToolOutputGuardrailDefinition,
 } from '@openai/agents';
-import { DeveloperApprovals } from './index.js';
 import { ToolCallGovernor, type AdapterOptions, type PreToolOutcome, type Refusal } from './tool-call.js';
 
 /** The guardrails' name in the SDK's traces and results. */
@@ -76,7 +75,6 @@ export const MAX_WITHHELD = 10_000;
 /** Governance for the OpenAI Agents SDK under one policy, audit log and agent. */
 export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGovernance {
   const governor = new ToolCallGovernor(options);
-  const developer = new DeveloperApprovals(governor);
   /** Results the policy withheld after the run, for the output guardrail to report. */
   const withheld = new Map<string, Refusal>();
 
@@ -98,30 +96,22 @@ export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGov
 
   /** The policy's require_approval, or the tool's own `needsApproval` when the policy clears the call: either asks. */
   const needsApproval = (toolName: string, own: ToolOptions['needsApproval']) => async (runContext: unknown, input: unknown, callId?: string) => {
-    if (callId !== undefined && (governor.pendingApproval(callId) || developer.has(callId))) return true;
+    if (callId !== undefined && governor.pendingApproval(callId)) return true;
+    const asks = await ownCheckAsks(own, runContext, input, callId);
+    // Without a call id there is nothing to tie the human's answer to: ask, and the run refuses.
+    if (asks && callId === undefined) return true;
     const call = { tool: toolName, args: input, ...(callId !== undefined ? { callId } : {}) };
-    const outcome = await governor.beforeTool(call, { hold: true });
-    if (outcome.kind !== 'run') return outcome.kind === 'approval';
-    const asks = own === true || (typeof own === 'function' && (await (own as OwnApproval)(runContext, input, callId)));
-    if (!asks) return false;
-    // Without a call id there is nothing to tie the human's answer to: refuse rather than skip the human.
-    if (callId === undefined) return true;
-    const cleared = await governor.beforeTool(call); // takes the held outcome back (no new decision)
-    if (cleared.kind !== 'run') return cleared.kind === 'approval';
-    developer.hold(callId, cleared);
-    return true;
+    const outcome = await governor.beforeTool(call, { hold: true, ...(asks ? { ask: OWN_CHECK_ASKS } : {}) });
+    return outcome.kind === 'approval';
   };
 
   const governedExecute = (toolName: string, execute: Execute): Execute => async (input, runContext, details) => {
     const callId = details?.toolCall?.callId;
-    // Held for the tool's own approval check: run only what a human approved through approve().
-    const asked = callId !== undefined ? await developer.take(callId, input) : undefined;
     // Still pending means the run was resumed with an approval given around governance.
     let outcome: PreToolOutcome =
-      asked ??
-      (callId !== undefined && governor.pendingApproval(callId)
+      callId !== undefined && governor.pendingApproval(callId)
         ? await governor.settleApproval(callId, false, NOT_RECORDED)
-        : await governor.beforeTool({ tool: toolName, args: input, ...(callId !== undefined ? { callId } : {}) }));
+        : await governor.beforeTool({ tool: toolName, args: input, ...(callId !== undefined ? { callId } : {}) });
     if (outcome.kind === 'approval') outcome = await governor.settleApproval(outcome.id, false, NOT_RECORDED);
     // Reached only when the input guardrail was bypassed: the model still reads the refusal.
     if (outcome.kind === 'refuse') return outcome.refusal.message;
@@ -165,10 +155,6 @@ export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGov
       execute: async ({ agentOutput }) => screen('pre_output', typeof agentOutput === 'string' ? agentOutput : JSON.stringify(agentOutput)),
     },
     async approve(state, item, reason) {
-      if (developer.settle(callIdOf(item), true, reason)) {
-        state.approve(item);
-        return true;
-      }
       const outcome = await governor.settleApproval(callIdOf(item), true, reason);
       if (outcome.kind === 'run') state.approve(item);
       else {
@@ -178,15 +164,25 @@ export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGov
       return outcome.kind === 'run';
     },
     async reject(state, item, reason) {
-      if (developer.settle(callIdOf(item), false, reason)) {
-        state.reject(item, { message: reason ?? 'approval denied' });
-        return;
-      }
       const outcome = await governor.settleApproval(callIdOf(item), false, reason);
       governor.takeRefusal(callIdOf(item)); // the SDK never runs a rejected call
       state.reject(item, { message: outcome.kind === 'refuse' ? outcome.refusal.message : (reason ?? 'rejected') });
     },
   };
+}
+
+/** The reason recorded when a tool's own `needsApproval` holds a call the policy lets through. */
+const OWN_CHECK_ASKS = "requires approval: the tool's own needsApproval asks a human";
+
+/** Whether the tool's own `needsApproval` asks; one that throws asks (a failing check never skips the human). */
+async function ownCheckAsks(own: ToolOptions['needsApproval'], runContext: unknown, input: unknown, callId: string | undefined): Promise<boolean> {
+  if (own === true) return true;
+  if (typeof own !== 'function') return false;
+  try {
+    return Boolean(await (own as OwnApproval)(runContext, input, callId));
+  } catch {
+    return true;
+  }
 }
 
 /** Sets a bounded map's entry; the oldest goes when full. */

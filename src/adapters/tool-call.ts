@@ -5,7 +5,7 @@ import type { ConflictStrategy } from '../policy/schema.js';
 import { refusalOf, type Cleared, type Held, type Outcome, type Refusal } from '../kernel/action.js';
 import type { ApprovalHandler } from '../kernel/approvals.js';
 import type { Guard } from '../kernel/guards.js';
-import { Kernel } from '../kernel/kernel.js';
+import { Kernel, type HandleOptions } from '../kernel/kernel.js';
 import type { PolicyInput } from '../kernel/policy-input.js';
 
 export { refusalOf, type Refusal };
@@ -112,9 +112,10 @@ export class ToolCallGovernor {
   /**
    * Decides a call before it runs. With `hold`, the outcome is kept under the call's id for the
    * run that follows; a later call with the same id, tool and arguments spends it instead of
-   * deciding again.
+   * deciding again. With `ask`, the framework's own approval flag holds a cleared call for a
+   * human too (see {@link Kernel.handle}).
    */
-  async beforeTool(call: ToolCall, options: { hold?: boolean } = {}): Promise<PreToolOutcome> {
+  async beforeTool(call: ToolCall, options: HandleOptions = {}): Promise<PreToolOutcome> {
     return preTool(await this.kernel.handle(actionOf(call), undefined, options));
   }
 

@@ -2,7 +2,7 @@
 export { govern } from './govern.js';
 export type { GovernedTool, GovernOptions } from './govern.js';
 export { Kernel, defaultAuditLog, DEFAULT_LOG_WARNING_AT } from './kernel.js';
-export type { KernelOptions } from './kernel.js';
+export type { KernelOptions, HandleOptions } from './kernel.js';
 export { refusalOf } from './action.js';
 export type { Action, Outcome, Cleared, Held, Refused, Passed, Refusal, RunTool } from './action.js';
 export type { Guard, GuardContext } from './guards.js';

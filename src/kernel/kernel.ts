@@ -44,6 +44,14 @@ export interface KernelOptions {
   limits?: RequestLimits;
 }
 
+/** How {@link Kernel.handle} treats a call decided now and run later. */
+export interface HandleOptions {
+  /** Keep a cleared or refused decision under the call id for the run that follows. */
+  hold?: boolean;
+  /** The framework's own approval flag is set: hold a call the policy lets through for a human, with this reason. */
+  ask?: string;
+}
+
 /** What the policy step hands enforcement: the recorded decision and the subject it enforces. */
 interface Decided {
   decision: Decision;
@@ -99,17 +107,25 @@ export class Kernel {
    * and a require_approval as `approval`, held under the call id until {@link settle}.
    * A call with a `callId` first spends any decision held for that id and tool. With `hold`, a
    * decision made now (cleared or refused) is kept under the call id for the run that follows
-   * (a framework that asks "does this need approval?" before it runs the tool).
+   * (a framework that asks "does this need approval?" before it runs the tool); asking again
+   * with `hold` finds the same decision and keeps it held. With `ask` (the framework's own
+   * approval flag, e.g. a tool's `needsApproval: true`), a call the policy lets through is held
+   * for a human all the same, recorded as require_approval with `ask` as the reason: the
+   * developer's check and the policy combine, and either one asks.
    */
-  async handle(action: Action, run?: RunTool, options: { hold?: boolean } = {}): Promise<Outcome> {
+  async handle(action: Action, run?: RunTool, options: HandleOptions = {}): Promise<Outcome> {
     const bounded = bound(action, this.defaults);
     const callId = typeof action.callId === 'string' ? action.callId : undefined;
     if (!bounded.ok) return this.refuseUnbounded(bounded, callId, options.hold === true && !run);
     const request = bounded.request;
     const tool = request.tool_name ?? '';
     if (callId !== undefined && request.stage === 'pre_tool') {
+      const held = options.hold && !run ? this.held.peek(callId) : undefined;
       const spent = await this.spendHeld(callId, bounded);
-      if (spent) return spent.kind === 'run' && run ? this.runAndCheck(spent, run) : spent;
+      if (spent) {
+        if (held) this.held.hold(callId, held); // asked again before the run: still held for it
+        return spent.kind === 'run' && run ? this.runAndCheck(spent, run) : spent;
+      }
     }
     const now = this.decideNow(bounded);
     let decided = now instanceof Promise ? await now : now;
@@ -120,6 +136,9 @@ export class Kernel {
       if (!decision.allowed) return this.refuse(decision, request);
       const result = await run(request.args);
       return this.checksOutput ? this.checkOutput({ kind: 'run', tool, args: request.args, request, decision }, result) : { kind: 'output', output: result, decision };
+    }
+    if (options.ask !== undefined && !run && request.stage === 'pre_tool' && decided.decision.allowed) {
+      decided = { decision: this.record(request, derive(decided.decision, 'require_approval', options.ask)), enforced: decided.enforced };
     }
     if (decided.decision.verdict === 'require_approval') {
       if (!run && request.stage === 'pre_tool') {
