@@ -20,6 +20,11 @@ import type { ConflictStrategy } from './schema.js';
  *   wins; an earlier rule of any other verdict outranks later rules that are neither allows nor
  *   more restrictive.
  *
+ * A require_approval decision carries every transform its request matched (what a human
+ * approves, and what then runs, is the transformed call), and any rule may hold a call for
+ * approval, so a later transform is shadowed only where the decision is certainly a deny
+ * (deny_overrides behind an earlier deny).
+ *
  * Rate limits apply after the decision, to every matched rule that has one: a call that is not
  * denied counts against each, and one past any of them is denied. So a later rule with a `limit`
  * matters whenever the decision can be something other than deny: always, except under
@@ -42,6 +47,10 @@ export function isShadowed(earlier: RuleEffect, later: RuleEffect, strategy: Con
   // under the other strategies a rule of higher priority, or an allow, may still win.
   const laterLimitCounts = later.limited && (strategy !== 'deny_overrides' || earlier.verdict !== 'deny');
   if (laterLimitCounts) return false;
+  // A call held for approval carries every transform it matched, under any strategy, and some
+  // rule may hold it for approval: a later transform still rewrites what the human approves and
+  // what then runs, unless the decision is certainly a deny.
+  if (later.verdict === 'transform' && !(strategy === 'deny_overrides' && earlier.verdict === 'deny')) return false;
   switch (strategy) {
     case 'priority_first_match':
     case 'most_specific_wins':
