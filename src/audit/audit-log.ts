@@ -5,6 +5,8 @@ import type { Decision, GovernanceRequest, NormalizedRequest } from '../core/typ
 import { digest, EntryEncoder, GENESIS_HASH, isHexHash, withIdentities, type AuditEntry } from './entry.js';
 import { MemoryAuditSink, type AuditSink } from './sink.js';
 import type { VerifyResult } from './verify.js';
+import { hash } from 'node:crypto';
+import { boundedFacts } from '../core/snapshot.js';
 
 /** What an entry is made from: the request as decided, and its decision. */
 export interface AuditRecordInput {
@@ -64,7 +66,7 @@ export class AuditLog {
     const tool = typeof request.tool_name === 'string' ? request.tool_name : null;
     const args = request.args;
     const inputIdentity = identity(decision.inputIdentity, 'inputIdentity');
-    const enforcedIdentity = identity(decision.enforcedIdentity, 'enforcedIdentity');
+    const enforcedIdentity = decision.enforcedIdentity === inputIdentity ? inputIdentity : identity(decision.enforcedIdentity, 'enforcedIdentity');
     const entry = {
       seq: this.seq + 1,
       entryId: uuidv7(),
@@ -73,7 +75,7 @@ export class AuditLog {
       stage: decision.stage,
       tool,
       actionType: actionTypeOf(request.action, tool),
-      argsDigest: args === undefined || args === null || isEmpty(args) ? EMPTY_ARGS_DIGEST : safeDigest(args),
+      argsDigest: argsDigestOf(request, args),
       verdict: decision.verdict,
       rule: decision.rule,
       policy: decision.policy,
@@ -180,6 +182,13 @@ function isEmpty(value: object): boolean {
  * invalid requests) a digest of the reason instead. It must not throw: that denial has to be
  * recorded too.
  */
+/** The arguments' digest; for a request the kernel sealed, from the canonical JSON it already made. */
+function argsDigestOf(request: unknown, args: unknown): string {
+  const argsJson = boundedFacts(request)?.argsJson;
+  if (argsJson !== undefined) return argsJson === '{}' ? EMPTY_ARGS_DIGEST : hash('sha256', argsJson, 'hex');
+  return args === undefined || args === null || isEmpty(args as object) ? EMPTY_ARGS_DIGEST : safeDigest(args);
+}
+
 function safeDigest(args: unknown): string {
   try {
     return digest(args);

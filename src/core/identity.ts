@@ -17,9 +17,10 @@ export interface IdentityParts {
  * `{ action, agent, stage, subject, tool }`. Two requests have the same identity exactly when they
  * ask the same thing of the same tool for the same agent at the same point, so an approval given
  * for one identity cannot be spent on anything else. `subject` must be JSON data (the kernel's
- * snapshot is).
+ * snapshot is). `subjectJson`, when the caller already has the subject's canonical JSON, saves
+ * serializing it again.
  */
-export function actionIdentity(parts: IdentityParts): string {
+export function actionIdentity(parts: IdentityParts, subjectJson?: string): string {
   const text =
     '{"action":' +
     (parts.action === null ? 'null' : quoteJson(parts.action)) +
@@ -28,7 +29,7 @@ export function actionIdentity(parts: IdentityParts): string {
     ',"stage":"' +
     parts.stage +
     '","subject":' +
-    canonicalJson(parts.subject ?? null) +
+    (subjectJson ?? canonicalJson(parts.subject ?? null)) +
     ',"tool":' +
     (parts.tool === null ? 'null' : quoteJson(parts.tool)) +
     '}';

@@ -9,7 +9,7 @@ import { DEFAULT_REQUEST_LIMITS, findCycle, jsonStringBytes, type RequestLimits 
  * after `govern()` returned its promise, not a getter that answers differently on its second read,
  * not a proxy. Each property is read exactly once, here.
  */
-export type Snapshot = { ok: true; value: unknown } | { ok: false; message: string; path: string };
+export type Snapshot = { ok: true; value: unknown; bytes: number } | { ok: false; message: string; path: string };
 
 /**
  * Copies `value` (JSON data only: plain objects, arrays, strings, finite numbers, booleans, null;
@@ -42,7 +42,7 @@ export function snapshotJson(value: unknown, limits: RequestLimits = DEFAULT_REQ
     return { ok: false, message: 'the value could not be read (a getter or proxy threw)', path: path.join('.') };
   }
   if (walk.bytes > limits.maxBytes) return { ok: false, message: `${walk.bytes} bytes as canonical JSON; the limit is ${limits.maxBytes}`, path: '' };
-  return { ok: true, value: copy };
+  return { ok: true, value: copy, bytes: walk.bytes };
 }
 
 class SnapshotRefused extends Error {
@@ -147,4 +147,29 @@ class Copier {
     }
     return Object.freeze(out);
   }
+}
+
+/** What the bounds step established about a request it built: within which limits, and its arguments' canonical JSON. */
+export interface BoundedFacts {
+  limits: RequestLimits;
+  /** RFC 8785 canonical JSON of the request's `args`, computed once for its identity. */
+  argsJson: string;
+}
+
+const BOUNDED = new WeakMap<object, BoundedFacts>();
+
+/**
+ * Freezes a request the kernel built from snapshots and remembers what was established about
+ * it, so later steps (the evaluator's request check, the audit's argument digest) need not walk
+ * it again. Only objects passed here are recognized, and they cannot change afterwards.
+ */
+export function sealBounded<T extends object>(request: T, facts: BoundedFacts): Readonly<T> {
+  Object.freeze(request);
+  BOUNDED.set(request, facts);
+  return request;
+}
+
+/** The facts {@link sealBounded} recorded for `request`, or undefined for any other object. */
+export function boundedFacts(request: unknown): BoundedFacts | undefined {
+  return typeof request === 'object' && request !== null ? BOUNDED.get(request) : undefined;
 }

@@ -2,7 +2,8 @@ import { GovernanceConfigError } from '../core/errors.js';
 import { actionIdentity } from '../core/identity.js';
 import type { RequestLimits } from '../core/limits.js';
 import { parseStage, STAGE_NAMES } from '../core/request.js';
-import { snapshotJson } from '../core/snapshot.js';
+import { sealBounded, snapshotJson } from '../core/snapshot.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import type { NormalizedRequest, Stage } from '../core/types.js';
 import type { Action } from './action.js';
 import { SUBJECT_OF as SUBJECT } from '../policy/points.js';
@@ -56,7 +57,10 @@ export function bound(action: Action, defaults: BoundsDefaults): Bounded | Unbou
   if (tool !== undefined && tool !== null && (typeof tool !== 'string' || tool === '')) return fail('the tool name must be a non-empty string');
   const toolName = typeof tool === 'string' ? tool : null;
 
-  const argsCopy = args === undefined || args === null ? snapshotOk(EMPTY) : snapshotJson(args, defaults.limits);
+  // Each part is a member of the request, one level down: it gets one level less of depth.
+  const partLimits = { maxBytes: defaults.limits.maxBytes, maxDepth: defaults.limits.maxDepth - 1 };
+  let bytes = 0;
+  const argsCopy = args === undefined || args === null ? snapshotOk(EMPTY) : snapshotJson(args, partLimits);
   if (!argsCopy.ok) {
     return fail(argsCopy.path ? `args.${argsCopy.path}: ${argsCopy.message}` : `tool arguments must be a plain JSON object: ${argsCopy.message}`, toolName);
   }
@@ -64,28 +68,35 @@ export function bound(action: Action, defaults: BoundsDefaults): Bounded | Unbou
     return fail(`tool arguments must be a JSON object; got ${Array.isArray(argsCopy.value) ? 'an array' : typeof argsCopy.value}`, toolName);
   }
   const argsValue = argsCopy.value as Readonly<Record<string, unknown>>;
+  bytes += argsCopy.bytes;
 
   let agentValue = defaults.agent;
   if (agent !== undefined && agent !== null) {
-    const copy = typeof agent === 'string' ? snapshotOk(Object.freeze({ id: agent })) : snapshotJson(agent, defaults.limits);
+    const copy = snapshotJson(typeof agent === 'string' ? { id: agent } : agent, partLimits);
     if (!copy.ok || !isRecord(copy.value)) return fail(copy.ok ? 'the agent must be an id or an object' : `agent${dotted(copy.path)}: ${copy.message}`, toolName);
     agentValue = copy.value;
+    bytes += copy.bytes;
   }
   let contextValue = defaults.context;
   if (context !== undefined && context !== null) {
-    const copy = snapshotJson(context, defaults.limits);
+    const copy = snapshotJson(context, partLimits);
     if (!copy.ok || !isRecord(copy.value)) return fail(copy.ok ? 'the context must be an object' : `context${dotted(copy.path)}: ${copy.message}`, toolName);
     contextValue = Object.freeze({ ...defaults.context, ...copy.value });
+    bytes += copy.bytes;
   }
   let subjectValue: unknown = null;
   if (content !== undefined) {
-    const copy = snapshotJson(content, defaults.limits);
+    const copy = snapshotJson(content, partLimits);
     if (!copy.ok) return fail(`${SUBJECT[stage]}${dotted(copy.path)}: ${copy.message}`, toolName);
     subjectValue = copy.value;
+    bytes += copy.bytes;
   }
   if (actionType !== undefined && typeof actionType !== 'string') return fail('the action type must be a string', toolName);
   const type = typeof actionType === 'string' ? actionType : typeof argsValue.action === 'string' ? argsValue.action : toolName;
 
+  // The parts were measured one by one; together (with the agent and context the kernel adds,
+  // measured when it was built, and the names around them) they must fit the request limit too.
+  if (bytes > defaults.limits.maxBytes) return fail(`the request is more than ${defaults.limits.maxBytes} bytes as canonical JSON`, toolName);
   const subjectName = SUBJECT[stage];
   const request: NormalizedRequest = {
     stage,
@@ -99,7 +110,10 @@ export function bound(action: Action, defaults: BoundsDefaults): Bounded | Unbou
   };
   const subject = subjectName === 'args' ? argsValue : subjectValue;
   const agentId = typeof agentValue.id === 'string' ? agentValue.id : 'anonymous';
-  return { ok: true, request, subject, agentId, inputIdentity: actionIdentity({ stage, tool: toolName, action: type, agent: agentId, subject }) };
+  const argsJson = canonicalJson(argsValue);
+  sealBounded(request, { limits: defaults.limits, argsJson });
+  const inputIdentity = actionIdentity({ stage, tool: toolName, action: type, agent: agentId, subject }, subjectName === 'args' ? argsJson : undefined);
+  return { ok: true, request, subject, agentId, inputIdentity };
 }
 
 /** Snapshots a value given once, at construction (the kernel's agent and context). */
@@ -111,8 +125,8 @@ export function snapshotSetting(value: unknown, name: string, limits: RequestLim
   return copy.value;
 }
 
-function snapshotOk(value: unknown): { ok: true; value: unknown } {
-  return { ok: true, value };
+function snapshotOk(value: unknown): { ok: true; value: unknown; bytes: number } {
+  return { ok: true, value, bytes: 2 };
 }
 
 function dotted(path: string): string {

@@ -12,6 +12,7 @@ import { requestErrorExplanation, type ExplainedDecision, type ExplainOptions } 
 import type { ConflictStrategy, EngineCombination } from './schema.js';
 import { parsePolicyText, validatePolicyData, type PolicySource } from './source.js';
 import { ExplanationTracer } from './tracer.js';
+import { boundedFacts } from '../core/snapshot.js';
 
 /**
  * Evaluate: one request in, one self-explaining {@link Decision} out, synchronously. Never
@@ -197,6 +198,10 @@ export class PolicyEvaluator {
 
   /** The request checked and normalized, or why it cannot be read. Never throws. */
   private normalize(request: unknown): NormalizedRequest | InvalidRequest {
+    // The kernel's bounds step already copied, checked and normalized this request (within these
+    // limits or tighter ones) and froze it: walking it again would find nothing new.
+    const facts = boundedFacts(request);
+    if (facts && facts.limits.maxBytes <= this.limits.maxBytes && facts.limits.maxDepth <= this.limits.maxDepth) return request as NormalizedRequest;
     try {
       return normalizeRequest(request, this.limits);
     } catch (error) {

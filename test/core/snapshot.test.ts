@@ -25,12 +25,12 @@ describe('snapshotJson: the kernel reads what a caller hands it exactly once', (
         return reads === 1 ? '/tmp/ok' : '/etc/passwd';
       },
     });
-    expect(snap).toEqual({ ok: true, value: { path: '/tmp/ok' } });
+    expect(snap).toMatchObject({ ok: true, value: { path: '/tmp/ok' } });
     expect(reads).toBe(1);
   });
 
   it('drops undefined members and writes undefined array items as null, as JSON does', () => {
-    expect(snapshotJson({ a: undefined, b: [undefined, 1] })).toEqual({ ok: true, value: { b: [null, 1] } });
+    expect(snapshotJson({ a: undefined, b: [undefined, 1] })).toMatchObject({ ok: true, value: { b: [null, 1] } });
   });
 
   it('measures the copy as canonical JSON bytes, exactly at the limit', () => {
@@ -79,6 +79,19 @@ describe('snapshotJson: the kernel reads what a caller hands it exactly once', (
   it('ignores symbol keys and non-enumerable properties, as JSON does', () => {
     const value = { a: 1, [Symbol('s')]: 2 };
     Object.defineProperty(value, 'hidden', { value: 3, enumerable: false });
-    expect(snapshotJson(value)).toEqual({ ok: true, value: { a: 1 } });
+    expect(snapshotJson(value)).toMatchObject({ ok: true, value: { a: 1 } });
+  });
+});
+
+describe('sealBounded: what the bounds step established travels with the request', () => {
+  it('is recognized only for the very object sealed, which can no longer change', async () => {
+    const { sealBounded, boundedFacts } = await import('../../src/core/snapshot.js');
+    const request = { args: {} };
+    const facts = { limits: { maxBytes: 10, maxDepth: 2 }, argsJson: '{}' };
+    sealBounded(request, facts);
+    expect(boundedFacts(request)).toBe(facts);
+    expect(boundedFacts({ args: {} })).toBeUndefined();
+    expect(boundedFacts(null)).toBeUndefined();
+    expect(Object.isFrozen(request)).toBe(true);
   });
 });
