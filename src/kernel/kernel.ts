@@ -5,7 +5,7 @@ import { snapshotJson } from '../core/snapshot.js';
 import type { AgentRef, Decision, GovernanceRequest, NormalizedRequest } from '../core/types.js';
 import { AuditLog } from '../audit/audit-log.js';
 import type { PolicyEvaluator } from '../policy/evaluator.js';
-import type { ConflictStrategy } from '../policy/schema.js';
+import type { ConflictStrategy } from '../policy/document/schema.js';
 import { RateLimiter } from '../reliability/rate-limits.js';
 import { refusalOf, type Action, type Cleared, type Held, type Outcome, type Passed, type Refused, type RunTool } from './action.js';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, requestApproval, type ApprovalHandler } from './approvals.js';

@@ -3,15 +3,15 @@ import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../core/limits.js';
 import { InvalidRequest, normalizeRequest } from '../core/request.js';
 import type { Decision, NormalizedRequest, RuntimeErrorKind, Stage } from '../core/types.js';
 import type { RateLimitSpec } from '../reliability/rate-limits.js';
-import { compilePolicies, limitKey, type CompiledPolicySet } from './compile.js';
-import { DecisionProcedure, type Settled } from './decide.js';
-import { decisionOf, failureOf } from './decisions.js';
-import type { PolicyDocument } from './document.js';
-import { describeThrown, engineFailure, type DecisionEngine, type EngineOutcome } from './engines/engine.js';
-import { requestErrorExplanation, type ExplainedDecision, type ExplainOptions } from './explanation.js';
-import type { ConflictStrategy, EngineCombination } from './schema.js';
-import { parsePolicyText, validatePolicyData, type PolicySource } from './source.js';
-import { ExplanationTracer } from './tracer.js';
+import { compilePolicies, limitKey, type CompiledPolicySet } from './compile/compile.js';
+import { DecisionProcedure, type Settled } from './evaluate/decide.js';
+import { decisionOf, failureOf } from './evaluate/decisions.js';
+import type { PolicyDocument } from './document/document.js';
+import { describeThrown, engineFailure, type DecisionEngine, type EngineOutcome } from './compile/engine.js';
+import { requestErrorExplanation, type ExplainedDecision, type ExplainOptions } from './evaluate/explanation.js';
+import type { ConflictStrategy, EngineCombination } from './document/schema.js';
+import { parsePolicyText, validatePolicyData, type PolicySource } from './document/source.js';
+import { ExplanationTracer } from './evaluate/tracer.js';
 
 /**
  * Evaluate: one request in, one self-explaining {@link Decision} out, synchronously. Never

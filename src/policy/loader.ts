@@ -2,9 +2,9 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { PolicyLoadError, type PolicyIssue } from '../core/errors.js';
 import { PolicyEvaluator, type EvaluatorOptions } from './evaluator.js';
-import { POLICY_TEST_FILE } from './policy-test-file.js';
-import type { EnginesSpec, PolicyDocumentSpec } from './schema.js';
-import { MAX_POLICY_BYTES, parsePolicyText, type Locate, type PolicySource } from './source.js';
+import { POLICY_TEST_FILE } from './testing/policy-test-file.js';
+import type { EnginesSpec, PolicyDocumentSpec } from './document/schema.js';
+import { MAX_POLICY_BYTES, parsePolicyText, type Locate, type PolicySource } from './document/source.js';
 
 /**
  * Load: files and directories → validated sources, with `extends` resolved. A directory loads

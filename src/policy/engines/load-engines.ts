@@ -1,8 +1,8 @@
 import { parseStage } from '../../core/request.js';
 import type { Stage } from '../../core/types.js';
-import type { EngineCombination, EnginesSpec } from '../schema.js';
+import type { EngineCombination, EnginesSpec } from '../document/schema.js';
 import { loadCedarEngine } from './cedar.js';
-import type { DecisionEngine } from './engine.js';
+import type { DecisionEngine } from '../compile/engine.js';
 import type { EngineLoadContext } from './load-context.js';
 import { RemoteOpaEngine } from './rego-remote.js';
 import { loadRegoWasmEngine } from './rego-wasm.js';

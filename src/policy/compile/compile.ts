@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
-import { canonicalJson } from '../core/canonical-json.js';
-import { PolicyLoadError, type PolicyIssue } from '../core/errors.js';
-import { parseStage } from '../core/request.js';
-import { INTERVENTION_POINTS, type Stage, type Transform, type Verdict } from '../core/types.js';
-import type { RateLimitSpec } from '../reliability/rate-limits.js';
-import { compileCondition, compileRegex, ConditionError, type CompiledCondition } from './cel.js';
-import { loadEngines, type DocumentEngines } from './engines/load-engines.js';
-import { ALWAYS, compileGlobList, type NameMatcher } from './glob.js';
+import { canonicalJson } from '../../core/canonical-json.js';
+import { PolicyLoadError, type PolicyIssue } from '../../core/errors.js';
+import { parseStage } from '../../core/request.js';
+import { INTERVENTION_POINTS, type Stage, type Transform, type Verdict } from '../../core/types.js';
+import type { RateLimitSpec } from '../../reliability/rate-limits.js';
+import { compileCondition, compileRegex, ConditionError, type CompiledCondition } from '../language/cel.js';
+import { loadEngines, type DocumentEngines } from '../engines/load-engines.js';
+import { ALWAYS, compileGlobList, type NameMatcher } from '../language/glob.js';
 import { RuleIndex } from './rule-index.js';
-import { ACTION_ALIASES, LIMIT_PATTERN, type ConflictStrategy, type EngineCombination, type PolicyRuleSpec, type PolicyScope } from './schema.js';
-import type { PolicySource } from './source.js';
-import { structuredToCel } from './structured.js';
+import { ACTION_ALIASES, LIMIT_PATTERN, type ConflictStrategy, type EngineCombination, type PolicyRuleSpec, type PolicyScope } from '../document/schema.js';
+import type { PolicySource } from '../document/source.js';
+import { structuredToCel } from '../language/structured.js';
 import type { RE2JS } from 're2js';
 
 /**

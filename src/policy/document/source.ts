@@ -1,8 +1,8 @@
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { PolicyLoadError, type PolicyIssue } from '../core/errors.js';
+import { PolicyLoadError, type PolicyIssue } from '../../core/errors.js';
 import { documentSchema, KNOWN_KEYS, type PolicyDocumentSpec } from './schema.js';
-import { suggest } from './suggest.js';
+import { suggest } from '../../core/suggest.js';
 
 /**
  * Parse: policy text (YAML or JSON) or a plain object → a validated {@link PolicyDocumentSpec},

@@ -1,6 +1,6 @@
-import type { Decision } from '../core/types.js';
-import { countsAgainstLimits, limitDecision, type RateLimiter } from '../reliability/rate-limits.js';
-import type { PolicyEvaluator } from './evaluator.js';
+import type { Decision } from '../../core/types.js';
+import { countsAgainstLimits, limitDecision, type RateLimiter } from '../../reliability/rate-limits.js';
+import type { PolicyEvaluator } from '../evaluator.js';
 import type { ExplainedDecision, ExplainOptions } from './explanation.js';
 
 /**

@@ -1,5 +1,5 @@
 import { CONTAINS_FUNCTION, REQUEST_VARIABLES } from './cel.js';
-import type { StructuredConditionSpec } from './schema.js';
+import type { StructuredConditionSpec } from '../document/schema.js';
 
 /**
  * AGT's structured conditions (`{ field, operator, value }`) compile to CEL source, so both

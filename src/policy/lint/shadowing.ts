@@ -1,5 +1,5 @@
-import { VERDICTS_BY_RESTRICTIVENESS, type Verdict } from '../core/types.js';
-import type { ConflictStrategy } from './schema.js';
+import { VERDICTS_BY_RESTRICTIVENESS, type Verdict } from '../../core/types.js';
+import type { ConflictStrategy } from '../document/schema.js';
 
 /**
  * When a rule can never affect a decision because an earlier rule of the same document and stage

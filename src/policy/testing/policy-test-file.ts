@@ -1,9 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
-import { PolicyLoadError } from '../core/errors.js';
-import type { Verdict } from '../core/types.js';
-import { describeZodIssue, MAX_POLICY_BYTES, parseLocatedYaml, type Path } from './source.js';
+import { PolicyLoadError } from '../../core/errors.js';
+import type { Verdict } from '../../core/types.js';
+import { describeZodIssue, MAX_POLICY_BYTES, parseLocatedYaml, type Path } from '../document/source.js';
 
 /**
  * The policy test file format (`*.test.yaml`): which policy to load, and the cases to run

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { parseStage } from '../core/request.js';
-import type { Stage } from '../core/types.js';
+import { parseStage } from '../../core/request.js';
+import type { Stage } from '../../core/types.js';
 import { transformPathProblem } from './points.js';
 
 /**

@@ -1,10 +1,10 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { PolicyLoadError, type PolicyIssue } from '../core/errors.js';
-import { compilePolicies } from './compile.js';
+import { PolicyLoadError, type PolicyIssue } from '../../core/errors.js';
+import { compilePolicies } from '../compile/compile.js';
 import { checkDocument } from './lint-checks.js';
-import { isPolicyFileName, resolvePolicyFile } from './loader.js';
-import type { PolicySource } from './source.js';
+import { isPolicyFileName, resolvePolicyFile } from '../loader.js';
+import type { PolicySource } from '../document/source.js';
 
 /**
  * Lint: every problem in a set of policy files, not just the first. It reports what loading
