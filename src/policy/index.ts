@@ -39,5 +39,6 @@ export { findOpaBinary } from './engines/opa-binary.js';
 export type { EngineKind } from './compile/engine.js';
 export { findPolicyTestFiles, runPolicyTestFile, runPolicyTests, unmetExpectations } from './testing/policy-test.js';
 export type { PolicyTestCaseResult, PolicyTestFileResult, PolicyTestOptions, PolicyTestReport } from './testing/policy-test.js';
-export { readPolicyTestFile, POLICY_TEST_FILE, MAX_REPEAT } from './testing/policy-test-file.js';
+export { readPolicyTestFile, MAX_REPEAT } from './testing/policy-test-file.js';
+export { POLICY_TEST_FILE } from './document/files.js';
 export type { PolicyTestCase, PolicyTestExpectation, PolicyTestFile } from './testing/policy-test-file.js';

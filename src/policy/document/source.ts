@@ -35,6 +35,19 @@ export function parsePolicyText(text: string, origin = '<inline>', file?: string
   return validatePolicyData(data, origin, locate, file);
 }
 
+/** An error at a key of a document, located in its file (when the document has one). */
+export function issueAt(source: PolicySource, path: Path, code: string, message: string, hint?: string): PolicyIssue {
+  return {
+    severity: 'error',
+    code,
+    file: source.origin,
+    ...source.locate(path),
+    key: path.join('.'),
+    message,
+    ...(hint ? { hint } : {}),
+  };
+}
+
 /** YAML data and a way to find where any key path of it sits in the text. */
 export interface LocatedData {
   data: unknown;

@@ -8,7 +8,8 @@ import { MemorySlidingWindowStore } from '../../state/sliding-window.js';
 import type { EvaluatorOptions, PolicyEvaluator } from '../evaluator.js';
 import { evaluateWithLimits } from '../evaluate/limited.js';
 import { loadPoliciesSync } from '../loader.js';
-import { POLICY_TEST_FILE, readPolicyTestFile, type PolicyTestCase, type PolicyTestExpectation } from './policy-test-file.js';
+import { POLICY_TEST_FILE } from '../document/files.js';
+import { readPolicyTestFile, type PolicyTestCase, type PolicyTestExpectation } from './policy-test-file.js';
 
 /**
  * Policy tests: run the cases of `*.test.yaml` files against the policies they name and say,
