@@ -5,7 +5,7 @@ import { parseStage, STAGE_NAMES } from '../core/request.js';
 import { snapshotJson } from '../core/snapshot.js';
 import type { NormalizedRequest, Stage } from '../core/types.js';
 import type { Action } from './action.js';
-import { SUBJECT_OF as SUBJECT } from '../policy/document/points.js';
+import { SUBJECT_OF as SUBJECT } from '../policy/index.js';
 
 /** An action after the bounds step: the frozen request every later step sees, and its identity. */
 export interface Bounded {
