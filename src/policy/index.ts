@@ -1,7 +1,9 @@
 /**
  * Policy: documents (YAML / JSON / code), CEL conditions, the rule index, conflict strategies,
- * the Cedar and Rego engines (engines/) and the evaluator. parse (source.ts) → compile (compile.ts) → decide (decide.ts, run by evaluator.ts); policy
- * tests (policy-test-file.ts, policy-test.ts) check decisions against expected ones.
+ * the Cedar and Rego engines and the evaluator, laid out by stage (each imports only those before
+ * it; eslint.config.js enforces it): language/ ← document/ ← compile/ ← evaluate/, with engines/
+ * (loaded, with all their I/O, before compile), lint/ and testing/ on top. The top level composes
+ * them: evaluator.ts (document → engines → compile → evaluate) and loader.ts (files → evaluator).
  */
 export { PolicyEvaluator } from './evaluator.js';
 export type { EvaluatorOptions, PolicyEvaluatorInit } from './evaluator.js';
