@@ -2,7 +2,7 @@
 // and the loader can never disagree. Runs as part of `npm run build`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { documentSchema } from '../dist/policy/schema.js';
+import { documentSchema } from '../dist/policy/document/schema.js';
 
 const schema = {
   ...z.toJSONSchema(documentSchema, { io: 'input', unrepresentable: 'any' }),

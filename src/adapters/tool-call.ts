@@ -1,7 +1,6 @@
 import type { AgentRef, Decision } from '../core/types.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { PolicyEvaluator } from '../policy/evaluator.js';
-import type { ConflictStrategy } from '../policy/schema.js';
+import type { PolicyEvaluator, ConflictStrategy } from '../policy/index.js';
 import { refusalOf, type Cleared, type Held, type Outcome, type Refusal } from '../kernel/action.js';
 import type { ApprovalHandler } from '../kernel/approvals.js';
 import type { Guard } from '../kernel/guards.js';

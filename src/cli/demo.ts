@@ -8,7 +8,7 @@ import { SqliteAuditSink } from '../audit/sqlite-sink.js';
 import { openStoreReadOnly, verifySqliteStore } from '../audit/sqlite-verify.js';
 import { GovernanceDenied } from '../core/errors.js';
 import { govern } from '../kernel/govern.js';
-import { loadPoliciesSync } from '../policy/loader.js';
+import { loadPoliciesSync } from '../policy/index.js';
 import { DEMO_POLICY, DEMO_STEPS, DEMO_TOOLS, demoApprover } from './demo-scenario.js';
 import { EXIT } from './errors.js';
 import { formatVerdict, paint, useColor } from './output.js';

@@ -7,7 +7,7 @@ import { EXIT } from './errors.js';
 import { paint, useColor, type Color } from './output.js';
 import { openExistingStore, storeOption } from './store.js';
 import { describeError, PolicyLoadError } from '../core/errors.js';
-import { lintPolicies, type LintReport } from '../policy/lint.js';
+import { lintPolicies, type LintReport } from '../policy/index.js';
 
 /** A check's outcome. `fail` on a required check makes `agt doctor` exit 1. */
 export type CheckStatus = 'pass' | 'warn' | 'fail';

@@ -1,4 +1,4 @@
-import type { Explanation, RuleExplanation } from '../policy/explanation.js';
+import type { Explanation, RuleExplanation } from '../policy/index.js';
 import { paint } from './output.js';
 
 /**

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { POLICY_TEST_FILE } from '../policy/policy-test-file.js';
-import { suggest } from '../policy/suggest.js';
+import { POLICY_TEST_FILE } from '../policy/index.js';
+import { suggest } from '../core/suggest.js';
 import { UsageError } from './errors.js';
 
 /**

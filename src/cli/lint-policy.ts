@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { lintPolicies, type LintFinding, type LintReport } from '../policy/lint.js';
+import { lintPolicies, type LintFinding, type LintReport } from '../policy/index.js';
 import { EXIT, ReportedFailure } from './errors.js';
 import { paint, useColor } from './output.js';
 

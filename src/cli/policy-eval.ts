@@ -1,8 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { loadPolicies } from '../policy/loader.js';
-import { evaluateWithLimits, explainWithLimits } from '../policy/limited.js';
+import { loadPolicies, evaluateWithLimits, explainWithLimits } from '../policy/index.js';
 import { RateLimiter } from '../reliability/rate-limits.js';
 import { formatIssue } from '../core/errors.js';
 import { formatDecisionLine, useColor } from './output.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatIssue } from '../core/errors.js';
-import { runPolicyTests, type PolicyTestCaseResult, type PolicyTestFileResult, type PolicyTestReport } from '../policy/policy-test.js';
+import { runPolicyTests, type PolicyTestCaseResult, type PolicyTestFileResult, type PolicyTestReport } from '../policy/index.js';
 import { EXIT, ReportedFailure, UsageError } from './errors.js';
 import { paint, useColor } from './output.js';
 

@@ -6,7 +6,7 @@ import { sealBounded, snapshotJson } from '../core/snapshot.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { NormalizedRequest, Stage } from '../core/types.js';
 import type { Action } from './action.js';
-import { SUBJECT_OF as SUBJECT } from '../policy/points.js';
+import { SUBJECT_OF as SUBJECT } from '../policy/index.js';
 
 /** An action after the bounds step: the frozen request every later step sees, and its identity. */
 export interface Bounded {

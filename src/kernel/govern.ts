@@ -1,8 +1,7 @@
 import { GovernanceConfigError, GovernanceDenied } from '../core/errors.js';
 import type { AgentRef, Decision, NormalizedRequest } from '../core/types.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { PolicyEvaluator } from '../policy/evaluator.js';
-import type { ConflictStrategy } from '../policy/schema.js';
+import type { PolicyEvaluator, ConflictStrategy } from '../policy/index.js';
 import type { Action } from './action.js';
 import type { ApprovalHandler } from './approvals.js';
 import type { Guard } from './guards.js';

@@ -1,6 +1,6 @@
 import { describeError } from '../core/errors.js';
 import type { Decision, Stage } from '../core/types.js';
-import type { PolicyEvaluator } from '../policy/evaluator.js';
+import type { PolicyEvaluator } from '../policy/index.js';
 import { countsAgainstLimits, limitDecision, type RateLimiter } from '../reliability/rate-limits.js';
 import { failed } from './decisions.js';
 import type { Guard, GuardContext } from './guards.js';

@@ -1,7 +1,4 @@
-import { PolicyDocument } from '../policy/document.js';
-import { PolicyEvaluator } from '../policy/evaluator.js';
-import { loadPoliciesSync } from '../policy/loader.js';
-import type { ConflictStrategy } from '../policy/schema.js';
+import { PolicyDocument, PolicyEvaluator, loadPoliciesSync, type ConflictStrategy } from '../policy/index.js';
 
 /** Where a governed tool or adapter gets its policy: a path, a document, or a ready evaluator. */
 export type PolicyInput = string | PolicyEvaluator | PolicyDocument | Record<string, unknown>;

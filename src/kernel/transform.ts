@@ -1,5 +1,5 @@
 import type { Stage, Transform } from '../core/types.js';
-import { SUBJECT_OF } from '../policy/points.js';
+import { SUBJECT_OF } from '../policy/index.js';
 
 /** The value that replaces a redacted field. */
 export const REDACTED = '[REDACTED]';

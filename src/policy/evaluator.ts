@@ -1,31 +1,15 @@
-import type { PolicyIssue } from '../core/errors.js';
-import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../core/limits.js';
-import { InvalidRequest, normalizeRequest } from '../core/request.js';
-import type { Decision, NormalizedRequest, RuntimeErrorKind, Stage } from '../core/types.js';
-import type { RateLimitSpec } from '../reliability/rate-limits.js';
-import { compilePolicies, limitKey, type CompiledPolicySet } from './compile.js';
-import { DecisionProcedure, type Settled } from './decide.js';
-import { decisionOf, failureOf } from './decisions.js';
-import type { PolicyDocument } from './document.js';
-import { describeThrown, engineFailure, type DecisionEngine, type EngineOutcome } from './engines/engine.js';
-import { requestErrorExplanation, type ExplainedDecision, type ExplainOptions } from './explanation.js';
-import type { ConflictStrategy, EngineCombination } from './schema.js';
-import { parsePolicyText, validatePolicyData, type PolicySource } from './source.js';
-import { ExplanationTracer } from './tracer.js';
-import { boundedFacts } from '../core/snapshot.js';
+import type { PolicyDocument } from './document/document.js';
+import { parsePolicyText, validatePolicyData, type PolicySource } from './document/source.js';
+import { compileWithEngines } from './engines/load-engines.js';
+import { CompiledEvaluator, type EvaluatorOptions } from './evaluate/evaluator.js';
+
+export type { EvaluatorOptions } from './evaluate/evaluator.js';
 
 /**
- * Evaluate: one request in, one self-explaining {@link Decision} out, synchronously. Never
- * throws for a bad request or a failing condition: those become decisions (fail closed).
+ * The public evaluator: the stages composed. Documents are validated (document/), their engines
+ * loaded with whatever file and process I/O that takes (engines/), the whole compiled (compile/),
+ * and requests are decided by the compiled set (evaluate/, which holds the deciding methods).
  */
-
-/** Options shared by every way of building an evaluator. */
-export interface EvaluatorOptions {
-  /** Overrides the documents' `conflict_strategy`. */
-  conflictStrategy?: ConflictStrategy;
-  /** Bounds on a request (size, depth, string length); {@link DEFAULT_REQUEST_LIMITS} by default. */
-  limits?: RequestLimits;
-}
 
 /** What `new PolicyEvaluator(...)` accepts: documents (class instances or plain objects) and options. */
 export interface PolicyEvaluatorInit extends EvaluatorOptions {
@@ -45,15 +29,7 @@ export interface PolicyEvaluatorInit extends EvaluatorOptions {
  * const evaluator = PolicyEvaluator.fromYaml(yamlText);
  * evaluator.evaluate({ tool_name: 'db', action: { type: 'drop' } }).verdict; // 'deny'
  */
-export class PolicyEvaluator {
-  readonly revision: string;
-  /** Non-fatal problems found at load (deprecated forms, ignored AGT settings). */
-  readonly warnings: readonly PolicyIssue[];
-  readonly strategy: ConflictStrategy;
-  private readonly compiled: CompiledPolicySet;
-  private readonly procedure: DecisionProcedure;
-  private readonly limits: RequestLimits;
-
+export class PolicyEvaluator extends CompiledEvaluator {
   constructor(init: PolicyEvaluatorInit | { sources: readonly PolicySource[]; options?: EvaluatorOptions }) {
     let options: EvaluatorOptions;
     let sources: readonly PolicySource[];
@@ -64,176 +40,14 @@ export class PolicyEvaluator {
       sources = init.policies.map((doc, i) => validatePolicyData(toPlain(doc), `<policies[${i}]>`));
       options = init;
     }
-    this.compiled = compilePolicies(sources);
-    this.revision = this.compiled.revision;
-    this.warnings = this.compiled.warnings;
-    this.strategy = options.conflictStrategy ?? this.compiled.strategy;
-    this.limits = options.limits ?? DEFAULT_REQUEST_LIMITS;
-    this.procedure = new DecisionProcedure(this.compiled, this.strategy);
+    super(compileWithEngines(sources), options);
   }
 
   /** Builds an evaluator from one policy document in YAML (or JSON) text. */
   static fromYaml(text: string, options: EvaluatorOptions & { origin?: string } = {}): PolicyEvaluator {
     return new PolicyEvaluator({ sources: [parsePolicyText(text, options.origin ?? '<yaml>')], options });
   }
-
-  /** Names of the loaded documents, in load order. */
-  get policyNames(): string[] {
-    return this.compiled.documents.map((d) => d.name);
-  }
-
-  /**
-   * True when the documents say something about `stage`, so callers (adapters, govern()) must not
-   * skip it: some document configures it (a rule, an engine consulted there, blocked patterns at
-   * pre_input, a tool list at pre_tool and post_tool, a written default_action at pre_tool), or
-   * some document denies the points it leaves unconfigured (`unconfigured_points: deny`).
-   */
-  hasRulesFor(stage: Stage): boolean {
-    return this.compiled.configuredPoints.has(stage) || this.compiled.documents.some((d) => d.unconfiguredPoints === 'deny');
-  }
-
-  /**
-   * The rate limits a decision is subject to: those of the rules in
-   * `decision.diagnostics.matchedRules` that have a `limit`, in match order. Costs a length check
-   * when no rule has a limit. The evaluator never counts: the kernel's limits step consumes them
-   * (with `RateLimiter`) for a call that goes ahead or waits for approval, and turns an exceeded
-   * one into a deny (`limitDecision`).
-   */
-  rateLimitsOf(decision: Decision): readonly RateLimitSpec[] {
-    const limits = this.compiled.limits;
-    if (limits.size === 0) return NO_LIMITS;
-    let found: RateLimitSpec[] | null = null;
-    for (const matched of decision.diagnostics.matchedRules) {
-      const spec = limits.get(limitKey(matched.policy, matched.rule));
-      if (spec && !found?.includes(spec)) (found ??= []).push(spec);
-    }
-    return found ?? NO_LIMITS;
-  }
-
-  /** Decides one request. Never throws. */
-  evaluate(request: unknown): Decision {
-    const started = performance.now();
-    const normalized = this.normalize(request);
-    if (normalized instanceof InvalidRequest) return this.failure('invalid_request', normalized.message, normalized.stage, started);
-    return this.settle(normalized, null, started);
-  }
-
-  /**
-   * True when some document has a remote engine (a remote OPA server): decide with
-   * {@link evaluateAsync}; `evaluate` denies such requests, since it cannot wait for the network.
-   */
-  get needsAsync(): boolean {
-    return this.compiled.hasRemoteEngines;
-  }
-
-  /** How the documents' rules and engines are combined (see `engines.combine`). */
-  get engineCombination(): EngineCombination {
-    return this.compiled.combine;
-  }
-
-  /**
-   * Decides one request like {@link evaluate}, waiting for remote engines (OPA over HTTP) where
-   * a document has one. Without remote engines it is `evaluate`, already resolved. Never
-   * rejects: a remote engine that times out, fails or answers nonsense makes the decision a deny.
-   */
-  async evaluateAsync(request: unknown): Promise<Decision> {
-    if (!this.compiled.hasRemoteEngines) return this.evaluate(request);
-    const started = performance.now();
-    const normalized = this.normalize(request);
-    if (normalized instanceof InvalidRequest) return this.failure('invalid_request', normalized.message, normalized.stage, started);
-    const remote = new Map<DecisionEngine, EngineOutcome>();
-    try {
-      await Promise.all(
-        this.procedure.remoteEnginesFor(normalized).map(async (engine) => {
-          remote.set(engine, await engine.decideAsync(normalized).catch((error: unknown) => engineFailure('opa_error', describeThrown(error))));
-        }),
-      );
-    } catch (error) {
-      return this.failure('internal', `evaluation failed: ${describeThrown(error)}`, normalized.stage, started);
-    }
-    return this.settle(normalized, remote, started);
-  }
-
-  /** Releases what engines hold open (a remote OPA engine's kept-alive connections). */
-  close(): void {
-    for (const document of this.compiled.documents) {
-      for (const engine of document.engines?.list ?? []) if (engine.remote) engine.close();
-    }
-  }
-
-  /** The deny decision for a request that could not even be read (e.g. text that is not JSON). */
-  rejectInvalid(message: string, stage: Stage = 'pre_tool'): Decision {
-    return this.failure('invalid_request', message, stage, performance.now());
-  }
-
-  /**
-   * Decides one request exactly as {@link evaluate} does and says how: the documents and rules
-   * considered, the rules the index skipped and why, each condition's value, and how the conflict
-   * strategy (or a default, a tool list, a blocked pattern, the engines) settled it. It runs the
-   * same procedure as evaluate, with a tracer watching; evaluate runs it with none.
-   *
-   * Rate limits: the explanation lists the limits of the matched rules; the evaluator counts
-   * nothing, so `exceeded` and `counted` are false until a caller that applies limits (the
-   * kernel, `agt policy eval`) fills them in. `dryRun` is carried into the explanation for them.
-   */
-  explain(request: unknown, options: ExplainOptions = {}): ExplainedDecision {
-    const started = performance.now();
-    const dryRun = options.dryRun === true;
-    const normalized = this.normalize(request);
-    if (normalized instanceof InvalidRequest) return this.explainedFailure('invalid_request', normalized.message, normalized.stage, started, dryRun);
-    const tracer = new ExplanationTracer(this.compiled, normalized.stage, this.strategy, dryRun);
-    let settled: Settled;
-    try {
-      settled = this.procedure.run(normalized, null, tracer);
-    } catch (error) {
-      return this.explainedFailure('internal', `evaluation failed: ${describeThrown(error)}`, normalized.stage, started, dryRun);
-    }
-    return { decision: this.decisionOf(settled, normalized.stage, started), explanation: tracer.explanation() };
-  }
-
-  /** {@link rejectInvalid} with its explanation, for `explain` callers. */
-  explainInvalid(message: string, stage: Stage = 'pre_tool'): ExplainedDecision {
-    return this.explainedFailure('invalid_request', message, stage, performance.now(), false);
-  }
-
-  /** The request checked and normalized, or why it cannot be read. Never throws. */
-  private normalize(request: unknown): NormalizedRequest | InvalidRequest {
-    // The kernel's bounds step already copied, checked and normalized this request (within these
-    // limits or tighter ones) and froze it: walking it again would find nothing new.
-    const facts = boundedFacts(request);
-    if (facts && facts.limits.maxBytes <= this.limits.maxBytes && facts.limits.maxDepth <= this.limits.maxDepth) return request as NormalizedRequest;
-    try {
-      return normalizeRequest(request, this.limits);
-    } catch (error) {
-      // Only exotic objects get here (a getter or proxy trap that throws): not JSON data.
-      return new InvalidRequest(`the request could not be read: ${describeThrown(error)}`);
-    }
-  }
-
-  /** Runs the procedure without a tracer. Never throws. */
-  private settle(request: NormalizedRequest, remote: ReadonlyMap<DecisionEngine, EngineOutcome> | null, started: number): Decision {
-    try {
-      return this.decisionOf(this.procedure.run(request, remote, null), request.stage, started);
-    } catch (error) {
-      return this.failure('internal', `evaluation failed: ${describeThrown(error)}`, request.stage, started);
-    }
-  }
-
-  private decisionOf(settled: Settled, stage: Stage, started: number): Decision {
-    return settled.ok ? decisionOf(settled.winner, settled.matched, settled.errors, stage, this.revision, started) : this.failure(settled.kind, settled.message, stage, started);
-  }
-
-  private explainedFailure(kind: RuntimeErrorKind, message: string, stage: Stage, started: number, dryRun: boolean): ExplainedDecision {
-    const decision = this.failure(kind, message, stage, started);
-    return { decision, explanation: requestErrorExplanation(stage, this.strategy, kind, decision.reason, dryRun) };
-  }
-
-  private failure(kind: RuntimeErrorKind, message: string, stage: Stage, started: number): Decision {
-    return failureOf(kind, message, stage, this.revision, started);
-  }
 }
-
-const NO_LIMITS: readonly RateLimitSpec[] = Object.freeze([]);
 
 function toPlain(doc: PolicyDocument | Record<string, unknown>): unknown {
   return typeof (doc as PolicyDocument).toSpec === 'function' ? (doc as PolicyDocument).toSpec() : doc;

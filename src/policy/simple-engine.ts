@@ -1,4 +1,4 @@
-import { compileGlob, type NameMatcher } from './glob.js';
+import { compileGlob, type NameMatcher } from './language/glob.js';
 
 /**
  * AGT TypeScript SDK's simple rule API: an ordered list of `{ action, effect }` rules over action

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LintReport } from '../../src/policy/lint.js';
+import type { LintReport } from '../../src/policy/lint/lint.js';
 
 const AGT = join(import.meta.dirname, '../../dist/cli/agt.js');
 const ROOT = join(import.meta.dirname, '../..');

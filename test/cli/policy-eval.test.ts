@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/core/types.js';
-import type { Explanation } from '../../src/policy/explanation.js';
+import type { Explanation } from '../../src/policy/evaluate/explanation.js';
 import { SEED_POLICY } from '../fixtures/seed-policy.js';
 
 const AGT = join(import.meta.dirname, '../../dist/cli/agt.js');

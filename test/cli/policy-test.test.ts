@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { PolicyTestReport } from '../../src/policy/policy-test.js';
+import type { PolicyTestReport } from '../../src/policy/testing/policy-test.js';
 import { SEED_POLICY } from '../fixtures/seed-policy.js';
 
 const AGT = join(import.meta.dirname, '../../dist/cli/agt.js');

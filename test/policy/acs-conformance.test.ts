@@ -5,7 +5,7 @@ import { PolicyLoadError } from '../../src/core/errors.js';
 import type { RequestLimits } from '../../src/core/limits.js';
 import type { Decision, Stage } from '../../src/core/types.js';
 import { applyTransform } from '../../src/kernel/transform.js';
-import { SUBJECT_OF as SUBJECT } from '../../src/policy/points.js';
+import { SUBJECT_OF as SUBJECT } from '../../src/policy/document/points.js';
 import { loadPolicies } from '../../src/policy/loader.js';
 import { tree } from './engines/tree.js';
 

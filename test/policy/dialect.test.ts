@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rewriteDialect } from '../../src/policy/dialect.js';
+import { rewriteDialect } from '../../src/policy/language/dialect.js';
 
 const cel = (source: string) => rewriteDialect(source).cel;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyEvaluator } from '../../src/policy/evaluator.js';
-import { evaluateWithLimits } from '../../src/policy/limited.js';
+import { evaluateWithLimits } from '../../src/policy/evaluate/limited.js';
 import { RateLimiter } from '../../src/reliability/rate-limits.js';
 import { MemorySlidingWindowStore } from '../../src/state/sliding-window.js';
 import type { Decision } from '../../src/core/types.js';

@@ -4,10 +4,10 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/core/types.js';
 import { PolicyEvaluator, type EvaluatorOptions } from '../../src/policy/evaluator.js';
-import { evaluateWithLimits, explainWithLimits } from '../../src/policy/limited.js';
+import { evaluateWithLimits, explainWithLimits } from '../../src/policy/evaluate/limited.js';
 import { RateLimiter } from '../../src/reliability/rate-limits.js';
 import { MemorySlidingWindowStore } from '../../src/state/sliding-window.js';
-import type { ConflictStrategy } from '../../src/policy/schema.js';
+import type { ConflictStrategy } from '../../src/policy/document/schema.js';
 import { SEED_POLICY } from '../fixtures/seed-policy.js';
 
 const HEAD = 'apiVersion: governance.toolkit/v1\n';

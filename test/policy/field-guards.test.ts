@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConditionSyntax } from '../../src/policy/cel.js';
-import { findUnguardedReads } from '../../src/policy/field-guards.js';
+import { parseConditionSyntax } from '../../src/policy/language/cel.js';
+import { findUnguardedReads } from '../../src/policy/lint/field-guards.js';
 import { PolicyEvaluator } from '../../src/policy/evaluator.js';
 
 const unguarded = (condition: string) => findUnguardedReads(parseConditionSyntax(condition).ast).map((read) => read.field);

@@ -1,7 +1,7 @@
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PolicyLoadError } from '../../src/core/errors.js';
-import { lintPolicies, type LintFinding } from '../../src/policy/lint.js';
+import { lintPolicies, type LintFinding } from '../../src/policy/lint/lint.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/lint');
 const fixture = (name: string) => join(FIXTURES, name);

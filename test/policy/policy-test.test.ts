@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PolicyLoadError } from '../../src/core/errors.js';
-import { findPolicyTestFiles, runPolicyTestFile, runPolicyTests } from '../../src/policy/policy-test.js';
-import { readPolicyTestFile } from '../../src/policy/policy-test-file.js';
+import { findPolicyTestFiles, runPolicyTestFile, runPolicyTests } from '../../src/policy/testing/policy-test.js';
+import { readPolicyTestFile } from '../../src/policy/testing/policy-test-file.js';
 import { SEED_POLICY } from '../fixtures/seed-policy.js';
 
 function tree(files: Record<string, string>): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyLoadError } from '../../src/core/errors.js';
-import { PolicyAction, PolicyCondition, PolicyDefaults, PolicyDocument, PolicyOperator, PolicyRule } from '../../src/policy/document.js';
+import { PolicyAction, PolicyCondition, PolicyDefaults, PolicyDocument, PolicyOperator, PolicyRule } from '../../src/policy/document/document.js';
 import { PolicyEvaluator } from '../../src/policy/evaluator.js';
 
 describe('PolicyEvaluator with AGT programmatic documents', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyEvaluator } from '../../src/policy/evaluator.js';
-import { compileCondition } from '../../src/policy/cel.js';
+import { compileCondition } from '../../src/policy/language/cel.js';
 
 /** A small deterministic PRNG so failures reproduce. */
 function random(seed: number) {

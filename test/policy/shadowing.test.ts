@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { VERDICTS_BY_RESTRICTIVENESS, type Decision, type Verdict } from '../../src/core/types.js';
 import { PolicyEvaluator } from '../../src/policy/evaluator.js';
-import { evaluateWithLimits } from '../../src/policy/limited.js';
+import { evaluateWithLimits } from '../../src/policy/evaluate/limited.js';
 import { RateLimiter } from '../../src/reliability/rate-limits.js';
 import { MemorySlidingWindowStore } from '../../src/state/sliding-window.js';
-import { CONFLICT_STRATEGIES, type ConflictStrategy } from '../../src/policy/schema.js';
-import { isShadowed, type RuleEffect } from '../../src/policy/shadowing.js';
+import { CONFLICT_STRATEGIES, type ConflictStrategy } from '../../src/policy/document/schema.js';
+import { isShadowed, type RuleEffect } from '../../src/policy/lint/shadowing.js';
 
 /**
  * Lint may call a rule unreachable only when it truly never affects a decision. This checks every

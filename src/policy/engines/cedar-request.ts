@@ -1,5 +1,5 @@
 import type { NormalizedRequest } from '../../core/types.js';
-import { isToolPoint } from '../points.js';
+import { isToolPoint } from '../document/points.js';
 
 /**
  * Maps a request to Cedar's vocabulary. Principal `Agent::"<agent id>"` at every point. At the

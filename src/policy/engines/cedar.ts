@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as CedarWasm from '@cedar-policy/cedar-wasm/nodejs';
 import type { NormalizedRequest } from '../../core/types.js';
-import type { CedarEngineSpec } from '../schema.js';
+import type { CedarEngineSpec } from '../document/schema.js';
 import { CedarConversionError, toCedarRequest } from './cedar-request.js';
-import { describeThrown, engineFailure, type EngineOutcome, type EngineVerdict, type LocalEngine } from './engine.js';
+import { describeThrown, engineFailure, type EngineOutcome, type EngineVerdict, type LocalEngine } from '../compile/engine.js';
 import { positionOfByte, readEngineFile, type EngineLoadContext } from './load-context.js';
 
 /**

@@ -1,21 +1,43 @@
+import { dirname } from 'node:path';
+import type { PolicyIssue } from '../../core/errors.js';
 import { parseStage } from '../../core/request.js';
 import type { Stage } from '../../core/types.js';
-import type { EngineCombination, EnginesSpec } from '../schema.js';
+import { compilePolicies, type CompiledPolicySet } from '../compile/compile.js';
+import type { DecisionEngine, DocumentEngines, LoadedEngines } from '../compile/engine.js';
+import type { EnginesSpec } from '../document/schema.js';
+import { issueAt, type PolicySource } from '../document/source.js';
 import { loadCedarEngine } from './cedar.js';
-import type { DecisionEngine } from './engine.js';
 import type { EngineLoadContext } from './load-context.js';
 import { RemoteOpaEngine } from './rego-remote.js';
 import { loadRegoWasmEngine } from './rego-wasm.js';
 
-/** A document's engines, loaded: Cedar first, then Rego, the order `first_applicable` reads them in. */
-export interface DocumentEngines {
-  list: DecisionEngine[];
-  /** The engines consulted at each point (`points`, default pre_tool only), in list order. */
-  byPoint: ReadonlyMap<Stage, readonly DecisionEngine[]>;
-  combine: EngineCombination;
-  /** SHA-256 digests of every engine's sources (or, for a remote engine, its address). */
-  digests: string[];
-  remote: boolean;
+/**
+ * Engine loading: every file and process I/O a document's `engines` key needs (reading `.cedar`,
+ * `.rego`, bundle and data files, running `opa build`), done before compile, which receives the
+ * engines loaded and does no I/O itself.
+ */
+
+/** Validated sources → evaluator's internal form: each document's engines loaded, then compile. Throws PolicyLoadError. */
+export function compileWithEngines(sources: readonly PolicySource[]): CompiledPolicySet {
+  return compilePolicies(sources, loadDocumentEngines(sources));
+}
+
+/**
+ * Loads the engines of each document that has an `engines` key (undefined for one without),
+ * collecting located problems rather than throwing: compile reports them with the document's own.
+ */
+export function loadDocumentEngines(sources: readonly PolicySource[]): (LoadedEngines | undefined)[] {
+  return sources.map((source) => {
+    if (!source.spec.engines) return undefined;
+    const issues: PolicyIssue[] = [];
+    const engines = loadEngines(source.spec.engines, {
+      // Documents built in code have no file: their engine paths start at the working directory.
+      baseDir: source.file ? dirname(source.file) : process.cwd(),
+      atKey: (path, code, message, hint) => issues.push(issueAt(source, path, code, message, hint)),
+      inFile: (issue) => issues.push({ severity: 'error', ...issue }),
+    });
+    return { engines, issues };
+  });
 }
 
 /** Loads the engines a document's `engines` key names; null when any of them failed (the problems are reported). */

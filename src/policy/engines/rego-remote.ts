@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { NormalizedRequest } from '../../core/types.js';
-import { DEFAULT_REMOTE_TIMEOUT_MS, type RegoEngineSpec } from '../schema.js';
-import { engineFailure, type EngineOutcome, type RemoteEngine } from './engine.js';
+import { DEFAULT_REMOTE_TIMEOUT_MS, type RegoEngineSpec } from '../document/schema.js';
+import { engineFailure, type EngineOutcome, type RemoteEngine } from '../compile/engine.js';
 import type { EngineLoadContext } from './load-context.js';
 import { normalizeQuery, readRegoVerdict, type RegoVerdictForm } from './rego-verdict.js';
 

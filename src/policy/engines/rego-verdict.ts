@@ -1,5 +1,5 @@
-import type { RegoEngineSpec } from '../schema.js';
-import { engineFailure, type EngineOutcome, type EngineVerdict } from './engine.js';
+import type { RegoEngineSpec } from '../document/schema.js';
+import { engineFailure, type EngineOutcome, type EngineVerdict } from '../compile/engine.js';
 
 /**
  * Reads the verdict out of the value of a Rego rule, the same way for every place the value

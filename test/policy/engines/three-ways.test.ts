@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { GovernanceDenied } from '../../../src/core/errors.js';
 import type { Decision } from '../../../src/core/types.js';
 import { govern } from '../../../src/kernel/govern.js';
-import { lintPolicies } from '../../../src/policy/lint.js';
+import { lintPolicies } from '../../../src/policy/lint/lint.js';
 import { loadPoliciesSync } from '../../../src/policy/loader.js';
 import { policyWith, tree } from './tree.js';
 

@@ -1,4 +1,4 @@
-import type { Stage } from '../core/types.js';
+import type { Stage } from '../../core/types.js';
 
 /**
  * The eight intervention points as the policy format sees them: what a transform rewrites at

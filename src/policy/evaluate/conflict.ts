@@ -1,6 +1,6 @@
-import { VERDICTS_BY_RESTRICTIVENESS, type Transform, type Verdict } from '../core/types.js';
-import type { CompiledDocument } from './compile.js';
-import type { ConflictStrategy } from './schema.js';
+import { VERDICTS_BY_RESTRICTIVENESS, type Transform, type Verdict } from '../../core/types.js';
+import type { CompiledDocument } from '../compile/compile.js';
+import type { ConflictStrategy } from '../document/schema.js';
 
 /** A verdict some rule (or document-level check) proposes for the request. */
 export interface Candidate {

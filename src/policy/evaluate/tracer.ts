@@ -1,10 +1,10 @@
-import type { NormalizedRequest, Stage } from '../core/types.js';
-import type { CompiledDocument, CompiledPolicySet, CompiledRule } from './compile.js';
+import type { NormalizedRequest, Stage } from '../../core/types.js';
+import type { CompiledDocument, CompiledPolicySet, CompiledRule } from '../compile/compile.js';
 import { skippedByIndex, type DecidedBy, type Explanation, type RateLimitExplanation, type RuleExplanation, type SkippedRule } from './explanation.js';
-import type { ConflictStrategy } from './schema.js';
+import type { ConflictStrategy } from '../document/schema.js';
 
 /**
- * An observer of the decision procedure (src/policy/decide.ts), in the manner of OPA's tracer: the
+ * An observer of the decision procedure (src/policy/evaluate/decide.ts), in the manner of OPA's tracer: the
  * procedure calls it at each step when one is given and never otherwise, so `evaluate` (no
  * tracer) and `explain` (an {@link ExplanationTracer}) run one and the same algorithm. A tracer
  * only watches: it never changes what is decided.

@@ -1,6 +1,6 @@
-import type { Decision } from '../core/types.js';
-import { countsAgainstLimits, limitDecision, type RateLimiter } from '../reliability/rate-limits.js';
-import type { PolicyEvaluator } from './evaluator.js';
+import type { Decision } from '../../core/types.js';
+import { countsAgainstLimits, limitDecision, type RateLimiter } from '../../reliability/rate-limits.js';
+import type { CompiledEvaluator } from './evaluator.js';
 import type { ExplainedDecision, ExplainOptions } from './explanation.js';
 
 /**
@@ -11,16 +11,16 @@ import type { ExplainedDecision, ExplainOptions } from './explanation.js';
  * over any of them becomes a deny (`rateLimited: true`) and counts against none.
  */
 
-/** {@link PolicyEvaluator.evaluate}, then the rate limits. */
-export function evaluateWithLimits(evaluator: PolicyEvaluator, limiter: RateLimiter, request: unknown): Decision {
+/** {@link CompiledEvaluator.evaluate}, then the rate limits. */
+export function evaluateWithLimits(evaluator: CompiledEvaluator, limiter: RateLimiter, request: unknown): Decision {
   return applyLimits(evaluator, limiter, request, evaluator.evaluate(request));
 }
 
 /**
- * {@link PolicyEvaluator.explain}, then the rate limits (none counted with `dryRun`), with the
+ * {@link CompiledEvaluator.explain}, then the rate limits (none counted with `dryRun`), with the
  * explanation's `rateLimits` saying whether each was exceeded and whether this call counted.
  */
-export function explainWithLimits(evaluator: PolicyEvaluator, limiter: RateLimiter, request: unknown, options: ExplainOptions = {}): ExplainedDecision {
+export function explainWithLimits(evaluator: CompiledEvaluator, limiter: RateLimiter, request: unknown, options: ExplainOptions = {}): ExplainedDecision {
   const explained = evaluator.explain(request, options);
   if (options.dryRun === true) return explained;
   const decision = applyLimits(evaluator, limiter, request, explained.decision);
@@ -34,7 +34,7 @@ export function explainWithLimits(evaluator: PolicyEvaluator, limiter: RateLimit
   return { decision, explanation: { ...explained.explanation, rateLimits } };
 }
 
-function applyLimits(evaluator: PolicyEvaluator, limiter: RateLimiter, request: unknown, decision: Decision): Decision {
+function applyLimits(evaluator: CompiledEvaluator, limiter: RateLimiter, request: unknown, decision: Decision): Decision {
   if (!countsAgainstLimits(decision.verdict)) return decision;
   const limits = evaluator.rateLimitsOf(decision);
   if (limits.length === 0) return decision;

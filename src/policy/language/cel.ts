@@ -3,7 +3,7 @@ import { serialize } from '@marcbachmann/cel-js/serialize';
 import { RE2JS } from 're2js';
 import { RE2_METHOD, rewriteDialect } from './dialect.js';
 import { extractPins, type Pins } from './pins.js';
-import { suggest } from './suggest.js';
+import { suggest } from '../../core/suggest.js';
 
 /**
  * CEL conditions: the dialect rewrite, a type-checking environment declaring exactly the names a

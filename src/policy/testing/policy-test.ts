@@ -1,14 +1,15 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { PolicyLoadError, type PolicyIssue } from '../core/errors.js';
-import type { Decision } from '../core/types.js';
-import { systemClock, type Clock } from '../core/clock.js';
-import { RateLimiter } from '../reliability/rate-limits.js';
-import { MemorySlidingWindowStore } from '../state/sliding-window.js';
-import type { EvaluatorOptions, PolicyEvaluator } from './evaluator.js';
-import { evaluateWithLimits } from './limited.js';
-import { loadPoliciesSync } from './loader.js';
-import { POLICY_TEST_FILE, readPolicyTestFile, type PolicyTestCase, type PolicyTestExpectation } from './policy-test-file.js';
+import { PolicyLoadError, type PolicyIssue } from '../../core/errors.js';
+import type { Decision } from '../../core/types.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { RateLimiter } from '../../reliability/rate-limits.js';
+import { MemorySlidingWindowStore } from '../../state/sliding-window.js';
+import type { EvaluatorOptions, PolicyEvaluator } from '../evaluator.js';
+import { evaluateWithLimits } from '../evaluate/limited.js';
+import { loadPoliciesSync } from '../loader.js';
+import { POLICY_TEST_FILE } from '../document/files.js';
+import { readPolicyTestFile, type PolicyTestCase, type PolicyTestExpectation } from './policy-test-file.js';
 
 /**
  * Policy tests: run the cases of `*.test.yaml` files against the policies they name and say,

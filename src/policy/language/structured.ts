@@ -1,11 +1,20 @@
 import { CONTAINS_FUNCTION, REQUEST_VARIABLES } from './cel.js';
-import type { StructuredConditionSpec } from './schema.js';
+
+/** Operators of AGT's structured conditions. */
+export const OPERATORS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'matches', 'contains'] as const;
+
+/** A structured condition, `{ field, operator, value }` (the document schema validates its shape). */
+export interface StructuredCondition {
+  field: string;
+  operator: (typeof OPERATORS)[number];
+  value?: unknown;
+}
 
 /**
  * AGT's structured conditions (`{ field, operator, value }`) compile to CEL source, so both
  * forms run on one engine with one set of semantics (including fail-restrictive errors).
  */
-export function structuredToCel(condition: StructuredConditionSpec): string {
+export function structuredToCel(condition: StructuredCondition): string {
   const field = fieldPath(condition.field);
   const value = condition.value;
   switch (condition.operator) {

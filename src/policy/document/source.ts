@@ -1,8 +1,8 @@
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { PolicyLoadError, type PolicyIssue } from '../core/errors.js';
+import { PolicyLoadError, type PolicyIssue } from '../../core/errors.js';
 import { documentSchema, KNOWN_KEYS, type PolicyDocumentSpec } from './schema.js';
-import { suggest } from './suggest.js';
+import { suggest } from '../../core/suggest.js';
 
 /**
  * Parse: policy text (YAML or JSON) or a plain object → a validated {@link PolicyDocumentSpec},
@@ -33,6 +33,19 @@ export interface PolicySource {
 export function parsePolicyText(text: string, origin = '<inline>', file?: string): PolicySource {
   const { data, locate } = parseLocatedYaml(text, origin, 'policy');
   return validatePolicyData(data, origin, locate, file);
+}
+
+/** An error at a key of a document, located in its file (when the document has one). */
+export function issueAt(source: PolicySource, path: Path, code: string, message: string, hint?: string): PolicyIssue {
+  return {
+    severity: 'error',
+    code,
+    file: source.origin,
+    ...source.locate(path),
+    key: path.join('.'),
+    message,
+    ...(hint ? { hint } : {}),
+  };
 }
 
 /** YAML data and a way to find where any key path of it sits in the text. */

@@ -1,7 +1,10 @@
 import { z } from 'zod';
-import { parseStage } from '../core/request.js';
-import type { Stage } from '../core/types.js';
+import { parseStage } from '../../core/request.js';
+import type { Stage } from '../../core/types.js';
+import { OPERATORS } from '../language/structured.js';
 import { transformPathProblem } from './points.js';
+
+export { OPERATORS };
 
 /**
  * The policy document format (`apiVersion: governance.toolkit/v1`), as a zod schema. It is the
@@ -25,8 +28,6 @@ export const UNCONFIGURED_POINTS = ['allow', 'deny'] as const;
 export const SCOPES = ['global', 'organization', 'tenant', 'agent'] as const;
 /** How the matched rules of a request are resolved to one verdict. */
 export const CONFLICT_STRATEGIES = ['deny_overrides', 'allow_overrides', 'priority_first_match', 'most_specific_wins'] as const;
-/** Operators of AGT's structured conditions. */
-export const OPERATORS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'matches', 'contains'] as const;
 /** A rule's `limit`: N per second, minute, hour or day. */
 export const LIMIT_PATTERN = /^\s*([1-9][0-9]{0,8})\s*\/\s*(second|minute|hour|day)s?\s*$/;
 

@@ -1,9 +1,15 @@
-import type { NormalizedRequest, RuntimeErrorKind, Verdict } from '../../core/types.js';
+import type { PolicyIssue } from '../../core/errors.js';
+import type { NormalizedRequest, RuntimeErrorKind, Stage, Verdict } from '../../core/types.js';
+import type { EngineCombination } from '../document/schema.js';
 
 /**
  * The contract every policy engine beside the YAML rules (Cedar, Rego in wasm, a remote OPA)
  * keeps: one request in, one {@link EngineOutcome} out, and never a throw. An engine that fails
  * answers with a `failure` outcome, which the evaluator turns into a deny (fail closed).
+ *
+ * Only the contract lives here, beside compile: the engines themselves (src/policy/engines/) are
+ * loaded before compile, with all their file and process I/O, and compile receives them loaded
+ * ({@link LoadedEngines}).
  */
 
 /** Which engine decided. `rules` is the document's YAML rules. */
@@ -54,6 +60,26 @@ export interface RemoteEngine {
 }
 
 export type DecisionEngine = LocalEngine | RemoteEngine;
+
+/** A document's engines, loaded: Cedar first, then Rego, the order `first_applicable` reads them in. */
+export interface DocumentEngines {
+  list: DecisionEngine[];
+  /** The engines consulted at each point (`points`, default pre_tool only), in list order. */
+  byPoint: ReadonlyMap<Stage, readonly DecisionEngine[]>;
+  combine: EngineCombination;
+  /** SHA-256 digests of every engine's sources (or, for a remote engine, its address). */
+  digests: string[];
+  remote: boolean;
+}
+
+/**
+ * What loading one document's `engines` key gave: its engines (null when some failed to load)
+ * and the located problems met, which compile reports with the document's own.
+ */
+export interface LoadedEngines {
+  engines: DocumentEngines | null;
+  issues: PolicyIssue[];
+}
 
 /** A failure outcome. */
 export function engineFailure(kind: RuntimeErrorKind, message: string): EngineFailure {

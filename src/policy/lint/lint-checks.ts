@@ -1,12 +1,12 @@
-import type { PolicyIssue } from '../core/errors.js';
-import { parseStage } from '../core/request.js';
-import type { Stage, Verdict } from '../core/types.js';
-import { compileCondition, parseConditionSyntax, type ConditionSyntax } from './cel.js';
+import type { PolicyIssue } from '../../core/errors.js';
+import { parseStage } from '../../core/request.js';
+import type { Stage, Verdict } from '../../core/types.js';
+import { compileCondition, parseConditionSyntax, type ConditionSyntax } from '../language/cel.js';
 import { findUnguardedReads } from './field-guards.js';
-import { ACTION_ALIASES, LIMIT_PATTERN, type ConflictStrategy, type PolicyRuleSpec } from './schema.js';
+import { ACTION_ALIASES, LIMIT_PATTERN, type ConflictStrategy, type PolicyRuleSpec } from '../document/schema.js';
 import { isShadowed, rank } from './shadowing.js';
-import type { Path, PolicySource } from './source.js';
-import { structuredToCel } from './structured.js';
+import type { Path, PolicySource } from '../document/source.js';
+import { structuredToCel } from '../language/structured.js';
 
 /**
  * The checks lint makes on one document beyond what loading enforces: rules that never apply or

@@ -1,9 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
-import { PolicyLoadError } from '../core/errors.js';
-import type { Verdict } from '../core/types.js';
-import { describeZodIssue, MAX_POLICY_BYTES, parseLocatedYaml, type Path } from './source.js';
+import { PolicyLoadError } from '../../core/errors.js';
+import type { Verdict } from '../../core/types.js';
+import { describeZodIssue, MAX_POLICY_BYTES, parseLocatedYaml, type Path } from '../document/source.js';
+import { POLICY_TEST_FILE } from '../document/files.js';
 
 /**
  * The policy test file format (`*.test.yaml`): which policy to load, and the cases to run
@@ -18,9 +19,6 @@ import { describeZodIssue, MAX_POLICY_BYTES, parseLocatedYaml, type Path } from 
  *     expect: { verdict: deny, rule: block-destructive-verbs }
  * ```
  */
-
-/** Names of policy test files. Directory loads of policies skip them. */
-export const POLICY_TEST_FILE = /\.test\.(ya?ml|json)$/i;
 
 /** Most evaluations one case may ask for with `repeat` (enough to exhaust any sane rate limit). */
 export const MAX_REPEAT = 10_000;

@@ -1,7 +1,7 @@
-import type { Decision, NormalizedRequest, Stage, Verdict } from '../core/types.js';
-import type { CompiledRule } from './compile.js';
+import type { Decision, NormalizedRequest, Stage, Verdict } from '../../core/types.js';
+import type { CompiledRule } from '../compile/compile.js';
 import type { Candidate } from './conflict.js';
-import type { ConflictStrategy, EngineCombination } from './schema.js';
+import type { ConflictStrategy, EngineCombination } from '../document/schema.js';
 
 /**
  * The trace `PolicyEvaluator.explain()` returns beside a decision: what was considered, what each

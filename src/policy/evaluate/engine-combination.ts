@@ -1,8 +1,8 @@
-import { VERDICTS_BY_RESTRICTIVENESS, type DecisionError, type RuntimeErrorKind } from '../core/types.js';
-import type { CompiledDocument } from './compile.js';
+import { VERDICTS_BY_RESTRICTIVENESS, type DecisionError, type RuntimeErrorKind } from '../../core/types.js';
+import type { CompiledDocument } from '../compile/compile.js';
 import type { Candidate } from './conflict.js';
-import { engineFailure, type DecisionEngine, type EngineOutcome } from './engines/engine.js';
-import type { EngineCombination } from './schema.js';
+import { engineFailure, type DecisionEngine, type EngineOutcome } from '../compile/engine.js';
+import type { EngineCombination } from '../document/schema.js';
 
 /**
  * Combining the YAML rules' answer with the answers of a document's Cedar and Rego engines into

@@ -1,23 +1,23 @@
 import { createHash } from 'node:crypto';
-import { dirname } from 'node:path';
-import { canonicalJson } from '../core/canonical-json.js';
-import { PolicyLoadError, type PolicyIssue } from '../core/errors.js';
-import { parseStage } from '../core/request.js';
-import { INTERVENTION_POINTS, type Stage, type Transform, type Verdict } from '../core/types.js';
-import type { RateLimitSpec } from '../reliability/rate-limits.js';
-import { compileCondition, compileRegex, ConditionError, type CompiledCondition } from './cel.js';
-import { loadEngines, type DocumentEngines } from './engines/load-engines.js';
-import { ALWAYS, compileGlobList, type NameMatcher } from './glob.js';
+import { canonicalJson } from '../../core/canonical-json.js';
+import { PolicyLoadError, type PolicyIssue } from '../../core/errors.js';
+import { parseStage } from '../../core/request.js';
+import { INTERVENTION_POINTS, type Stage, type Transform, type Verdict } from '../../core/types.js';
+import type { RateLimitSpec } from '../../reliability/rate-limits.js';
+import { compileCondition, compileRegex, ConditionError, type CompiledCondition } from '../language/cel.js';
+import { ALWAYS, compileGlobList, type NameMatcher } from '../language/glob.js';
+import type { DocumentEngines, LoadedEngines } from './engine.js';
 import { RuleIndex } from './rule-index.js';
-import { ACTION_ALIASES, LIMIT_PATTERN, type ConflictStrategy, type EngineCombination, type PolicyRuleSpec, type PolicyScope } from './schema.js';
-import type { PolicySource } from './source.js';
-import { structuredToCel } from './structured.js';
+import { ACTION_ALIASES, LIMIT_PATTERN, type ConflictStrategy, type EngineCombination, type PolicyRuleSpec, type PolicyScope } from '../document/schema.js';
+import { issueAt as locatedIssue, type PolicySource } from '../document/source.js';
+import { structuredToCel } from '../language/structured.js';
 import type { RE2JS } from 're2js';
 
 /**
  * Compile: validated documents → the evaluator's internal form. Conditions are compiled to CEL
  * programs, globs and regexes are built, rules get a total evaluation order, and the rule index
- * is laid out. Everything that can fail fails here, at load, with a location.
+ * is laid out. Everything that can fail fails here, at load, with a location. Compile does no
+ * I/O: a document's engines arrive already loaded (see src/policy/engines/load-engines.ts).
  */
 
 /** A document ready to evaluate: its defaults, matchers and blocked patterns built. */
@@ -92,8 +92,12 @@ export interface CompiledPolicySet {
 const SCOPE_SPECIFICITY: Record<PolicyScope, number> = { global: 0, organization: 1, tenant: 2, agent: 3 };
 const WINDOW_MS = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 
-/** Compiles validated sources; throws PolicyLoadError listing every problem, with locations. */
-export function compilePolicies(sources: readonly PolicySource[]): CompiledPolicySet {
+/**
+ * Compiles validated sources; throws PolicyLoadError listing every problem, with locations.
+ * `engines[i]` holds the loaded engines of `sources[i]`, and must be given for every document
+ * with an `engines` key (`loadDocumentEngines` loads them).
+ */
+export function compilePolicies(sources: readonly PolicySource[], engines: readonly (LoadedEngines | undefined)[] = []): CompiledPolicySet {
   const issues: PolicyIssue[] = [];
   const warnings = sources.flatMap((s) => s.warnings);
   const documents: CompiledDocument[] = [];
@@ -101,16 +105,8 @@ export function compilePolicies(sources: readonly PolicySource[]): CompiledPolic
   const positions = new Map<Omit<CompiledRule, 'ordinal'>, number>();
 
   sources.forEach((source, docIndex) => {
-    const { spec, origin, locate } = source;
-    const issueAt = (path: (string | number)[], code: string, message: string, hint?: string): PolicyIssue => ({
-      severity: 'error',
-      code,
-      file: origin,
-      ...locate(path),
-      key: path.join('.'),
-      message,
-      ...(hint ? { hint } : {}),
-    });
+    const { spec, origin } = source;
+    const issueAt = (path: (string | number)[], code: string, message: string, hint?: string) => locatedIssue(source, path, code, message, hint);
     const scope = spec.scope ?? 'global';
     const defaultAction = spec.default_action ?? spec.defaults?.action ?? 'deny';
     const document: CompiledDocument = {
@@ -137,12 +133,10 @@ export function compilePolicies(sources: readonly PolicySource[]): CompiledPolic
     }
     if (spec.blocked_patterns?.length) configures.add('pre_input');
     if (spec.engines) {
-      document.engines = loadEngines(spec.engines, {
-        // Documents built in code have no file: their engine paths start at the working directory.
-        baseDir: source.file ? dirname(source.file) : process.cwd(),
-        atKey: (path, code, message, hint) => issues.push(issueAt(path, code, message, hint)),
-        inFile: (issue) => issues.push({ severity: 'error', ...issue }),
-      });
+      const loaded = engines[docIndex];
+      if (!loaded) throw new Error(`policy '${spec.name}' has engines, and they were not loaded before compile`);
+      issues.push(...loaded.issues);
+      document.engines = loaded.engines;
       for (const point of document.engines?.byPoint.keys() ?? []) configures.add(point);
     }
     spec.blocked_patterns?.forEach((pattern, i) => {

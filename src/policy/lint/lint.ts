@@ -1,10 +1,11 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { PolicyLoadError, type PolicyIssue } from '../core/errors.js';
-import { compilePolicies } from './compile.js';
+import { PolicyLoadError, type PolicyIssue } from '../../core/errors.js';
+import { compileWithEngines } from '../engines/load-engines.js';
 import { checkDocument } from './lint-checks.js';
-import { isPolicyFileName, resolvePolicyFile } from './loader.js';
-import type { PolicySource } from './source.js';
+import { isPolicyFileName } from '../document/files.js';
+import { resolvePolicyFile } from '../loader.js';
+import type { PolicySource } from '../document/source.js';
 
 /**
  * Lint: every problem in a set of policy files, not just the first. It reports what loading
@@ -61,7 +62,7 @@ export function lintPolicies(paths: readonly string[]): LintReport {
     if (resolved.own) own.push({ source: resolved.own, label });
     if (!resolved.merged) return;
     try {
-      compilePolicies([resolved.merged]);
+      compileWithEngines([resolved.merged]);
     } catch (error) {
       if (!(error instanceof PolicyLoadError)) throw error;
       issues.push(...error.issues.map((issue) => ({ ...issue, file: issue.file ?? label })));

@@ -1,13 +1,13 @@
-import { canonicalJson } from '../core/canonical-json.js';
-import { INTERVENTION_POINTS, type DecisionError, type NormalizedRequest, type RuntimeErrorKind, type Stage, type Verdict } from '../core/types.js';
-import type { CompiledDocument, CompiledPolicySet, CompiledRule } from './compile.js';
+import { canonicalJson } from '../../core/canonical-json.js';
+import { INTERVENTION_POINTS, type DecisionError, type NormalizedRequest, type RuntimeErrorKind, type Stage, type Verdict } from '../../core/types.js';
+import type { CompiledDocument, CompiledPolicySet, CompiledRule } from '../compile/compile.js';
 import { explainConflict, mergeTransforms, resolveConflict, type Candidate } from './conflict.js';
 import { combineParts, determiningNames, engineCandidate, explainCombination, hasSeveralDeterminers, type EnginePart } from './engine-combination.js';
-import { engineFailure, type DecisionEngine, type EngineOutcome, type RemoteEngine } from './engines/engine.js';
+import { engineFailure, type DecisionEngine, type EngineOutcome, type RemoteEngine } from '../compile/engine.js';
 import { describeCandidate } from './explanation.js';
-import { ALWAYS } from './glob.js';
-import { isToolPoint } from './points.js';
-import type { ConflictStrategy } from './schema.js';
+import { ALWAYS } from '../language/glob.js';
+import { isToolPoint } from '../document/points.js';
+import type { ConflictStrategy } from '../document/schema.js';
 import type { DecisionTracer } from './tracer.js';
 
 /**

@@ -1,5 +1,5 @@
-import { uuidv7 } from '../core/ids.js';
-import { isAllowingVerdict, type Decision, type DecisionError, type MatchedRule, type RuntimeErrorKind, type Stage } from '../core/types.js';
+import { uuidv7 } from '../../core/ids.js';
+import { isAllowingVerdict, type Decision, type DecisionError, type MatchedRule, type RuntimeErrorKind, type Stage } from '../../core/types.js';
 import type { Candidate } from './conflict.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Stage } from '../core/types.js';
+import type { Stage } from '../../core/types.js';
 import type { CompiledRule } from './compile.js';
 
 const MAX_CACHED_KEYS = 4096;

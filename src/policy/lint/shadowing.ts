@@ -1,10 +1,10 @@
-import { VERDICTS_BY_RESTRICTIVENESS, type Verdict } from '../core/types.js';
-import type { ConflictStrategy } from './schema.js';
+import { VERDICTS_BY_RESTRICTIVENESS, type Verdict } from '../../core/types.js';
+import type { ConflictStrategy } from '../document/schema.js';
 
 /**
  * When a rule can never affect a decision because an earlier rule of the same document and stage
  * always matches. "Earlier" is evaluation order: higher priority first, then rule order; that is
- * also the order every strategy breaks ties in (see conflict.ts).
+ * also the order every strategy breaks ties in (see evaluate/conflict.ts).
  *
  * The earlier rule is unconditional (no condition, or `true`), so it is a candidate for every
  * request of its stage that its document applies to, which is every request the later rule could
