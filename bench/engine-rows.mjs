@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { Kernel, PolicyEvaluator, loadPoliciesSync, parsePolicyText } from '../dist/index.js';
+import { Kernel, PolicyEvaluator, loadPoliciesSync } from '../dist/index.js';
+import { parsePolicyText } from '../dist/api/policy.js';
 import { buildWasmBundle, findOpaBinary } from '../dist/policy/engines/opa-binary.js';
 import { readTarGz } from '../dist/policy/engines/tar.js';
 

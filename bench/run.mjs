@@ -16,12 +16,8 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import {
-  AuditLog,
-  PolicyEngine,
-  PolicyEvaluator,
-  govern,
-} from '../dist/index.js';
+import { AuditLog, PolicyEvaluator, govern } from '../dist/index.js';
+import { PolicyEngine } from '../dist/api/policy.js';
 import { engineRows } from './engine-rows.mjs';
 import { storeRows } from './store-rows.mjs';
 import { adapterRows } from './adapter-rows.mjs';

@@ -4,16 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import {
-  AuditLog,
-  MerkleTree,
-  PolicyEvaluator,
-  SqliteAuditSink,
-  entryLeafHash,
-  openStoreReadOnly,
-  verifyInclusion,
-  verifySqliteStore,
-} from '../dist/index.js';
+import { AuditLog, PolicyEvaluator, SqliteAuditSink, verifySqliteStore } from '../dist/index.js';
+import { MerkleTree, entryLeafHash, openStoreReadOnly, verifyInclusion } from '../dist/api/audit.js';
 
 const BURST = 1000;
 const MILLION = 1_000_000;

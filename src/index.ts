@@ -1,11 +1,55 @@
 /**
  * agent-governance-toolkit: deterministic governance for autonomous AI agents.
  *
- * `govern(tool, { policy })` wraps any tool; `PolicyEvaluator` decides requests against YAML/CEL
- * policies; `AuditLog` keeps a hash-chained record of every decision.
+ * The root exports what a user needs: {@link govern} to wrap a tool, the {@link Kernel} every
+ * action passes through, policies ({@link PolicyEvaluator}, {@link loadPolicies}), decisions and
+ * errors, and the audit log with its sinks and verification. Specialised parts live in subpaths
+ * (`/policy`, `/audit`, `/kernel`, `/core`, `/state`, `/reliability`, and one per framework
+ * adapter); no name is exported twice.
  */
-export * from './core/index.js';
-export * from './policy/index.js';
-export * from './kernel/index.js';
-export * from './audit/index.js';
-export * from './state/index.js';
+export { govern } from './kernel/govern.js';
+export type { GovernedTool, GovernOptions } from './kernel/govern.js';
+export { Kernel, defaultAuditLog } from './kernel/kernel.js';
+export type { KernelOptions, HandleOptions } from './kernel/kernel.js';
+export type { Action, Outcome, Cleared, Held, Refused, Passed, Refusal, RunTool } from './kernel/action.js';
+export type { Guard, GuardContext } from './kernel/guards.js';
+export type { ApprovalHandler } from './kernel/approvals.js';
+export type { PolicyInput } from './kernel/policy-input.js';
+
+export { PolicyEvaluator } from './policy/evaluator.js';
+export type { EvaluatorOptions, PolicyEvaluatorInit } from './policy/evaluator.js';
+export { loadPolicies, loadPoliciesSync } from './policy/loader.js';
+export { PolicyDocument, PolicyRule } from './policy/document/document.js';
+export type { PolicyDocumentInit, PolicyRuleInit } from './policy/document/document.js';
+export type { ConflictStrategy } from './policy/document/schema.js';
+export type { ExplainedDecision, Explanation } from './policy/evaluate/explanation.js';
+
+export type {
+  ActionRef,
+  AgentRef,
+  Decision,
+  DecisionError,
+  Diagnostics,
+  GovernanceRequest,
+  MatchedRule,
+  NormalizedRequest,
+  RuntimeErrorKind,
+  Stage,
+  StageName,
+  Transform,
+  Verdict,
+} from './core/types.js';
+export { GovernanceError, GovernanceDenied, GovernanceConfigError, PolicyLoadError } from './core/errors.js';
+export type { GovernanceErrorCode, PolicyIssue } from './core/errors.js';
+
+export { AuditLog } from './audit/audit-log.js';
+export type { AuditLogOptions } from './audit/audit-log.js';
+export type { AuditEntry } from './audit/entry.js';
+export { MemoryAuditSink } from './audit/sink.js';
+export type { AuditSink } from './audit/sink.js';
+export { JsonlAuditSink } from './audit/jsonl-sink.js';
+export { SqliteAuditSink } from './audit/sqlite-sink.js';
+export type { SqliteAuditSinkOptions } from './audit/sqlite-sink.js';
+export { verifySqliteStore } from './audit/sqlite-verify.js';
+export type { StoreVerifyResult } from './audit/sqlite-verify.js';
+export type { VerifyResult } from './audit/verify.js';

@@ -3,6 +3,6 @@
  * (`agent-governance-toolkit/mcp`, `/ai-sdk`, `/openai-agents`, `/langchain`, `/mastra`), so importing this
  * or the main entry never loads a framework.
  */
-export { ToolCallGovernor, refusalOf } from './tool-call.js';
-export type { AdapterOptions, ClearedCall, ContentOutcome, PendingApproval, PostToolOutcome, PreToolOutcome, Refusal, Refused, ToolCall } from './tool-call.js';
+export { ToolCallGovernor } from './tool-call.js';
+export type { AdapterOptions, ClearedCall, ContentOutcome, ContentStage, PendingApproval, PostToolOutcome, PreToolOutcome, ToolCall } from './tool-call.js';
 

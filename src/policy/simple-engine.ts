@@ -7,8 +7,10 @@ import { compileGlob, type NameMatcher } from './language/glob.js';
  * name, so a repeated name costs one map lookup.
  */
 
+/** What a simple rule decides. */
 export type SimpleEffect = 'allow' | 'deny' | 'require_approval' | 'review';
 
+/** One simple rule: an action name or glob, its effect, and optional exact-match conditions. */
 export interface SimpleRule {
   /** Action name or glob: `web_search`, `fs.*`, `*`. */
   action: string;
@@ -20,6 +22,13 @@ export interface SimpleRule {
 const MAX_MEMO = 10_000;
 const EFFECTS: ReadonlySet<string> = new Set(['allow', 'deny', 'require_approval', 'review']);
 
+/**
+ * The simple rule API (AGT's TypeScript SDK shape): `evaluate(action, context?)` answers the
+ * effect of the first matching rule, `deny` when none matches.
+ *
+ * @example
+ * new PolicyEngine([{ action: 'fs.*', effect: 'deny' }, { action: '*', effect: 'allow' }]).evaluate('fs.write'); // 'deny'
+ */
 export class PolicyEngine {
   private readonly rules: { match: NameMatcher; effect: SimpleEffect; conditions?: Record<string, unknown> }[];
   private readonly memo = new Map<string, SimpleEffect>();

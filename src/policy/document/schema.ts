@@ -199,13 +199,21 @@ export const documentSchema = z
 
 /** A policy document as written (validated, before defaults are applied). */
 export type PolicyDocumentSpec = z.infer<typeof documentSchema>;
+/** One rule of a document as written (`name`, `condition`, `stage`, `action`, `limit`, ...). */
 export type PolicyRuleSpec = z.infer<typeof ruleSchema>;
+/** AGT's `{ field, operator, value }` condition form, as written. */
 export type StructuredConditionSpec = z.infer<typeof structuredConditionSchema>;
+/** How matched rules are resolved: `deny_overrides` (default), `allow_overrides`, `priority_first_match`, `most_specific_wins`. */
 export type ConflictStrategy = (typeof CONFLICT_STRATEGIES)[number];
+/** A document's `scope`, which `most_specific_wins` ranks: global, organization, tenant, agent. */
 export type PolicyScope = (typeof SCOPES)[number];
+/** A document's `engines` key: Cedar, Rego, and how they combine with the rules. */
 export type EnginesSpec = z.infer<typeof enginesSchema>;
+/** `engines.cedar`: policies, schema, entities, and the points it is consulted at. */
 export type CedarEngineSpec = z.infer<typeof cedarEngineSchema>;
+/** `engines.rego`: source, bundle, wasm or remote OPA, the query, the verdict form, and its points. */
 export type RegoEngineSpec = z.infer<typeof regoEngineSchema>;
+/** `engines.combine`: how the rules' answer and the engines' answers combine (`deny_overrides` by default). */
 export type EngineCombination = (typeof ENGINE_COMBINATIONS)[number];
 
 /** Keys allowed at each level, for did-you-mean hints on unknown keys. */

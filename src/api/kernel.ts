@@ -1,0 +1,10 @@
+/**
+ * `agent-governance-toolkit/kernel`: the kernel's parts beyond the root's Kernel and govern():
+ * approvals on their own, transforms, refusals, and the caps of decide-now-run-later.
+ */
+export { requestApproval, DEFAULT_APPROVAL_TIMEOUT_MS } from '../kernel/approvals.js';
+export type { ApprovalOutcome } from '../kernel/approvals.js';
+export { applyTransform, REDACTED } from '../kernel/transform.js';
+export { refusalOf } from '../kernel/action.js';
+export { MAX_HELD_DECISIONS, MAX_PENDING_APPROVALS } from '../kernel/held-calls.js';
+export { DEFAULT_LOG_WARNING_AT } from '../kernel/kernel.js';

@@ -1,0 +1,3 @@
+/** `agent-governance-toolkit/state`: where shared state lives (rate-limit windows); in memory now, SQLite and Redis later. */
+export { MemorySlidingWindowStore } from '../state/sliding-window.js';
+export type { SlidingWindowStore, WindowState, ConsumeResult } from '../state/sliding-window.js';
