@@ -67,7 +67,7 @@ export interface Held {
   /** The framework's call id, or one minted here. */
   id: string;
   tool: string;
-  /** The kernel's frozen copy of the arguments: exactly these run if approved. */
+  /** The kernel's frozen copy of the arguments as checked: exactly these run if approved, with the decision's transform applied. */
   args: Readonly<Record<string, unknown>>;
   request: NormalizedRequest;
   decision: Decision;

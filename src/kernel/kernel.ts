@@ -219,12 +219,13 @@ export class Kernel {
   decide(request: GovernanceRequest): Decision {
     const bounded = this.boundRequest(request);
     if (!bounded.ok) return this.record(bounded.request, failed('invalid_request', bounded.message, bounded.request.stage, this.evaluator.revision));
-    const decided = this.decideNow(bounded);
-    if (decided instanceof Promise) {
-      decided.catch(() => undefined);
+    const guarded = this.guard(bounded);
+    if (guarded instanceof Promise) {
+      // Not finished (so not recorded): the one decision recorded for this request is the denial.
+      guarded.catch(() => undefined);
       return this.record(bounded.request, failed('guard', 'a guard or policy engine answers asynchronously; use decideAsync()', bounded.request.stage, this.evaluator.revision));
     }
-    return decided.decision;
+    return this.finish(bounded, guarded).decision;
   }
 
   /** {@link decide}, waiting for remote engines and asynchronous guards. Never rejects. */
@@ -279,9 +280,14 @@ export class Kernel {
 
   /** Guards, identities, record: the decision as enforcement will see it. */
   private decideNow(bounded: Bounded): Decided | Promise<Decided> {
-    const context = { request: bounded.request, agentId: bounded.agentId, decision: null };
-    const result = runGuards(this.guards, context, bounded.request.stage, this.evaluator.revision);
+    const result = this.guard(bounded);
     return result instanceof Promise ? result.then((d) => this.finish(bounded, d)) : this.finish(bounded, result);
+  }
+
+  /** The guards' decision (yours, then policy, then limits), not yet stamped or recorded. */
+  private guard(bounded: Bounded): Decision | Promise<Decision> {
+    const context = { request: bounded.request, agentId: bounded.agentId, decision: null };
+    return runGuards(this.guards, context, bounded.request.stage, this.evaluator.revision);
   }
 
   /** Stamps the identities on a fresh decision (applying its transform to learn the enforced one) and records it. */

@@ -268,3 +268,19 @@ describe('seam: the kernel throws instead of denying', () => {
     expect(outcome.kind === 'refused' && outcome.decision.reason).toMatch(/^runtime_error:guard: guard 'flaky' failed: /);
   });
 });
+
+describe('Kernel.decide with an asynchronous guard', () => {
+  it('denies, and records exactly one entry: the denial', async () => {
+    const audit = new AuditLog();
+    const kernel = new Kernel({
+      policy: PolicyEvaluator.fromYaml(SQL_POLICY),
+      audit,
+      guards: [{ name: 'slow', check: async () => undefined }],
+    });
+    const decision = kernel.decide({ tool_name: 'db', args: { sql: 'SELECT 1' } });
+    expect(decision.reason).toMatch(/^runtime_error:guard: .*use decideAsync\(\)/);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(audit.entries().map((e) => e.verdict)).toEqual(['deny']);
+    expect((await kernel.decideAsync({ tool_name: 'db', args: { sql: 'SELECT 1' } })).verdict).toBe('allow');
+  });
+});
