@@ -44,7 +44,6 @@ for (const message of messages) {
   if (message.role !== 'tool') continue;
   for (const part of message.content) {
     if (part.type === 'tool-result' && part.output.type === 'error-text') console.log(`refused  ${part.toolName}: ${part.output.value}`);
-
   }
 }
 console.log(`answer   ${result.text}`);

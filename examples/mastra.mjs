@@ -24,10 +24,14 @@ async function ask(chunk) {
   return yes;
 }
 
+// The tools' code, as you would write it.
+const queryDb = async ({ action, table }) => said(`db ${action} ${table}`, '42 rows');
+const mail = async ({ to }) => said(`send_email to ${to}`, 'sent');
+
 // --- the README example ---------------------------------------------------------------------
 const governance = mastraGovernance({ policy, audit });
-const db = governance.tool({ id: 'db', description: 'query the database', inputSchema: z.object({ action: z.string(), table: z.string() }), execute: async ({ action, table }) => said(`db ${action} ${table}`, '42 rows') });
-const sendEmail = governance.tool({ id: 'send_email', description: 'send an email', inputSchema: z.object({ to: z.string(), body: z.string() }), requireApproval: true, execute: async ({ to }) => said(`send_email to ${to}`, 'sent') });
+const db = governance.tool({ id: 'db', description: 'query the database', inputSchema: z.object({ action: z.string(), table: z.string() }), execute: queryDb });
+const sendEmail = governance.tool({ id: 'send_email', description: 'send an email', inputSchema: z.object({ to: z.string(), body: z.string() }), requireApproval: true, execute: mail });
 const agent = new Agent({ id: 'support', name: 'support', instructions: 'help', model, tools: { db, send_email: sendEmail }, inputProcessors: [governance.inputProcessor], outputProcessors: [governance.outputProcessor] });
 // Approvals resume a paused run from storage: without a Mastra instance with storage, an approved call never runs.
 new Mastra({ agents: { support: agent }, storage: new InMemoryStore(), logger: false });

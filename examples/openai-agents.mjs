@@ -29,10 +29,14 @@ async function ask(item) {
   return yes;
 }
 
+// The tools' code, as you would write it.
+const queryDb = async ({ action, table }) => said(`db ${action} ${table}`, '42 rows');
+const mail = async ({ to }) => said(`send_email to ${to}`, 'sent');
+
 // --- the README example ---------------------------------------------------------------------
 const governance = openAiAgentsGovernance({ policy, audit });
-const db = governance.tool({ name: 'db', description: 'query the database', parameters: z.object({ action: z.string(), table: z.string() }), execute: async ({ action, table }) => said(`db ${action} ${table}`, '42 rows') });
-const sendEmail = governance.tool({ name: 'send_email', description: 'send an email', parameters: z.object({ to: z.string(), body: z.string() }), execute: async ({ to }) => said(`send_email to ${to}`, 'sent') });
+const db = governance.tool({ name: 'db', description: 'query the database', parameters: z.object({ action: z.string(), table: z.string() }), execute: queryDb });
+const sendEmail = governance.tool({ name: 'send_email', description: 'send an email', parameters: z.object({ to: z.string(), body: z.string() }), execute: mail });
 const agent = new Agent({ name: 'support', model, tools: [db, sendEmail] });
 let result = await run(agent, 'clean up the users table and tell Ada');
 for (const item of result.interruptions) {

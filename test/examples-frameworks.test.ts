@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -31,5 +32,20 @@ describe.each(['ai-sdk', 'openai-agents', 'langchain', 'mastra', 'mcp'])('exampl
     expect(lines.indexOf('human    approved send_email')).toBeLessThan(lines.indexOf('ran      send_email to ada@example.com'));
     const audit = lines.find((line) => line.startsWith('audit    '))?.slice('audit    '.length).split(' | ') ?? [];
     for (const decision of DECISIONS) expect(audit).toContain(decision);
+  });
+
+  it('is what the README shows: the README block is the example\'s core, and links to the file', () => {
+    const source = readFileSync(join(import.meta.dirname, `../examples/${name}.mjs`), 'utf8');
+    const start = source.indexOf('\n', source.indexOf('// --- the README example')) + 1;
+    const core = source.slice(start, source.indexOf('// ------', start)).trimEnd();
+    expect(core.split('\n').length).toBeGreaterThan(3);
+    const readme = readFileSync(join(import.meta.dirname, '../README.md'), 'utf8');
+    const block = `\n\n${core}\n\`\`\``;
+    expect(readme).toContain(block);
+    // The import line the README block starts with is the example's own.
+    const shown = readme.slice(0, readme.indexOf(block)).split('\n').at(-1) ?? '';
+    expect(shown).toMatch(/^import .* from 'agent-governance-toolkit\//);
+    expect(source).toContain(shown);
+    expect(readme).toContain(`[examples/${name}.mjs](examples/${name}.mjs)`);
   });
 });
