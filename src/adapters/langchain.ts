@@ -4,13 +4,14 @@
  * the refusal as the agent's answer), `afterModel` decides the model's tool calls and asks a
  * human about require_approval through the same interrupt the human-in-the-loop middleware
  * uses (an `HITLRequest`, resumed with `new Command({ resume: { decisions } })`), and screens a
- * final answer (pre_output). `wrapToolCall` runs a cleared call with its rewritten arguments,
+ * final answer (pre_output). `wrapModelCall` decides what goes to the model (pre_model_call) and
+ * what comes back (post_model_call), when the policy has rules for them. `wrapToolCall` runs a cleared call with its rewritten arguments,
  * answers a refused one with an error `ToolMessage` the model reads, and redacts the result.
  *
  * @example
  * const agent = createAgent({ model, tools, checkpointer, middleware: [langchainGovernance({ policy: 'policy.yaml', audit })] });
  */
-import { AIMessage, createMiddleware, HumanMessage, ToolMessage, type HITLRequest, type HITLResponse } from 'langchain';
+import { AIMessage, createMiddleware, HumanMessage, ToolMessage, type BaseMessage, type HITLRequest, type HITLResponse } from 'langchain';
 import { ToolCallGovernor, type AdapterOptions, type PendingApproval, type PreToolOutcome, type Refusal } from './tool-call.js';
 
 /** The middleware's name in the agent's graph. */
@@ -31,7 +32,6 @@ export type LangchainGovernance = Middleware & { readonly governor: ToolCallGove
  */
 export function langchainGovernance(options: AdapterOptions): LangchainGovernance {
   const governor = new ToolCallGovernor(options);
-
   const middleware = createMiddleware({
     name: MIDDLEWARE_NAME,
     beforeModel: {
@@ -41,10 +41,28 @@ export function langchainGovernance(options: AdapterOptions): LangchainGovernanc
         const last = state.messages.at(-1);
         if (!last || !HumanMessage.isInstance(last) || !governor.decides('pre_input')) return undefined;
         const outcome = await governor.screen('pre_input', last.text);
-        if (outcome.kind === 'refuse') return { messages: [new AIMessage({ content: outcome.refusal.message, additional_kwargs: { refusal: { ...outcome.refusal } } })], jumpTo: 'end' as const };
+        if (outcome.kind === 'refuse') return { messages: [refusalAnswer(outcome.refusal)], jumpTo: 'end' as const };
         if (outcome.text === last.text) return undefined;
         return { messages: [new HumanMessage({ ...(last.id ? { id: last.id } : {}), content: outcome.text })] };
       },
+    },
+    /**
+     * The model-call points, around the call itself (after every beforeModel hook, so what is
+     * screened is what the model reads, system message included). A pre_model_call deny answers
+     * with the refusal instead of calling the model; a post_model_call deny replaces the model's
+     * answer, tool calls included, with the refusal. Either way the turn has no tool calls left,
+     * so the run ends with the refusal as its answer.
+     */
+    wrapModelCall: async (request, handler) => {
+      if (governor.decides('pre_model_call')) {
+        const sent = [...(request.systemMessage && request.systemMessage.text ? [request.systemMessage] : []), ...request.messages];
+        const outcome = await governor.screen('pre_model_call', JSON.stringify(sent.map(plainMessage)));
+        if (outcome.kind === 'refuse') return refusalAnswer(outcome.refusal);
+      }
+      const answer = await handler(request);
+      if (!governor.decides('post_model_call')) return answer;
+      const outcome = await governor.screen('post_model_call', JSON.stringify(plainMessage(answer)));
+      return outcome.kind === 'refuse' ? refusalAnswer(outcome.refusal, answer.id) : answer;
     },
     afterModel: async (state, runtime) => {
       const last = state.messages.at(-1);
@@ -85,6 +103,17 @@ export function langchainGovernance(options: AdapterOptions): LangchainGovernanc
 }
 
 type ToolCalls = NonNullable<AIMessage['tool_calls']>;
+
+/** The refusal as the agent's answer (in place of the model answer `replaces`, when given). */
+function refusalAnswer(refusal: Refusal, replaces?: string): AIMessage {
+  return new AIMessage({ ...(replaces ? { id: replaces } : {}), content: refusal.message, additional_kwargs: { refusal: { ...refusal } } });
+}
+
+/** A message as the model-call points read it: its role, content and any tool calls. */
+function plainMessage(message: BaseMessage): { role: string; content: BaseMessage['content']; tool_calls?: ToolCalls } {
+  const toolCalls = AIMessage.isInstance(message) ? message.tool_calls : undefined;
+  return { role: message.type, content: message.content, ...(toolCalls?.length ? { tool_calls: toolCalls } : {}) };
+}
 
 /**
  * Decides every tool call of a model turn before any runs, holding each outcome for its run;

@@ -3,7 +3,9 @@
  * `governance.tool(options)` is Mastra's `createTool()` with each `execute` decided before it
  * runs (rewritten arguments, redacted result, a denial thrown as the tool's error for the model
  * to read); an input processor screens the user's message (pre_input: a denial is Mastra's
- * tripwire) and an output processor the answer (pre_output).
+ * tripwire) and each prompt sent to the model (pre_model_call, `processLLMRequest`), and an
+ * output processor each model response before its tool calls run (post_model_call,
+ * `processOutputStep`) and the answer (pre_output).
  *
  * require_approval: Mastra asks the human only for tools marked `requireApproval` (its tool
  * approval is per tool, not per call). For those, answer the run's `tool-call-approval` chunk
@@ -54,9 +56,9 @@ export interface MastraGovernance {
   approveToolCall<RESULT>(agent: ApprovingAgent<RESULT>, chunk: ToolCallApprovalChunk, reason?: string): Promise<RESULT>;
   /** Records a human's refusal of a `tool-call-approval` chunk and resumes the run without it. */
   declineToolCall<RESULT>(agent: ApprovingAgent<RESULT>, chunk: ToolCallApprovalChunk, reason?: string): Promise<RESULT>;
-  /** Screens the user's message before the model sees it (pre_input). */
+  /** Screens the user's message before the model sees it (pre_input) and every prompt sent to the model (pre_model_call). */
   readonly inputProcessor: InputProcessor;
-  /** Screens the agent's answer (pre_output). */
+  /** Screens each model response before its tool calls run (post_model_call) and the agent's answer (pre_output). */
   readonly outputProcessor: OutputProcessor;
 }
 
@@ -70,8 +72,20 @@ export function mastraGovernance(options: AdapterOptions): MastraGovernance {
   /** The tools made here, each with the id policies name it by. */
   const governed = new WeakMap<object, string>();
 
+  /**
+   * Tool calls of model answers the policy withheld at post_model_call. Mastra 1.x still runs
+   * the tool calls of a step whose processOutputStep tripped (the tripwire only ends the loop),
+   * so a governed tool refuses these itself.
+   */
+  const withheldCalls = new Map<string, Refused>();
+
   const governedExecute = (toolName: string, execute: Execute): Execute => async (input, context) => {
     const callId = context?.agent?.toolCallId;
+    const withheld = callId !== undefined ? withheldCalls.get(callId) : undefined;
+    if (withheld && callId !== undefined) {
+      withheldCalls.delete(callId);
+      throw denial(withheld); // already recorded at post_model_call
+    }
     let outcome: PreToolOutcome = await governor.beforeTool({ tool: toolName, args: input, ...(callId ? { callId } : {}) });
     if (outcome.kind === 'approval') outcome = await governor.askApprovals(outcome);
     if (outcome.kind === 'refuse') throw denial(outcome);
@@ -126,6 +140,16 @@ export function mastraGovernance(options: AdapterOptions): MastraGovernance {
         if (outcome.kind === 'refuse') return abort(outcome.refusal.message);
         return outcome.text === text ? messages : [...messages.slice(0, -1), withText(last, outcome.text)];
       },
+      /**
+       * pre_model_call, on every model call of the agent loop: the prompt exactly as it goes to
+       * the provider. A deny is Mastra's tripwire, and the model is not called.
+       */
+      async processLLMRequest({ prompt, abort }) {
+        if (!governor.decides('pre_model_call')) return undefined;
+        const outcome = await governor.screen('pre_model_call', JSON.stringify(prompt));
+        if (outcome.kind === 'refuse') return abort(outcome.refusal.message);
+        return undefined;
+      },
     },
     outputProcessor: {
       id: PROCESSOR_NAME,
@@ -134,6 +158,23 @@ export function mastraGovernance(options: AdapterOptions): MastraGovernance {
        * Streamed text cannot be taken back once sent, so each text block's deltas are held and
        * released, screened, as one delta when the block ends (in place of its end marker).
        */
+      /**
+       * post_model_call, after each model response and before any of its tool calls run: the
+       * answer's text and tool calls. A deny trips Mastra's tripwire (`result.tripwire`), and the
+       * answer's calls to governed tools are refused without running. Mastra 1.71 still leaves
+       * the step's text in `result.text` (text already streamed is not taken back), and after
+       * refused tool calls it goes on with the refusals as their results.
+       */
+      async processOutputStep({ messages, text, toolCalls, abort }) {
+        if (!governor.decides('post_model_call')) return messages;
+        const answer = { text: text ?? '', toolCalls: (toolCalls ?? []).map(({ toolName, toolCallId, args }) => ({ toolName, toolCallId, args })) };
+        const outcome = await governor.screen('post_model_call', JSON.stringify(answer));
+        if (outcome.kind === 'refuse') {
+          for (const toolCall of answer.toolCalls) remember(withheldCalls, toolCall.toolCallId, outcome);
+          return abort(outcome.refusal.message);
+        }
+        return messages;
+      },
       async processOutputStream({ part, state, abort }) {
         if (!governor.decides('pre_output')) return part;
         const held = (state.governanceText ??= {}) as Record<string, string>;
@@ -151,6 +192,18 @@ export function mastraGovernance(options: AdapterOptions): MastraGovernance {
       },
     },
   };
+}
+
+/** Withheld tool calls kept at most; the oldest goes first (its run is then decided afresh at pre_tool). */
+export const MAX_WITHHELD_CALLS = 10_000;
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  if (map.size >= MAX_WITHHELD_CALLS) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+  map.set(key, value);
 }
 
 /** The reason recorded when a tool's own `requireApproval` holds a call the policy lets through. */

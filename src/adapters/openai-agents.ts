@@ -6,6 +6,7 @@
  * and call `state.approve` / `state.reject`); a tool input guardrail turns a denial into the
  * refusal the model reads; `execute` runs with the policy's rewritten arguments; a tool output
  * guardrail withholds a result the policy denies, and a redaction reaches the model redacted.
+ * `governance.model(model)` decides the model-call points (pre_model_call, post_model_call).
  *
  * @example
  * const governance = openAiAgentsGovernance({ policy: 'policy.yaml', audit });
@@ -19,12 +20,18 @@ import {
   tool,
   ToolGuardrailFunctionOutputFactory,
   type InputGuardrail,
+  type Model,
+  type ModelProvider,
+  type ModelRequest,
+  type ModelResponse,
   type OutputGuardrail,
+  type StreamEvent,
   type RunState,
   type RunToolApprovalItem,
   type ToolInputGuardrailDefinition,
   type ToolOutputGuardrailDefinition,
 } from '@openai/agents';
+import { GovernanceDenied } from '../core/errors.js';
 import { ToolCallGovernor, type AdapterOptions, type PreToolOutcome, type Refusal } from './tool-call.js';
 
 /** The guardrails' name in the SDK's traces and results. */
@@ -54,6 +61,18 @@ export interface OpenAiAgentsGovernance {
   readonly agentInputGuardrail: InputGuardrail;
   /** An agent output guardrail screening the final answer (pre_output); a rewrite stops it too. */
   readonly agentOutputGuardrail: OutputGuardrail;
+  /**
+   * The model-call points, around a `Model` (`new Agent({ model: governance.model(model) })`):
+   * pre_model_call decides each request (system instructions and input) before the model is
+   * called, post_model_call each response before the run acts on it (its tool calls included).
+   * A deny throws {@link GovernanceDenied} from the model call, which ends the run: the SDK has
+   * no way to answer a model call with a refusal instead. A streamed response is held until it
+   * is complete when the policy has post_model_call rules. Only when the policy has rules for
+   * those stages; otherwise the model is called as is.
+   */
+  model(model: Model): Model;
+  /** {@link model} for every model a provider gives (`new Runner({ modelProvider })`), for agents that name their model. */
+  modelProvider(provider: ModelProvider): ModelProvider;
 }
 
 /** The part of a `RunState` approvals need. */
@@ -140,8 +159,45 @@ export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGov
     return { tripwireTriggered: true, outputInfo: { denied: true, message: `the policy rewrites this ${stage === 'pre_input' ? 'input' : 'answer'}, which an SDK guardrail cannot do, so it is stopped` } };
   };
 
+  const screenRequest = async (request: ModelRequest): Promise<void> => {
+    if (!governor.decides('pre_model_call')) return;
+    const sent = { ...(request.systemInstructions ? { systemInstructions: request.systemInstructions } : {}), input: request.input };
+    const outcome = await governor.screen('pre_model_call', JSON.stringify(sent));
+    if (outcome.kind === 'refuse') throw new GovernanceDenied(outcome.decision, outcome.refusal.message);
+  };
+  const screenResponse = async (output: ModelResponse['output']): Promise<void> => {
+    const outcome = await governor.screen('post_model_call', JSON.stringify(output));
+    if (outcome.kind === 'refuse') throw new GovernanceDenied(outcome.decision, outcome.refusal.message);
+  };
+  const governedModel = (inner: Model): Model => ({
+    ...(inner.supportsPromptModelSelection !== undefined ? { supportsPromptModelSelection: inner.supportsPromptModelSelection } : {}),
+    async getResponse(request) {
+      await screenRequest(request);
+      const response = await inner.getResponse(request);
+      if (governor.decides('post_model_call')) await screenResponse(response.output);
+      return response;
+    },
+    async *getStreamedResponse(request) {
+      await screenRequest(request);
+      if (!governor.decides('post_model_call')) {
+        yield* inner.getStreamedResponse(request);
+        return;
+      }
+      // Nothing of the answer goes out before the whole of it is decided.
+      const held: StreamEvent[] = [];
+      for await (const event of inner.getStreamedResponse(request)) {
+        held.push(event);
+        if (event.type === 'response_done') await screenResponse(event.response.output as ModelResponse['output']);
+      }
+      yield* held;
+    },
+    ...(inner.getRetryAdvice ? { getRetryAdvice: inner.getRetryAdvice.bind(inner) } : {}),
+  });
+
   return {
     governor,
+    model: governedModel,
+    modelProvider: (provider) => ({ getModel: async (name) => governedModel(await provider.getModel(name)) }),
     tool: governedTool as typeof tool,
     inputGuardrail,
     outputGuardrail,

@@ -45,6 +45,26 @@ rules:
     redact: [output]
 `;
 
+/**
+ * The model-call points: a prompt mentioning payroll never reaches the model (pre_model_call),
+ * and an answer that plans a drop_table is withheld before anything acts on it (post_model_call).
+ */
+export const MODEL_CALL_POLICY = `apiVersion: governance.toolkit/v1
+name: model-calls
+default_action: allow
+rules:
+  - name: no-payroll-to-model
+    stage: pre_model_call
+    condition: "string(input).contains('payroll')"
+    action: deny
+    message: payroll never reaches the model
+  - name: no-drop-from-model
+    stage: post_model_call
+    condition: "string(output).contains('drop_table')"
+    action: deny
+    message: the model may not plan a drop
+`;
+
 /** A fresh evaluator and memory audit log for one test. */
 export function governanceFixture(): { evaluator: PolicyEvaluator; audit: AuditLog } {
   return { evaluator: PolicyEvaluator.fromYaml(ADAPTER_POLICY), audit: new AuditLog() };

@@ -1,11 +1,11 @@
 import { MemorySaver } from '@langchain/langgraph';
 import { Command } from '@langchain/langgraph';
-import { createAgent, FakeToolCallingModel, tool, ToolMessage, type BaseMessage, type HITLRequest, type Interrupt } from 'langchain';
+import { AIMessage, createAgent, FakeToolCallingModel, tool, ToolMessage, type BaseMessage, type HITLRequest, type Interrupt } from 'langchain';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { langchainGovernance } from '../../src/adapters/langchain.js';
 import { AuditLog, PolicyEvaluator } from '../../src/index.js';
-import { ADAPTER_POLICY, CUSTOMER, governanceFixture, ToolSpy, trail } from './fixtures.js';
+import { ADAPTER_POLICY, CUSTOMER, MODEL_CALL_POLICY, governanceFixture, ToolSpy, trail } from './fixtures.js';
 
 type ScriptedCall = { name: string; args: Record<string, unknown>; id: string };
 
@@ -145,6 +145,30 @@ describe('langchainGovernance', () => {
     const answer = await secret.agent.invoke({ messages: [{ role: 'user', content: 'say the SECRET code' }] }, thread('t4'));
     expect(answer.messages.at(-1)?.content).toBe('[REDACTED]');
     expect(trail(secret.audit)).toEqual(['pre_input - allow', 'pre_output - transform']);
+  });
+
+  it('reports the model-call points: a pre_model_call deny stops the model call, a post_model_call deny withholds its answer and its tool calls', async () => {
+    const policy = PolicyEvaluator.fromYaml(MODEL_CALL_POLICY);
+    const audit = new AuditLog();
+    const governance = langchainGovernance({ policy, audit });
+    const spy = new ToolSpy();
+    const drop = tool(async (args: { table: string }) => (spy.saw('drop_table', args), 'dropped'), { name: 'drop_table', description: 'drop', schema: z.object({ table: z.string() }) });
+    // The fake's turn counter, shared with the copy createAgent binds the tools to: how often the model was called.
+    const turn = { current: 0 };
+    const model = new FakeToolCallingModel({ toolCalls: [[{ name: 'drop_table', args: { table: 'users' }, id: 'd1' }], []], indexRef: turn });
+    const agent = createAgent({ model, tools: [drop], middleware: [governance], checkpointer: new MemorySaver() });
+
+    const refused = await agent.invoke({ messages: [{ role: 'user', content: 'show the payroll' }] }, thread('m1'));
+    expect(turn.current).toBe(0);
+    expect(String(refused.messages.at(-1)?.content)).toContain('payroll never reaches the model');
+
+    const withheld = await agent.invoke({ messages: [{ role: 'user', content: 'tidy up' }] }, thread('m2'));
+    expect(turn.current).toBe(1);
+    expect(spy.calls).toEqual([]);
+    const answer = withheld.messages.at(-1);
+    expect(String(answer?.content)).toContain('the model may not plan a drop');
+    expect(withheld.messages.some((m) => AIMessage.isInstance(m) && (m.tool_calls?.length ?? 0) > 0)).toBe(false);
+    expect(trail(audit)).toEqual(['pre_model_call - deny', 'pre_model_call - allow', 'post_model_call - deny']);
   });
 
   it('answers malformed tool arguments with a deny, never a crash', async () => {

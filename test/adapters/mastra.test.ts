@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { mastraGovernance, type ToolCallApprovalChunk } from '../../src/adapters/mastra.js';
 import { AuditLog, PolicyEvaluator } from '../../src/index.js';
-import { ADAPTER_POLICY, CUSTOMER, governanceFixture, ToolSpy, trail } from './fixtures.js';
+import { ADAPTER_POLICY, CUSTOMER, MODEL_CALL_POLICY, governanceFixture, ToolSpy, trail } from './fixtures.js';
 
 type Part = { type: 'tool-call'; toolCallId: string; toolName: string; input: string } | { type: 'text'; text: string };
 const usage = { inputTokens: 1, outputTokens: 1, totalTokens: 2 };
@@ -209,6 +209,45 @@ describe('mastraGovernance', () => {
     const answer = await secret.agent.generate('what is the code?');
     expect(answer.text).toBe('[REDACTED]');
     expect(trail(secret.audit)).toEqual(['pre_input - allow', 'pre_output - transform']);
+  });
+
+  it('reports the model-call points: a pre_model_call deny stops the model call, a post_model_call deny withholds the answer and refuses its tool calls', async () => {
+    const audit = new AuditLog();
+    const governance = mastraGovernance({ policy: PolicyEvaluator.fromYaml(MODEL_CALL_POLICY), audit });
+    const spy = new ToolSpy();
+    const drop = governance.tool({ id: 'drop_table', description: 'drop', inputSchema: z.object({ table: z.string() }), execute: async (input) => (spy.saw('drop_table', input), 'dropped') });
+    const agentWith = (turns: Part[][]) => {
+      const { model, prompts } = scriptedModel(turns);
+      const agent = new Agent({ id: 'dba', name: 'dba', instructions: 'help', model, tools: { drop_table: drop }, inputProcessors: [governance.inputProcessor], outputProcessors: [governance.outputProcessor] });
+      return { agent, prompts };
+    };
+
+    const asked = agentWith([[{ type: 'text', text: 'never' }]]);
+    const refused = await asked.agent.generate('show the payroll', { maxSteps: 3 });
+    expect(refused.tripwire?.reason).toContain('payroll never reaches the model');
+    expect(asked.prompts).toEqual([]);
+
+    // An answer that is only text: the run ends with the tripwire (Mastra 1.71 still leaves the
+    // step's text in result.text: a caller must check result.tripwire).
+    const planned = agentWith([[{ type: 'text', text: 'first I will drop_table users' }], [{ type: 'text', text: 'never' }]]);
+    const withheld = await planned.agent.generate('tidy up', { maxSteps: 3 });
+    expect(withheld.tripwire?.reason).toContain('the model may not plan a drop');
+    expect(planned.prompts).toHaveLength(1);
+
+    // An answer with tool calls: they never run, and the model reads why.
+    const called = agentWith([[call('d1', 'drop_table', { table: 'users' })], [{ type: 'text', text: 'understood' }]]);
+    await called.agent.generate('tidy up', { maxSteps: 3 });
+    expect(spy.calls).toEqual([]);
+    expect(resultsSeen(called.prompts, 1).d1).toContain('the model may not plan a drop');
+    expect(trail(audit)).toEqual([
+      'pre_model_call - deny',
+      'pre_model_call - allow',
+      'post_model_call - deny',
+      'pre_model_call - allow',
+      'post_model_call - deny',
+      'pre_model_call - allow',
+      'post_model_call - allow',
+    ]);
   });
 
   it('answers malformed arguments with a deny or Mastra’s own error, never a crash', async () => {

@@ -2,8 +2,8 @@ import { Agent, RunContext, InputGuardrailTripwireTriggered, OutputGuardrailTrip
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MAX_WITHHELD, openAiAgentsGovernance } from '../../src/adapters/openai-agents.js';
-import { PolicyEvaluator } from '../../src/index.js';
-import { CUSTOMER, governanceFixture, ToolSpy, trail } from './fixtures.js';
+import { AuditLog, GovernanceDenied, PolicyEvaluator } from '../../src/index.js';
+import { CUSTOMER, governanceFixture, MODEL_CALL_POLICY, ToolSpy, trail } from './fixtures.js';
 
 type OutputItem = ModelResponse['output'][number];
 
@@ -190,6 +190,22 @@ describe('openAiAgentsGovernance', () => {
     const fine = await run(agentWith(new ScriptedModel([[say('hello')]])), 'hi');
     expect(fine.finalOutput).toBe('hello');
     expect(trail(audit)).toEqual(['pre_input - deny', 'pre_input - allow', 'pre_output - transform', 'pre_input - allow', 'pre_output - allow']);
+  });
+
+  it('reports the model-call points through governance.model(): a pre_model_call deny stops the model call, a post_model_call deny stops its answer', async () => {
+    const audit = new AuditLog();
+    const governance = openAiAgentsGovernance({ policy: PolicyEvaluator.fromYaml(MODEL_CALL_POLICY), audit });
+    const spy = new ToolSpy();
+    const drop = governance.tool({ name: 'drop_table', description: 'drop', parameters: z.object({ table: z.string() }), execute: async (args) => (spy.saw('drop_table', args), 'dropped') });
+    const model = new ScriptedModel([[call('d1', 'drop_table', { table: 'users' })], [say('dropped')]]);
+    const agent = new Agent({ name: 'dba', model: governance.model(model), tools: [drop] });
+
+    await expect(run(agent, 'show the payroll')).rejects.toThrow('payroll never reaches the model');
+    expect(model.requests).toHaveLength(0);
+    await expect(run(agent, 'tidy up')).rejects.toThrow(GovernanceDenied);
+    expect(model.requests).toHaveLength(1);
+    expect(spy.calls).toEqual([]);
+    expect(trail(audit)).toEqual(['pre_model_call - deny', 'pre_model_call - allow', 'post_model_call - deny']);
   });
 
   it('keeps at most MAX_WITHHELD withheld results for the output guardrail (oldest evicted; the model never reads them anyway)', async () => {
