@@ -72,20 +72,8 @@ export function mastraGovernance(options: AdapterOptions): MastraGovernance {
   /** The tools made here, each with the id policies name it by. */
   const governed = new WeakMap<object, string>();
 
-  /**
-   * Tool calls of model answers the policy withheld at post_model_call. Mastra 1.x still runs
-   * the tool calls of a step whose processOutputStep tripped (the tripwire only ends the loop),
-   * so a governed tool refuses these itself.
-   */
-  const withheldCalls = new Map<string, Refused>();
-
   const governedExecute = (toolName: string, execute: Execute): Execute => async (input, context) => {
     const callId = context?.agent?.toolCallId;
-    const withheld = callId !== undefined ? withheldCalls.get(callId) : undefined;
-    if (withheld && callId !== undefined) {
-      withheldCalls.delete(callId);
-      throw denial(withheld); // already recorded at post_model_call
-    }
     let outcome: PreToolOutcome = await governor.beforeTool({ tool: toolName, args: input, ...(callId ? { callId } : {}) });
     if (outcome.kind === 'approval') outcome = await governor.askApprovals(outcome);
     if (outcome.kind === 'refuse') throw denial(outcome);
@@ -170,7 +158,9 @@ export function mastraGovernance(options: AdapterOptions): MastraGovernance {
         const answer = { text: text ?? '', toolCalls: (toolCalls ?? []).map(({ toolName, toolCallId, args }) => ({ toolName, toolCallId, args })) };
         const outcome = await governor.screen('post_model_call', JSON.stringify(answer));
         if (outcome.kind === 'refuse') {
-          for (const toolCall of answer.toolCalls) remember(withheldCalls, toolCall.toolCallId, outcome);
+          // Mastra 1.x still runs the tool calls of a step whose processOutputStep tripped (the
+          // tripwire only ends the loop): the kernel refuses their runs in advance.
+          for (const toolCall of answer.toolCalls) governor.withhold(toolCall.toolCallId, outcome);
           return abort(outcome.refusal.message);
         }
         return messages;
@@ -192,18 +182,6 @@ export function mastraGovernance(options: AdapterOptions): MastraGovernance {
       },
     },
   };
-}
-
-/** Withheld tool calls kept at most; the oldest goes first (its run is then decided afresh at pre_tool). */
-export const MAX_WITHHELD_CALLS = 10_000;
-
-function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  map.delete(key);
-  if (map.size >= MAX_WITHHELD_CALLS) {
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
-  }
-  map.set(key, value);
 }
 
 /** The reason recorded when a tool's own `requireApproval` holds a call the policy lets through. */

@@ -135,6 +135,11 @@ export class ToolCallGovernor {
     return { kind: 'refuse', refusal: refusalOf(held.decision), decision: held.decision };
   }
 
+  /** Refuses the coming run of a tool call whose model answer was refused (see {@link Kernel.withhold}). */
+  withhold(callId: string, refusal: Refused): void {
+    this.kernel.withhold(callId, refusal.decision);
+  }
+
   /** The pending approval for a call id, if one is waiting. */
   pendingApproval(id: string): PendingApproval | undefined {
     return this.kernel.held.waiting(id);

@@ -9,6 +9,11 @@ export interface HeldDecision {
   inputIdentity: string;
   /** Cleared by a human's approval rather than by the policy alone. */
   approved: boolean;
+  /**
+   * A refusal for the call whatever tool and arguments its run presents: a tool call in a model
+   * answer the policy stopped at post_model_call, which a framework may still try to run.
+   */
+  withheld?: true;
 }
 
 /** Most calls decided ahead of their run kept at once; the oldest goes first (its run is decided afresh). */
@@ -70,7 +75,7 @@ export class HeldCalls {
   take(id: string, tool: string): HeldDecision | undefined {
     const held = this.decided.get(id);
     if (held) this.decided.delete(id);
-    return held?.tool === tool ? held : undefined;
+    return held?.tool === tool || held?.withheld ? held : undefined;
   }
 
   /** How many approvals wait and decisions are held (for tests and metrics). */

@@ -189,6 +189,16 @@ export class Kernel {
     return bounded.ok && bounded.request.tool_name === held.tool && bounded.inputIdentity === held.inputIdentity;
   }
 
+  /**
+   * Refuses, in advance, the run of tool call `callId` with a recorded refusal: for the tool calls
+   * of a model answer the policy stopped (post_model_call), which a framework may still try to
+   * run. The run is refused whatever tool and arguments it presents, once.
+   */
+  withhold(callId: string, refusal: Decision): void {
+    if (refusal.allowed) return;
+    this.held.hold(callId, { tool: '', decision: refusal, inputIdentity: '', approved: false, withheld: true });
+  }
+
   /** Puts a held approval to the configured approval handler and records its answer (deny without one, or on timeout). */
   async ask(held: Held): Promise<Cleared | Refused> {
     const outcome = await requestApproval(this.approvals, held.request, held.decision, this.approvalTimeoutMs);
@@ -356,6 +366,7 @@ export class Kernel {
   private async spendHeld(callId: string, bounded: Bounded): Promise<Cleared | Refused | null> {
     const held = this.held.take(callId, bounded.request.tool_name ?? '');
     if (!held) return null;
+    if (held.withheld) return this.refuse(held.decision, bounded.request); // recorded when it was withheld
     if (held.inputIdentity !== bounded.inputIdentity) {
       if (!held.approved) return null; // the policy's answer was for other arguments: decide afresh
       const mismatch = derive(held.decision, 'deny', 'runtime_error:identity_mismatch: the arguments differ from the ones that were approved');

@@ -71,3 +71,18 @@ describe('decide now, run later: bounded, and keyed by the decided tool', () => 
     expect(held.take('y', 't')).toBeUndefined();
   });
 });
+
+describe('withhold: a tool call of a refused model answer', () => {
+  it('is refused when it runs, whatever tool and arguments it presents, once, with the recorded refusal', async () => {
+    const audit = new AuditLog();
+    const kernel = new Kernel({ policy: POLICY, audit });
+    const refusal = kernel.decide({ stage: 'pre_tool', tool_name: 'delete_file', args: {} });
+    kernel.withhold('call-9', refusal);
+    let ran = false;
+    const outcome = await kernel.handle({ tool: 'search', args: { q: 'x' }, callId: 'call-9' }, () => (ran = true));
+    expect(ran).toBe(false);
+    expect(outcome.kind === 'refused' && outcome.decision.decisionId).toBe(refusal.decisionId);
+    expect((await kernel.handle({ tool: 'search', args: { q: 'x' }, callId: 'call-9' }, () => 'ran')).kind).toBe('output');
+    expect(audit.entries()).toHaveLength(2); // the refusal when made, and the fresh allow; none for the withheld run
+  });
+});
