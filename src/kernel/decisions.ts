@@ -1,5 +1,6 @@
+import { failedDecision } from '../core/failed-decision.js';
 import { uuidv7 } from '../core/ids.js';
-import { isAllowingVerdict, type Decision, type RuntimeErrorKind, type Stage, type Verdict } from '../core/types.js';
+import { isAllowingVerdict, type Decision, type Verdict } from '../core/types.js';
 
 /**
  * A follow-up decision (an approval's answer, an audit failure, a guard's denial of a decided
@@ -19,25 +20,4 @@ export function derive(decision: Decision, verdict: Verdict, reason: string): De
 }
 
 /** A deny that no rule made: `runtime_error:<kind>: <message>`, naming no rule or policy. */
-export function failed(kind: RuntimeErrorKind, message: string, stage: Stage, policyRevision: string): Decision {
-  const reason = `runtime_error:${kind}: ${message}`;
-  return {
-    verdict: 'deny',
-    allowed: false,
-    rule: null,
-    policy: null,
-    reason,
-    message: reason,
-    approvers: [],
-    transform: null,
-    rateLimited: false,
-    retryAfterMs: null,
-    decisionId: uuidv7(),
-    policyRevision,
-    stage,
-    durationUs: 0,
-    inputIdentity: null,
-    enforcedIdentity: null,
-    diagnostics: { matchedRules: [], errors: [{ kind, message }] },
-  };
-}
+export const failed = failedDecision;

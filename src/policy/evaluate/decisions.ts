@@ -1,3 +1,4 @@
+import { failedDecision } from '../../core/failed-decision.js';
 import { uuidv7 } from '../../core/ids.js';
 import { isAllowingVerdict, type Decision, type DecisionError, type MatchedRule, type RuntimeErrorKind, type Stage } from '../../core/types.js';
 import type { Candidate } from './conflict.js';
@@ -34,26 +35,7 @@ export function decisionOf(winner: Candidate, matched: readonly Candidate[], err
 
 /** The deny for a request that could not be decided: `runtime_error:<kind>: <message>`. */
 export function failureOf(kind: RuntimeErrorKind, message: string, stage: Stage, revision: string, started: number): Decision {
-  const reason = `runtime_error:${kind}: ${message}`;
-  return {
-    verdict: 'deny',
-    allowed: false,
-    rule: null,
-    policy: null,
-    reason,
-    message: reason,
-    approvers: [],
-    transform: null,
-    rateLimited: false,
-    retryAfterMs: null,
-    decisionId: uuidv7(),
-    policyRevision: revision,
-    stage,
-    inputIdentity: null,
-    enforcedIdentity: null,
-    durationUs: elapsedUs(started),
-    diagnostics: { matchedRules: [], errors: [{ kind, message }] },
-  };
+  return failedDecision(kind, message, stage, revision, elapsedUs(started));
 }
 
 function elapsedUs(started: number): number {
