@@ -106,11 +106,12 @@ class Walker {
       const kind = (value as { constructor?: { name?: unknown } }).constructor?.name;
       return { message: `a ${typeof kind === 'string' ? kind : 'non-plain object'} is not allowed (only plain objects and arrays)`, path: [] };
     }
-    // Object.keys sees an own `__proto__` key (JSON.parse makes those) like any other.
-    const keys = Object.keys(value);
+    // for-in (with hasOwn: only own keys count) walks V8's enumeration cache without allocating a
+    // key array per object, as Object.keys does; it sees an own `__proto__` key (JSON.parse makes
+    // those) like any other.
     let first = true;
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
       if (FORBIDDEN_KEYS.has(key)) return { message: `the key '${key}' is not allowed`, path: [key] };
       const member = (value as Record<string, unknown>)[key];
       if (member === undefined) continue;
@@ -150,6 +151,20 @@ function numberBytes(value: number): number {
 
 /** UTF-8 length of `s` once quoted and escaped as JSON.stringify (and so RFC 8785) would. */
 export function jsonStringBytes(s: string): number {
+  // Most strings are short printable ASCII with nothing to escape: one byte per character.
+  const length = s.length;
+  let i = 0;
+  while (i < length) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) break;
+    i++;
+  }
+  if (i === length) return length + 2;
+  return escapedStringBytes(s);
+}
+
+/** {@link jsonStringBytes} for a string with something to escape or beyond ASCII. */
+function escapedStringBytes(s: string): number {
   let n = 2;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -131,10 +131,10 @@ class Copier {
       throw new SnapshotRefused(`a ${kind} is not allowed (only plain objects and arrays)`);
     }
     const out: Record<string, unknown> = {};
-    const keys = Object.keys(record);
     let first = true;
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
+    // for-in with hasOwn: own enumerable string keys, as Object.keys, without a key array per object.
+    for (const key in record) {
+      if (!Object.hasOwn(record, key)) continue;
       path.push(key);
       if (FORBIDDEN_KEYS.has(key)) throw new SnapshotRefused(`the key '${key}' is not allowed`);
       const member = this.value((record as Record<string, unknown>)[key], depth, path);

@@ -95,3 +95,19 @@ describe('sealBounded: what the bounds step established travels with the request
     expect(Object.isFrozen(request)).toBe(true);
   });
 });
+
+describe('enumerable properties inherited from a polluted Object.prototype', () => {
+  it('are not copied, counted or checked: only own keys are data', async () => {
+    const { checkJsonValue } = await import('../../src/core/limits.js');
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.polluted = 'x'.repeat(2_000_000);
+    try {
+      expect(snapshotJson({ a: 1 })).toMatchObject({ ok: true, value: { a: 1 } });
+      const snap = snapshotJson({ a: 1 });
+      expect(snap.ok && Object.hasOwn(snap.value as object, 'polluted')).toBe(false);
+      expect(checkJsonValue({ a: 1 })).toBeNull();
+    } finally {
+      delete proto.polluted;
+    }
+  });
+});
