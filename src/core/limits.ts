@@ -18,8 +18,6 @@ export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
   maxDepth: 64,
 });
 
-/** Keys that could reach or replace an object's prototype if copied naively. */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Why a value was refused: a message and the dotted path to the offending part. */
 export interface LimitViolation {
@@ -59,7 +57,15 @@ interface Found {
 
 class Walker {
   bytes = 0;
-  constructor(private readonly limits: RequestLimits) {}
+  /**
+   * Whether Object.prototype has enumerable properties (it has none unless polluted): only then
+   * can a for-in see inherited keys, and only then does each key need an own-property check.
+   */
+  private readonly inherits: boolean;
+
+  constructor(private readonly limits: RequestLimits) {
+    this.inherits = hasEnumerableProperties(Object.prototype);
+  }
 
   visit(value: unknown, depth: number): Found | null {
     switch (typeof value) {
@@ -110,9 +116,10 @@ class Walker {
     // key array per object, as Object.keys does; it sees an own `__proto__` key (JSON.parse makes
     // those) like any other.
     let first = true;
+    const inherits = this.inherits;
     for (const key in value) {
-      if (!Object.hasOwn(value, key)) continue;
-      if (FORBIDDEN_KEYS.has(key)) return { message: `the key '${key}' is not allowed`, path: [key] };
+      if (inherits && !Object.hasOwn(value, key)) continue;
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype') return { message: `the key '${key}' is not allowed`, path: [key] };
       const member = (value as Record<string, unknown>)[key];
       if (member === undefined) continue;
       this.bytes += (first ? 0 : 1) + jsonStringBytes(key) + 1;
@@ -125,6 +132,11 @@ class Walker {
     }
     return null;
   }
+}
+
+function hasEnumerableProperties(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
 }
 
 /**
