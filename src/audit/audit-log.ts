@@ -65,8 +65,10 @@ export class AuditLog {
     const agent = typeof request.agent === 'string' ? request.agent : request.agent?.id;
     const tool = typeof request.tool_name === 'string' ? request.tool_name : null;
     const args = request.args;
-    const inputIdentity = identity(decision.inputIdentity, 'inputIdentity');
-    const enforcedIdentity = decision.enforcedIdentity === inputIdentity ? inputIdentity : identity(decision.enforcedIdentity, 'enforcedIdentity');
+    // The kernel stamps the identities of a request it sealed itself: checked when anyone else calls.
+    const sealed = boundedFacts(request) !== undefined;
+    const inputIdentity = sealed ? decision.inputIdentity : identity(decision.inputIdentity, 'inputIdentity');
+    const enforcedIdentity = sealed || decision.enforcedIdentity === decision.inputIdentity ? decision.enforcedIdentity : identity(decision.enforcedIdentity, 'enforcedIdentity');
     const entry = {
       seq: this.seq + 1,
       entryId: uuidv7(),
@@ -87,7 +89,9 @@ export class AuditLog {
       prevHash: this.prevHash,
       hash: '',
     };
-    const content = this.encoder.content(entry);
+    // A decision the kernel made for a request it sealed has the Decision shape by construction;
+    // anything else handed to append is shape-checked (and falls back to plain canonical JSON).
+    const content = sealed ? this.encoder.contentOfShaped(entry) : this.encoder.content(entry);
     entry.hash = EntryEncoder.hashOf(content);
     Object.freeze(entry);
     this.sink.append({ entry, content });

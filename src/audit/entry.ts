@@ -113,6 +113,13 @@ export function hashedContent(entry: object): string {
  * it. `trusted` fields are ones the caller minted itself (hex digests, UUIDs, ISO timestamps)
  * and are never scanned.
  */
+/** The canonical content of an entry of any other shape: a null identity is not hashed (the compatibility rule holds for every input). */
+function fallbackContent(entry: object): string {
+  const { hash: _ignored, ...rest } = entry as Record<string, unknown>;
+  for (const field of OPTIONAL_FIELDS) if (rest[field] === null) delete rest[field];
+  return canonicalJson(rest);
+}
+
 export class EntryEncoder {
   private readonly lastSafe: (string | null)[] = new Array<string | null>(HASHED_FIELDS.length).fill(null);
   private readonly trusted: boolean[];
@@ -122,14 +129,15 @@ export class EntryEncoder {
   }
 
   content(entry: object): string {
-    if (!hasExactShape(entry)) {
-      const { hash: _ignored, ...rest } = entry as Record<string, unknown>;
-      // The compatibility rule holds for every input: a null identity is not hashed.
-      for (const field of OPTIONAL_FIELDS) if (rest[field] === null) delete rest[field];
-      return canonicalJson(rest);
-    }
-    // hasExactShape checked that a present identity is hex: it needs no escape scan.
-    const e = entry as AuditEntry;
+    return hasExactShape(entry) ? this.contentOfShaped(entry as AuditEntry) : fallbackContent(entry);
+  }
+
+  /**
+   * {@link content} for an entry the caller built with exactly the fields of AuditEntry and
+   * identities that are null or hex digests (AuditLog.append does): the shape check is skipped.
+   */
+  contentOfShaped(e: AuditEntry): string {
+    // The shape (checked, or built so) guarantees a present identity is hex: no escape scan.
     const enforced = e.enforcedIdentity ?? null;
     const input = e.inputIdentity ?? null;
     return (

@@ -154,22 +154,31 @@ export interface BoundedFacts {
   limits: RequestLimits;
   /** RFC 8785 canonical JSON of the request's `args`, computed once for its identity. */
   argsJson: string;
+  /** The request these facts were established for: a copy of it (a spread) is not that request. */
+  of: object | null;
 }
 
-const BOUNDED = new WeakMap<object, BoundedFacts>();
+/**
+ * Where the facts ride on the request: a symbol no other module names. Symbol keys are invisible
+ * to JSON, canonical JSON, for-in and Object.keys, so the request's data is unchanged; a spread
+ * copies the key, but not the identity the facts name (`of`), so a copy is not recognized.
+ * (A property in the literal costs far less than a WeakMap entry or defineProperty per request.)
+ */
+export const BOUNDED: unique symbol = Symbol('agt.bounded');
 
 /**
- * Freezes a request the kernel built from snapshots and remembers what was established about
- * it, so later steps (the evaluator's request check, the audit's argument digest) need not walk
- * it again. Only objects passed here are recognized, and they cannot change afterwards.
+ * Freezes a request the kernel built from snapshots (with `[BOUNDED]: facts` in its literal) and
+ * ties the facts to it, so later steps (the evaluator's request check, the audit's argument
+ * digest) need not walk it again. It cannot change afterwards.
  */
-export function sealBounded<T extends object>(request: T, facts: BoundedFacts): Readonly<T> {
-  Object.freeze(request);
-  BOUNDED.set(request, facts);
-  return request;
+export function sealBounded<T extends { [BOUNDED]: BoundedFacts }>(request: T): Readonly<T> {
+  request[BOUNDED].of = request;
+  return Object.freeze(request);
 }
 
 /** The facts {@link sealBounded} recorded for `request`, or undefined for any other object. */
 export function boundedFacts(request: unknown): BoundedFacts | undefined {
-  return typeof request === 'object' && request !== null ? BOUNDED.get(request) : undefined;
+  if (typeof request !== 'object' || request === null) return undefined;
+  const facts = (request as { [BOUNDED]?: BoundedFacts })[BOUNDED];
+  return facts !== undefined && facts.of === request ? facts : undefined;
 }

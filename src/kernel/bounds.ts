@@ -2,7 +2,7 @@ import { GovernanceConfigError } from '../core/errors.js';
 import { actionIdentity } from '../core/identity.js';
 import type { RequestLimits } from '../core/limits.js';
 import { parseStage, STAGE_NAMES } from '../core/request.js';
-import { sealBounded, snapshotJson } from '../core/snapshot.js';
+import { BOUNDED, sealBounded, snapshotJson } from '../core/snapshot.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { NormalizedRequest, Stage } from '../core/types.js';
 import type { Action } from './action.js';
@@ -98,20 +98,20 @@ export function bound(action: Action, defaults: BoundsDefaults): Bounded | Unbou
   // measured when it was built, and the names around them) they must fit the request limit too.
   if (bytes > defaults.limits.maxBytes) return fail(`the request is more than ${defaults.limits.maxBytes} bytes as canonical JSON`, toolName);
   const subjectName = SUBJECT[stage];
-  const request: NormalizedRequest = {
+  const argsJson = canonicalJson(argsValue);
+  const request = sealBounded({
     stage,
     agent: agentValue,
     tool_name: toolName,
-    action: type === null ? EMPTY : Object.freeze({ type }),
+    action: type === null ? EMPTY : actionOf(type),
     args: argsValue,
     input: subjectName === 'input' ? subjectValue : null,
     output: subjectName === 'output' ? subjectValue : null,
     context: contextValue,
-  };
+    [BOUNDED]: { limits: defaults.limits, argsJson, of: null },
+  }) as NormalizedRequest;
   const subject = subjectName === 'args' ? argsValue : subjectValue;
   const agentId = typeof agentValue.id === 'string' ? agentValue.id : 'anonymous';
-  const argsJson = canonicalJson(argsValue);
-  sealBounded(request, { limits: defaults.limits, argsJson });
   const inputIdentity = actionIdentity({ stage, tool: toolName, action: type, agent: agentId, subject }, subjectName === 'args' ? argsJson : undefined);
   return { ok: true, request, subject, agentId, inputIdentity };
 }
@@ -123,6 +123,19 @@ export function snapshotSetting(value: unknown, name: string, limits: RequestLim
   if (!copy.ok) throw new GovernanceConfigError(`options.${name}${dotted(copy.path)}: ${copy.message}`);
   if (!isRecord(copy.value)) throw new GovernanceConfigError(`options.${name} must be an object`);
   return copy.value;
+}
+
+const ACTIONS = new Map<string, Readonly<Record<string, unknown>>>();
+const MAX_CACHED_ACTIONS = 1_000;
+
+/** The frozen `{ type }` of an action type, shared (a handful of types recur on every call). */
+function actionOf(type: string): Readonly<Record<string, unknown>> {
+  let action = ACTIONS.get(type);
+  if (action === undefined) {
+    action = Object.freeze({ type });
+    if (ACTIONS.size < MAX_CACHED_ACTIONS) ACTIONS.set(type, action);
+  }
+  return action;
 }
 
 function snapshotOk(value: unknown): { ok: true; value: unknown; bytes: number } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/core/canonical-json.js';
-import { snapshotJson } from '../../src/core/snapshot.js';
+import { BOUNDED, boundedFacts, sealBounded, snapshotJson, type BoundedFacts } from '../../src/core/snapshot.js';
 
 describe('snapshotJson: the kernel reads what a caller hands it exactly once', () => {
   it('returns a deep, frozen copy that later changes to the original do not reach', () => {
@@ -84,15 +84,15 @@ describe('snapshotJson: the kernel reads what a caller hands it exactly once', (
 });
 
 describe('sealBounded: what the bounds step established travels with the request', () => {
-  it('is recognized only for the very object sealed, which can no longer change', async () => {
-    const { sealBounded, boundedFacts } = await import('../../src/core/snapshot.js');
-    const request = { args: {} };
-    const facts = { limits: { maxBytes: 10, maxDepth: 2 }, argsJson: '{}' };
-    sealBounded(request, facts);
+  it('is recognized only for the very object sealed, never for a copy, and the request can no longer change', () => {
+    const facts: BoundedFacts = { limits: { maxBytes: 10, maxDepth: 2 }, argsJson: '{}', of: null };
+    const request = sealBounded({ args: {}, [BOUNDED]: facts });
     expect(boundedFacts(request)).toBe(facts);
+    expect(boundedFacts({ ...request })).toBeUndefined(); // a spread carries the symbol, not the identity
     expect(boundedFacts({ args: {} })).toBeUndefined();
     expect(boundedFacts(null)).toBeUndefined();
     expect(Object.isFrozen(request)).toBe(true);
+    expect(JSON.stringify(request)).toBe('{"args":{}}');
   });
 });
 
