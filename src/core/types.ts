@@ -151,6 +151,12 @@ export interface DecisionError {
 export interface Diagnostics {
   matchedRules: MatchedRule[];
   errors: DecisionError[];
+  /**
+   * The kernel pipeline step whose answer stands: `policy` when the policy decided and every
+   * other step let it through, `limits` for a rate limit, or the name of the guard that ended the
+   * request. Absent from a bare `PolicyEvaluator.evaluate`.
+   */
+  step?: string;
 }
 
 /**

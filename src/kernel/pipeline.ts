@@ -21,17 +21,28 @@ export function runGuards(guards: readonly Guard[], context: GuardContext, stage
     }
     if (answer instanceof Promise) {
       return answer.then(
-        (decided) => decided ?? runGuards(guards, context, stage, revision, i + 1),
+        (decided) => (decided ? endedBy(guard, decided) : runGuards(guards, context, stage, revision, i + 1)),
         (error: unknown) => guardFailed(guard, error, stage, revision),
       );
     }
-    if (answer) return answer;
+    if (answer) return endedBy(guard, answer);
   }
-  return context.decision ?? failed('guard', 'no guard decided the request', stage, revision);
+  const decision = context.decision;
+  if (!decision) return failed('guard', 'no guard decided the request', stage, revision);
+  decision.diagnostics.step = 'policy';
+  return decision;
+}
+
+/** Names the step whose answer ended the request in the decision's diagnostics (a guard's own decision is copied, never changed). */
+function endedBy(guard: Guard, decision: Decision): Decision {
+  if (decision.diagnostics?.step === guard.name) return decision;
+  return { ...decision, diagnostics: { ...decision.diagnostics, step: guard.name } };
 }
 
 function guardFailed(guard: Guard, error: unknown, stage: Stage, revision: string): Decision {
-  return failed('guard', `guard '${guard.name}' failed: ${describeError(error)}`, stage, revision);
+  const decision = failed('guard', `guard '${guard.name}' failed: ${describeError(error)}`, stage, revision);
+  decision.diagnostics.step = guard.name;
+  return decision;
 }
 
 /** Ends the request unless the verdict lets it continue (an allowing verdict, or a hold for approval). */

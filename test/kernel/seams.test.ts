@@ -284,3 +284,27 @@ describe('Kernel.decide with an asynchronous guard', () => {
     expect((await kernel.decideAsync({ tool_name: 'db', args: { sql: 'SELECT 1' } })).verdict).toBe('allow');
   });
 });
+
+describe('every decision names the pipeline step whose answer stands', () => {
+  it('policy, limits, or the guard that ended the request', async () => {
+    const policy = PolicyEvaluator.fromYaml(`${HEADER}name: steps
+default_action: allow
+rules:
+  - { name: budget, condition: "tool_name == 'search'", action: allow, limit: 1/minute }
+  - { name: no-drop, condition: "tool_name == 'drop'", action: deny }
+`);
+    const kernel = new Kernel({
+      policy,
+      audit: false,
+      guards: [{ name: 'standing', check: (context) => (context.request.tool_name === 'quarantined' ? Kernel.prototype.decide.call(new Kernel({ policy, audit: false }), { tool_name: 'drop' }) : undefined) }],
+    });
+    const step = async (tool: string) => {
+      const outcome = await kernel.handle({ tool }, () => 'ran');
+      return outcome.decision.diagnostics.step;
+    };
+    expect(await step('search')).toBe('policy');
+    expect(await step('search')).toBe('limits');
+    expect(await step('drop')).toBe('policy');
+    expect(await step('quarantined')).toBe('standing');
+  });
+});
