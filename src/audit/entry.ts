@@ -122,6 +122,8 @@ function fallbackContent(entry: object): string {
 
 export class EntryEncoder {
   private readonly lastSafe: (string | null)[] = new Array<string | null>(HASHED_FIELDS.length).fill(null);
+  /** The JSON literal of each `lastSafe` value: a repeat reuses it rather than quoting again. */
+  private readonly lastQuoted: (string | null)[] = new Array<string | null>(HASHED_FIELDS.length).fill(null);
   private readonly trusted: boolean[];
 
   constructor(trusted: readonly (keyof AuditEntry)[] = []) {
@@ -170,10 +172,13 @@ export class EntryEncoder {
   /** The JSON literal for field number `field` (its index in HASHED_FIELDS). */
   private q(field: number, value: string | null): string {
     if (value === null) return 'null';
-    if (value === this.lastSafe[field] || this.trusted[field]) return '"' + value + '"';
+    if (value === this.lastSafe[field]) return this.lastQuoted[field] as string;
+    if (this.trusted[field]) return '"' + value + '"';
     if (needsEscape(value)) return JSON.stringify(value);
+    const quoted = '"' + value + '"';
     this.lastSafe[field] = value;
-    return '"' + value + '"';
+    this.lastQuoted[field] = quoted;
+    return quoted;
   }
 }
 
