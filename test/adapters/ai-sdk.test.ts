@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { aiSdkGovernance } from '../../src/adapters/ai-sdk.js';
 import { AuditLog, GovernanceDenied, PolicyEvaluator } from '../../src/index.js';
-import { CUSTOMER, governanceFixture, ToolSpy, trail } from './fixtures.js';
+import { CUSTOMER, governanceFixture, MODEL_CALL_POLICY, ToolSpy, trail } from './fixtures.js';
 
 type Generated = Awaited<ReturnType<MockLanguageModelV3['doGenerate']>>;
 type Content = Generated['content'];
@@ -213,21 +213,7 @@ describe('aiSdkGovernance', () => {
   });
 
   it('reports the model-call points: a pre_model_call deny stops the model call, a post_model_call deny stops its answer', async () => {
-    const policy = PolicyEvaluator.fromYaml(`apiVersion: governance.toolkit/v1
-name: model-calls
-default_action: allow
-rules:
-  - name: no-payroll-to-model
-    stage: pre_model_call
-    condition: "string(input).contains('payroll')"
-    action: deny
-    message: payroll never reaches the model
-  - name: no-drop-from-model
-    stage: post_model_call
-    condition: "string(output).contains('drop_table')"
-    action: deny
-    message: the model may not plan a drop
-`);
+    const policy = PolicyEvaluator.fromYaml(MODEL_CALL_POLICY);
     const audit = new AuditLog();
     const governance = aiSdkGovernance({ policy, audit });
     const spy = new ToolSpy();
