@@ -1,4 +1,5 @@
 import { describeError } from '../core/errors.js';
+import { uuidv7 } from '../core/ids.js';
 import type { Decision, Stage } from '../core/types.js';
 import type { PolicyEvaluator } from '../policy/index.js';
 import { countsAgainstLimits, limitDecision, type RateLimiter } from '../reliability/rate-limits.js';
@@ -21,11 +22,11 @@ export function runGuards(guards: readonly Guard[], context: GuardContext, stage
     }
     if (answer instanceof Promise) {
       return answer.then(
-        (decided) => (decided ? endedBy(guard, decided) : runGuards(guards, context, stage, revision, i + 1)),
+        (decided) => (decided === undefined || decided === null ? runGuards(guards, context, stage, revision, i + 1) : denialOf(guard, decided, stage, revision)),
         (error: unknown) => guardFailed(guard, error, stage, revision),
       );
     }
-    if (answer) return endedBy(guard, answer);
+    if (answer !== undefined && answer !== null) return denialOf(guard, answer, stage, revision);
   }
   const decision = context.decision;
   if (!decision) return failed('guard', 'no guard decided the request', stage, revision);
@@ -33,14 +34,52 @@ export function runGuards(guards: readonly Guard[], context: GuardContext, stage
   return decision;
 }
 
-/** Names the step whose answer ended the request in the decision's diagnostics (a guard's own decision is copied, never changed). */
-function endedBy(guard: Guard, decision: Decision): Decision {
-  if (decision.diagnostics?.step === guard.name) return decision;
-  return { ...decision, diagnostics: { ...decision.diagnostics, step: guard.name } };
+/**
+ * The decision a guard ended the request with, rebuilt field by field from what it returned (a
+ * guard is code the kernel does not trust to be well-formed): it must be a deny. A guard that
+ * answers anything else (an allow would skip the policy) or something unreadable ends the request
+ * with `runtime_error:guard`. The result names the guard as the deciding step.
+ */
+function denialOf(guard: Guard, answer: unknown, stage: Stage, revision: string): Decision {
+  try {
+    const given = answer as Partial<Decision>;
+    if (typeof answer !== 'object' || given.verdict !== 'deny') {
+      const what = typeof answer === 'object' ? `verdict '${String(given.verdict)}'` : `a ${typeof answer}`;
+      return guardFailed(guard, `answered ${what}: a guard ends a request only with a deny (return undefined to let it continue)`, stage, revision);
+    }
+    const reason = typeof given.reason === 'string' && given.reason !== '' ? given.reason : `denied by guard '${guard.name}'`;
+    const diagnostics = given.diagnostics;
+    return {
+      verdict: 'deny',
+      allowed: false,
+      rule: typeof given.rule === 'string' ? given.rule : null,
+      policy: typeof given.policy === 'string' ? given.policy : null,
+      reason,
+      message: reason,
+      approvers: [],
+      transform: null,
+      rateLimited: given.rateLimited === true,
+      retryAfterMs: typeof given.retryAfterMs === 'number' && Number.isFinite(given.retryAfterMs) ? given.retryAfterMs : null,
+      decisionId: typeof given.decisionId === 'string' && given.decisionId !== '' ? given.decisionId : uuidv7(),
+      policyRevision: revision,
+      stage,
+      durationUs: typeof given.durationUs === 'number' && Number.isFinite(given.durationUs) ? given.durationUs : 0,
+      inputIdentity: null,
+      enforcedIdentity: null,
+      diagnostics: {
+        matchedRules: Array.isArray(diagnostics?.matchedRules) ? [...diagnostics.matchedRules] : [],
+        errors: Array.isArray(diagnostics?.errors) ? [...diagnostics.errors] : [],
+        step: guard.name,
+      },
+    };
+  } catch (error) {
+    return guardFailed(guard, `answered something unreadable: ${describeError(error)}`, stage, revision);
+  }
 }
 
 function guardFailed(guard: Guard, error: unknown, stage: Stage, revision: string): Decision {
-  const decision = failed('guard', `guard '${guard.name}' failed: ${describeError(error)}`, stage, revision);
+  const why = typeof error === 'string' ? error : describeError(error);
+  const decision = failed('guard', `guard '${guard.name}' failed: ${why}`, stage, revision);
   decision.diagnostics.step = guard.name;
   return decision;
 }

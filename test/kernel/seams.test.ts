@@ -308,3 +308,32 @@ rules:
     expect(await step('quarantined')).toBe('standing');
   });
 });
+
+describe('a guard ends a request only with a deny, and what it returns is not trusted', () => {
+  const policy = PolicyEvaluator.fromYaml(`${HEADER}name: p\ndefault_action: deny\nrules: []\n`);
+  const guarded = (answer: unknown, audit: AuditLog | false = false) =>
+    new Kernel({ policy, audit, guards: [{ name: 'odd', check: () => answer as never }] });
+
+  it.each([
+    ['an allow (which would skip the policy)', { verdict: 'allow', allowed: true }],
+    ['a string', 'deny'],
+    ['a number', 42],
+    ['an object whose verdict getter throws', Object.defineProperty({}, 'verdict', { get: () => { throw new Error('boom'); } })],
+  ])('%s is a guard failure, denied and recorded', async (_name, answer) => {
+    const audit = new AuditLog();
+    let ran = false;
+    const outcome = await guarded(answer, audit).handle({ tool: 'anything' }, () => (ran = true));
+    expect(ran).toBe(false);
+    expect(outcome.kind === 'refused' && outcome.decision.reason).toMatch(/^runtime_error:guard: guard 'odd' failed: /);
+    expect(audit.verify().ok).toBe(true);
+  });
+
+  it('a frozen, sparse deny is rebuilt into a full decision the audit can chain', async () => {
+    const audit = new AuditLog();
+    const outcome = await guarded(Object.freeze({ verdict: 'deny', reason: 'agent is quarantined' }), audit).handle({ tool: 'anything' }, () => 'ran');
+    expect(outcome.decision).toMatchObject({ verdict: 'deny', allowed: false, reason: 'agent is quarantined', diagnostics: { step: 'odd' } });
+    expect(outcome.decision.inputIdentity).toMatch(/^[0-9a-f]{64}$/);
+    expect(audit.entries()[0]?.reason).toBe('agent is quarantined');
+    expect(audit.verify().ok).toBe(true);
+  });
+});
