@@ -11,7 +11,7 @@ export { govern } from './kernel/govern.js';
 export type { GovernedTool, GovernOptions } from './kernel/govern.js';
 export { Kernel, defaultAuditLog } from './kernel/kernel.js';
 export type { KernelOptions, HandleOptions } from './kernel/kernel.js';
-export type { Action, Outcome, Cleared, Held, Refused, Passed, Refusal, RunTool } from './kernel/action.js';
+export type { Action, Outcome, Cleared, Held, Refused, Passed, Failed, Refusal, RunTool } from './kernel/action.js';
 export type { Guard, GuardContext } from './kernel/guards.js';
 export type { ApprovalHandler } from './kernel/approvals.js';
 export type { PolicyInput } from './kernel/policy-input.js';
@@ -39,7 +39,7 @@ export type {
   Transform,
   Verdict,
 } from './core/types.js';
-export { GovernanceError, GovernanceDenied, GovernanceConfigError, PolicyLoadError } from './core/errors.js';
+export { GovernanceError, GovernanceDenied, GovernanceConfigError, PolicyLoadError, ToolFailed } from './core/errors.js';
 export type { GovernanceErrorCode, PolicyIssue } from './core/errors.js';
 
 export { AuditLog } from './audit/audit-log.js';

@@ -13,8 +13,8 @@
  * });
  */
 import type { LanguageModelMiddleware, Tool, ToolApprovalResponse, ToolSet } from 'ai';
-import { GovernanceDenied } from '../core/errors.js';
-import { ToolCallGovernor, type AdapterOptions, type PreToolOutcome, type Refused } from './tool-call.js';
+import { GovernanceDenied, ToolFailed } from '../core/errors.js';
+import { ToolCallGovernor, type AdapterOptions, type PreToolOutcome, type Refused, type ToolError } from './tool-call.js';
 
 type GenerateResult = Awaited<ReturnType<NonNullable<LanguageModelMiddleware['wrapGenerate']>>>;
 type ContentPart = GenerateResult['content'][number];
@@ -80,7 +80,12 @@ export function aiSdkGovernance(options: AdapterOptions): AiSdkGovernance {
       : await governor.beforeTool({ tool: toolName, args: input, callId });
     if (outcome.kind === 'approval') outcome = await governor.settleApproval(outcome.id, false, NOT_RECORDED);
     if (outcome.kind === 'refuse') throw denial(outcome);
-    const result = await execute(outcome.args as never, options as never);
+    let result: unknown;
+    try {
+      result = await execute(outcome.args as never, options as never);
+    } catch (thrown) {
+      throw toolError(await governor.afterToolError(outcome, thrown)); // decided like a result
+    }
     const after = await governor.afterTool(outcome, result);
     if (after.kind === 'refuse') throw denial(after);
     return after.output;
@@ -123,6 +128,11 @@ async function ownCheckAsks(own: OwnCheck, input: unknown, options: Parameters<T
   } catch {
     return true;
   }
+}
+
+/** What the caller is thrown when the tool threw: its error as the policy let it through, or the refusal. */
+function toolError(outcome: ToolError | Refused): GovernanceDenied | ToolFailed {
+  return outcome.kind === 'refuse' ? denial(outcome) : new ToolFailed(outcome.decision, outcome.error.name, outcome.error.message);
 }
 
 function denial(outcome: Refused): GovernanceDenied {

@@ -4,5 +4,5 @@
  * or the main entry never loads a framework.
  */
 export { ToolCallGovernor } from './tool-call.js';
-export type { AdapterOptions, ClearedCall, ContentOutcome, ContentStage, PendingApproval, PostToolOutcome, PreToolOutcome, ToolCall } from './tool-call.js';
+export type { AdapterOptions, CallOutcome, ClearedCall, ContentOutcome, ContentStage, PendingApproval, PostToolOutcome, PreToolOutcome, ToolCall, ToolError } from './tool-call.js';
 

@@ -85,7 +85,15 @@ export function langchainGovernance(options: AdapterOptions): LangchainGovernanc
       let outcome: PreToolOutcome = callId && governor.pendingApproval(callId) ? await governor.settleApproval(callId, false, NOT_ASKED) : await governor.beforeTool(call);
       if (outcome.kind === 'approval') outcome = await governor.settleApproval(outcome.id, false, NOT_ASKED);
       if (outcome.kind === 'refuse') return refusalMessage(outcome.refusal, toolCall.name, callId);
-      const result = await handler({ ...request, toolCall: { ...toolCall, args: outcome.args } });
+      let result: Awaited<ReturnType<typeof handler>>;
+      try {
+        result = await handler({ ...request, toolCall: { ...toolCall, args: outcome.args } });
+      } catch (thrown) {
+        // Decided like a result: the model reads the error as the policy lets it through.
+        const failed = await governor.afterToolError(outcome, thrown);
+        if (failed.kind === 'refuse') return refusalMessage(failed.refusal, toolCall.name, callId);
+        return new ToolMessage({ content: `${failed.error.name}: ${failed.error.message}`, tool_call_id: callId ?? '', name: toolCall.name, status: 'error' });
+      }
       if (!governor.decides('post_tool')) return result;
       if (!ToolMessage.isInstance(result)) {
         // A Command (a state update) is not data the policy can read: it is decided as such, and denied.

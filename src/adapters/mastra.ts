@@ -20,7 +20,7 @@
  */
 import type { InputProcessor, OutputProcessor } from '@mastra/core/processors';
 import { createTool } from '@mastra/core/tools';
-import { GovernanceDenied } from '../core/errors.js';
+import { GovernanceDenied, ToolFailed } from '../core/errors.js';
 import { ToolCallGovernor, type AdapterOptions, type PreToolOutcome, type Refused } from './tool-call.js';
 
 /** The processors' name in Mastra's traces and tripwires. */
@@ -77,7 +77,15 @@ export function mastraGovernance(options: AdapterOptions): MastraGovernance {
     let outcome: PreToolOutcome = await governor.beforeTool({ tool: toolName, args: input, ...(callId ? { callId } : {}) });
     if (outcome.kind === 'approval') outcome = await governor.askApprovals(outcome);
     if (outcome.kind === 'refuse') throw denial(outcome);
-    const after = await governor.afterTool(outcome, await execute(outcome.args, context));
+    let result: unknown;
+    try {
+      result = await execute(outcome.args, context);
+    } catch (thrown) {
+      // Decided like a result: the model reads the error as the policy lets it through.
+      const failed = await governor.afterToolError(outcome, thrown);
+      throw failed.kind === 'refuse' ? denial(failed) : new ToolFailed(failed.decision, failed.error.name, failed.error.message);
+    }
+    const after = await governor.afterTool(outcome, result);
     if (after.kind === 'refuse') throw denial(after);
     return after.output;
   };

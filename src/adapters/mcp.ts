@@ -53,6 +53,8 @@ function governedCallTool(governor: ToolCallGovernor, handler: CallToolHandler):
     let original: unknown;
     const outcome = await governor.callTool({ tool: params.name, args: params.arguments }, async (args) => (original = await handler({ ...request, params: { ...params, arguments: args } }, extra)));
     if (outcome.kind === 'refuse') return refusalResult(outcome.refusal);
+    // The handler threw: an error result the client reads, with the message the policy let through.
+    if (outcome.kind === 'failed') return { isError: true, content: [{ type: 'text', text: outcome.error.message }] };
     return asToolResult(outcome.output === original ? original : withTextMirrorRedacted(original, outcome.output));
   };
 }

@@ -134,7 +134,15 @@ export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGov
     if (outcome.kind === 'approval') outcome = await governor.settleApproval(outcome.id, false, NOT_RECORDED);
     // Reached only when the input guardrail was bypassed: the model still reads the refusal.
     if (outcome.kind === 'refuse') return outcome.refusal.message;
-    const after = await governor.afterTool(outcome, await execute(outcome.args, runContext, details));
+    let result: unknown;
+    try {
+      result = await execute(outcome.args, runContext, details);
+    } catch (thrown) {
+      // Decided like a result: the model reads the error as the policy lets it through.
+      const failed = await governor.afterToolError(outcome, thrown);
+      return failed.kind === 'refuse' ? failed.refusal.message : `${failed.error.name}: ${failed.error.message}`;
+    }
+    const after = await governor.afterTool(outcome, result);
     if (after.kind === 'output') return after.output;
     if (callId !== undefined) remember(withheld, callId, after.refusal);
     return after.refusal.message; // never the withheld result, guardrail or not

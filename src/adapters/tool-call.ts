@@ -65,6 +65,12 @@ export type PreToolOutcome = ClearedCall | PendingApproval | Refused;
 /** What the post-tool stage says about a result: let through (maybe redacted), or withheld. */
 export type PostToolOutcome = { kind: 'output'; output: unknown } | Refused;
 
+/** A tool's error as the policy let it through (see {@link ToolCallGovernor.afterToolError}). */
+export type ToolError = { kind: 'failed'; error: { name: string; message: string }; decision: Decision };
+
+/** What a call the adapter hands the kernel whole comes to: a result, a refusal, or the tool's error. */
+export type CallOutcome = PostToolOutcome | ToolError;
+
 /** The stages that decide content rather than a tool call. */
 export type ContentStage = 'agent_startup' | 'pre_input' | 'pre_model_call' | 'post_model_call' | 'pre_output' | 'agent_shutdown';
 
@@ -157,11 +163,21 @@ export class ToolCallGovernor {
 
   /** Checks a tool's result (post_tool): a deny withholds it, a transform redacts a copy. */
   async afterTool(cleared: ClearedCall, output: unknown): Promise<PostToolOutcome> {
-    return postTool(await this.kernel.checkOutput(cleared, output));
+    const outcome = postTool(await this.kernel.checkOutput(cleared, output));
+    return outcome.kind === 'failed' ? refused(outcome.decision) : outcome;
+  }
+
+  /**
+   * Decides what a cleared tool threw (see {@link Kernel.checkFailure}): the error as the policy
+   * lets it through, or a refusal. For adapters whose framework runs the tool.
+   */
+  async afterToolError(cleared: ClearedCall, thrown: unknown): Promise<ToolError | Refused> {
+    const outcome = await this.kernel.checkFailure(cleared, thrown);
+    return outcome.kind === 'failed' ? outcome : refused(outcome.decision);
   }
 
   /** The whole path for an adapter that owns the call: decide, ask, run with the checked copy, check the result. */
-  async callTool(call: ToolCall, run: (args: Readonly<Record<string, unknown>>) => unknown): Promise<PostToolOutcome> {
+  async callTool(call: ToolCall, run: (args: Readonly<Record<string, unknown>>) => unknown): Promise<CallOutcome> {
     return postTool(await this.kernel.handle(actionOf(call), run));
   }
 
@@ -196,7 +212,8 @@ function preTool(outcome: Outcome): PreToolOutcome {
   return refused(outcome.decision); // 'refused', or an output where a call was expected
 }
 
-function postTool(outcome: Outcome): PostToolOutcome {
+function postTool(outcome: Outcome): CallOutcome {
   if (outcome.kind === 'output') return { kind: 'output', output: outcome.output };
+  if (outcome.kind === 'failed') return outcome;
   return refused(outcome.decision);
 }

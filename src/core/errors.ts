@@ -14,7 +14,9 @@ export type GovernanceErrorCode =
   /** An audit store or export is malformed and must be verified before use. */
   | 'ERR_AGT_AUDIT_CORRUPT'
   /** The toolkit was configured or called wrongly (a missing option, a value of the wrong kind). */
-  | 'ERR_AGT_CONFIG';
+  | 'ERR_AGT_CONFIG'
+  /** A governed tool threw; what it threw was decided at post_tool like a result ({@link ToolFailed}). */
+  | 'ERR_AGT_TOOL_FAILED';
 
 /** The base of everything the toolkit throws on purpose: an Error with a stable {@link GovernanceErrorCode}. */
 export class GovernanceError extends Error {
@@ -39,6 +41,23 @@ export class GovernanceDenied extends GovernanceError {
     message: string = deniedMessage(decision),
   ) {
     super('ERR_AGT_DENIED', message);
+  }
+}
+
+/**
+ * A governed tool threw. Its error was decided at post_tool like any result (deny rules and
+ * redactions apply to `error.message`) and recorded: `message` is the error's message as the
+ * policy let it through, never the raw text when a rule redacted it; `decision` is that decision.
+ */
+export class ToolFailed extends GovernanceError {
+  override name = 'ToolFailed';
+  constructor(
+    readonly decision: Decision,
+    /** The error's name as the tool threw it (`TypeError`, `Error`...), or `Error` when it had none. */
+    readonly errorName: string,
+    message: string,
+  ) {
+    super('ERR_AGT_TOOL_FAILED', message);
   }
 }
 

@@ -89,8 +89,19 @@ export interface Passed {
   decision: Decision;
 }
 
+/**
+ * A tool that threw (when the kernel ran it). What it threw was decided at post_tool as the output
+ * `{ error: { name, message } }` and recorded; `error` is that output as the policy let it through
+ * (a redaction rule rewrites `error.message`). A deny rule on it makes the outcome `refused`.
+ */
+export interface Failed {
+  kind: 'failed';
+  error: { name: string; message: string };
+  decision: Decision;
+}
+
 /** What {@link Kernel.handle} answers: a discriminated union callers translate into their idiom. */
-export type Outcome = Cleared | Held | Refused | Passed;
+export type Outcome = Cleared | Held | Refused | Passed | Failed;
 
 /** The refusal a model reads for a decision that stopped something. */
 export function refusalOf(decision: Decision): Refusal {

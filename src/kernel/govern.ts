@@ -1,4 +1,4 @@
-import { GovernanceConfigError, GovernanceDenied } from '../core/errors.js';
+import { GovernanceConfigError, GovernanceDenied, ToolFailed } from '../core/errors.js';
 import type { AgentRef, Decision, NormalizedRequest } from '../core/types.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { PolicyEvaluator, ConflictStrategy } from '../policy/index.js';
@@ -80,6 +80,8 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
     // The tool gets the kernel's checked copy, spread back into the call's shape.
     const outcome = await kernel.handle(action, (args) => tool.apply(this, single ? [args] : callArgs.length === 0 ? [] : ((args.positional as unknown[] | undefined) ?? [])));
     if (outcome.kind === 'output') return outcome.output;
+    // The tool threw: the caller gets the error as the policy let it through, never its raw text.
+    if (outcome.kind === 'failed') throw new ToolFailed(outcome.decision, outcome.error.name, outcome.error.message);
     if (outcome.kind === 'refused') {
       if (onDeny) {
         try {

@@ -6,7 +6,7 @@ import type { AgentRef, Decision, GovernanceRequest, NormalizedRequest } from '.
 import { AuditLog } from '../audit/audit-log.js';
 import type { PolicyEvaluator, ConflictStrategy } from '../policy/index.js';
 import { RateLimiter } from '../reliability/rate-limits.js';
-import { refusalOf, type Action, type Cleared, type Held, type Outcome, type Passed, type Refused, type RunTool } from './action.js';
+import { refusalOf, type Action, type Cleared, type Failed, type Held, type Outcome, type Passed, type Refused, type RunTool } from './action.js';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, requestApproval, type ApprovalHandler } from './approvals.js';
 import { bound, snapshotSetting, type Bounded, type BoundsDefaults, type Unbounded } from './bounds.js';
 import { derive, failed } from './decisions.js';
@@ -133,8 +133,14 @@ export class Kernel {
       const committed = this.confirm(decided.decision);
       const decision = committed instanceof Promise ? await committed : committed;
       if (!decision.allowed) return this.refuse(decision, request);
-      const result = await run(request.args);
-      return this.checksOutput ? this.checkOutput({ kind: 'run', tool, args: request.args, request, decision }, result) : { kind: 'output', output: result, decision };
+      const cleared: Cleared = { kind: 'run', tool, args: request.args, request, decision };
+      let result: unknown;
+      try {
+        result = await run(request.args);
+      } catch (thrown) {
+        return this.checkFailure(cleared, thrown);
+      }
+      return this.checksOutput ? this.checkOutput(cleared, result) : { kind: 'output', output: result, decision };
     }
     if (options.ask !== undefined && !run && request.stage === 'pre_tool' && decided.decision.allowed) {
       decided = { decision: this.record(request, derive(decided.decision, 'require_approval', options.ask)), enforced: decided.enforced };
@@ -219,6 +225,27 @@ export class Kernel {
     let decided = await this.decideNow(bounded);
     if (decided.decision.verdict === 'require_approval') decided = await this.askHandler(bounded, decided);
     return (await this.enforce(bounded.request, decided)) as Passed | Refused;
+  }
+
+  /**
+   * Decides what a cleared tool threw, as its output `{ error: { name, message } }` at post_tool,
+   * and records it, whether or not the policy has post_tool rules: the failure is in the audit log,
+   * and its text reaches the caller only as the policy lets it through (a deny withholds it, a
+   * redaction rewrites `error.message`). For a framework that runs the tool itself.
+   */
+  async checkFailure(cleared: Cleared, thrown: unknown): Promise<Failed | Refused> {
+    const error = { name: errorNameOf(thrown), message: describeError(thrown) };
+    const type = actionTypeOf(cleared.request);
+    const bounded = bound({ point: 'post_tool', tool: cleared.tool, args: cleared.args, ...(type === undefined ? {} : { action: type }), agent: cleared.request.agent as AgentRef, context: cleared.request.context, content: { error } }, this.defaults);
+    if (!bounded.ok) return this.refuse(this.record(bounded.request, failed('invalid_request', `the tool threw, and what it threw cannot be inspected: ${bounded.message}`, 'post_tool', this.evaluator.revision)), bounded.request);
+    const guarded = await this.guard(bounded);
+    // The entry says the tool failed, whatever the policy made of its error.
+    const noted = derive(guarded, guarded.verdict, `the tool threw ${error.name}; ${guarded.reason}`);
+    let decided = this.finish(bounded, noted);
+    if (decided.decision.verdict === 'require_approval') decided = await this.askHandler(bounded, decided);
+    const outcome = await this.enforce(bounded.request, decided);
+    if (outcome.kind !== 'output') return outcome as Refused;
+    return { kind: 'failed', error: errorOf(outcome.output, error), decision: outcome.decision };
   }
 
   /**
@@ -343,7 +370,12 @@ export class Kernel {
 
   /** Runs a cleared call with its checked copy and decides the result. */
   private async runAndCheck(cleared: Cleared, run: RunTool): Promise<Outcome> {
-    const result = await run(cleared.args);
+    let result: unknown;
+    try {
+      result = await run(cleared.args);
+    } catch (thrown) {
+      return this.checkFailure(cleared, thrown);
+    }
     return this.checkOutput(cleared, result);
   }
 
@@ -413,6 +445,23 @@ function actionTypeOf(request: GovernanceRequest | NormalizedRequest): string | 
   const action = request.action;
   if (typeof action === 'string') return action;
   return typeof action?.type === 'string' ? action.type : undefined;
+}
+
+/** A thrown value's name for the record: an Error's own name when it is a plain word, else `Error`. */
+function errorNameOf(thrown: unknown): string {
+  try {
+    const name: unknown = thrown instanceof Error ? thrown.name : undefined;
+    return typeof name === 'string' && /^[A-Za-z][A-Za-z0-9]{0,63}$/.test(name) ? name : 'Error';
+  } catch {
+    return 'Error';
+  }
+}
+
+/** The error as the decision passed it on (a redaction may have rewritten it), back in shape. */
+function errorOf(output: unknown, fallback: { name: string; message: string }): { name: string; message: string } {
+  const error = (output as { error?: { name?: unknown; message?: unknown } } | null)?.error;
+  if (typeof error !== 'object' || error === null) return { name: fallback.name, message: '[REDACTED]' };
+  return { name: typeof error.name === 'string' ? error.name : fallback.name, message: typeof error.message === 'string' ? error.message : '[REDACTED]' };
 }
 
 function agentIdOf(request: NormalizedRequest): string {
