@@ -434,9 +434,20 @@ export class Kernel {
     await this.audit?.durable()?.catch(() => undefined);
   }
 
-  /** A refusal reaches the caller only once its entry is committed. */
+  /**
+   * A refusal reaches the caller only once its entry is committed. If the store cannot commit it,
+   * the caller is told so (a plain denial would claim a record that does not exist); the refusal
+   * itself stands.
+   */
   private async refuse(decision: Decision, request: NormalizedRequest): Promise<Refused> {
-    await this.settled();
+    const pending = this.audit?.durable();
+    if (pending) {
+      try {
+        await pending;
+      } catch (error) {
+        decision = derive(decision, 'deny', `runtime_error:audit: the audit store could not commit this refusal (${describeError(error)}); refused: ${decision.reason}`);
+      }
+    }
     return { kind: 'refused', refusal: refusalOf(decision), decision, request };
   }
 }

@@ -337,3 +337,19 @@ describe('a guard ends a request only with a deny, and what it returns is not tr
     expect(audit.verify().ok).toBe(true);
   });
 });
+
+describe('a refusal whose audit entry cannot be committed', () => {
+  it('tells the caller the record failed, and still refuses (disk full)', async () => {
+    const { MemoryAuditSink } = await import('../../src/audit/sink.js');
+    class FullDisk extends MemoryAuditSink {
+      durable(): Promise<void> {
+        return Promise.reject(new Error('ENOSPC: no space left on device'));
+      }
+    }
+    const ran = vi.fn();
+    const tool = govern(ran, { policy: PolicyEvaluator.fromYaml(SQL_POLICY), name: 'db', audit: new AuditLog({ sink: new FullDisk() }) });
+    const error = await denial(tool({ sql: 'DROP TABLE users' }));
+    expect(ran).not.toHaveBeenCalled();
+    expect(error.decision.reason).toMatch(/^runtime_error:audit: the audit store could not commit this refusal \(ENOSPC.*\); refused: /);
+  });
+});
