@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -80,6 +80,8 @@ export class SqliteAuditSink implements AuditSink {
   private checkpointedSize: number;
   private failure: Error | null = null;
   private closed = false;
+  /** The device and inode of the file opened: a commit first checks the path still names it. */
+  private readonly fileIdentity: string;
 
   constructor(options: SqliteAuditSinkOptions = {}) {
     this.path = options.path ?? DEFAULT_STORE_PATH;
@@ -91,6 +93,7 @@ export class SqliteAuditSink implements AuditSink {
 
     mkdirSync(dirname(this.path), { recursive: true });
     this.db = new Database(this.path);
+    this.fileIdentity = fileIdentityOf(this.path) ?? '';
     try {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.durability === 'power' ? 'FULL' : 'NORMAL'}`);
@@ -212,6 +215,17 @@ export class SqliteAuditSink implements AuditSink {
     if (this.pendingSeqs.length === 0 || this.failure || this.closed) return;
     const waiting = this.waiting;
     this.waiting = null;
+    // SQLite keeps writing to a file that was deleted or replaced under its path, and every such
+    // commit would be acknowledged and lost: notice it and fail closed instead.
+    const current = fileIdentityOf(this.path);
+    if (current !== this.fileIdentity) {
+      this.failure = new GovernanceError(
+        'ERR_AGT_AUDIT_STORE',
+        `audit store ${this.path} was ${current === null ? 'deleted' : 'replaced by another file'} while open: nothing more can be committed to it (restore it, or start a new store and keep the old one as evidence)`,
+      );
+      waiting?.reject(this.failure);
+      return;
+    }
     try {
       this.commitBatch();
     } catch (error) {
@@ -324,6 +338,16 @@ const ROW_VALUES = '(?, CAST(? AS BLOB), ?, ?, ?)';
 const ROW_PARAMS = 5;
 
 /** A failed commit as an ERR_AGT_AUDIT_STORE, said plainly where the cause is known. */
+/** `dev:ino` of the file at `path`, or null when there is none. */
+function fileIdentityOf(path: string): string | null {
+  try {
+    const stat = statSync(path);
+    return `${stat.dev}:${stat.ino}`;
+  } catch {
+    return null;
+  }
+}
+
 function describeCommitFailure(error: unknown, path: string): GovernanceError {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {

@@ -305,3 +305,31 @@ describe('verifySqliteStore on two threads', () => {
     expect(Math.max(...seen)).toBe(big);
   });
 });
+
+describe('a store deleted or replaced while the writer runs', () => {
+  it('fails closed on the next commit instead of acknowledging entries that exist nowhere', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { AuditLog } = await import('../../src/audit/audit-log.js');
+    const { SqliteAuditSink } = await import('../../src/audit/sqlite-sink.js');
+    const { PolicyEvaluator } = await import('../../src/policy/evaluator.js');
+    const { govern } = await import('../../src/kernel/govern.js');
+    for (const how of ['deleted', 'replaced'] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'agt-deleted-'));
+      const path = join(dir, 'audit.db');
+      const sink = new SqliteAuditSink({ path, checkpointIntervalMs: 60_000 });
+      const audit = new AuditLog({ sink });
+      let runs = 0;
+      const tool = govern(async () => (runs += 1), { policy: PolicyEvaluator.fromYaml('apiVersion: governance.toolkit/v1\nname: p\ndefault_action: allow\nrules: []\n'), name: 't', audit });
+      await tool();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+      if (how === 'replaced') writeFileSync(path, '');
+      await expect(tool()).rejects.toMatchObject({ decision: { reason: expect.stringMatching(new RegExp(`runtime_error:audit: .*was ${how === 'deleted' ? 'deleted' : 'replaced by another file'} while open`)) } });
+      await expect(tool()).rejects.toMatchObject({ code: 'ERR_AGT_DENIED' });
+      expect(runs).toBe(1);
+      sink.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
