@@ -179,8 +179,9 @@ export class CompiledEvaluator {
     try {
       return normalizeRequest(request, this.limits);
     } catch (error) {
-      // Only exotic objects get here (a getter or proxy trap that throws): not JSON data.
-      return new InvalidRequest(`the request could not be read: ${describeThrown(error)}`);
+      // Only exotic objects get here (a getter or proxy trap that throws): not JSON data. What it
+      // threw is the request's own text (it may hold a secret), so it is not repeated.
+      return new InvalidRequest('the request could not be read (a getter or proxy threw)');
     }
   }
 
