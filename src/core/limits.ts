@@ -19,10 +19,75 @@ export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
 });
 
 
-/** Why a value was refused: a message and the dotted path to the offending part. */
+/**
+ * Why a value was refused: a message and the path to the offending part. Neither carries anything
+ * the value supplied (no key, no string, no number, nothing a getter threw): reasons are logged and
+ * audited, and a request's keys and values may be secrets. The path names structure only: an array
+ * element by its index (`[2]`), an object member by its position among the object's own keys
+ * (`<key 0>`, counted from 0 in `Object.keys` order); the request's own fields (`args`, `context`,
+ * ...) by name at the top, as those names are ours.
+ */
 export interface LimitViolation {
   message: string;
   path: string;
+}
+
+/** The request's own top-level fields: names we define, so a path may show them. */
+const REQUEST_FIELDS: ReadonlySet<string> = new Set(['stage', 'agent', 'tool_name', 'action', 'args', 'input', 'output', 'context']);
+
+/**
+ * The structural form of a path (see {@link LimitViolation}): `keys` are the real keys and indexes
+ * (an index is a number), `positions` the position of each string key among its object's own keys.
+ * With `namedRoot`, a first key that is one of the request's fields is shown by name.
+ */
+export function describePath(keys: readonly (string | number)[], positions: readonly number[], namedRoot = false, count = keys.length): string {
+  let out = '';
+  for (let i = 0; i < count; i++) {
+    const key = keys[i];
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (i === 0 && namedRoot && key !== undefined && REQUEST_FIELDS.has(key)) out += key;
+    else out += `${i === 0 ? '' : '.'}<key ${positions[i] ?? '?'}>`;
+  }
+  return out;
+}
+
+/** `prefix` followed by a structural `path` (`args` and `<key 0>` make `args.<key 0>`; `[1]` makes `args[1]`). */
+export function joinPath(prefix: string, path: string): string {
+  if (path === '') return prefix;
+  if (prefix === '' || path.startsWith('[')) return prefix + path;
+  return `${prefix}.${path}`;
+}
+
+/** Names of the built-in objects a request may not hold; anything else not plain is a class instance. */
+const BUILTIN_KINDS: ReadonlyMap<unknown, string> = new Map<unknown, string>([
+  [Date.prototype, 'Date'],
+  [Map.prototype, 'Map'],
+  [Set.prototype, 'Set'],
+  [WeakMap.prototype, 'WeakMap'],
+  [WeakSet.prototype, 'WeakSet'],
+  [RegExp.prototype, 'RegExp'],
+  [Promise.prototype, 'Promise'],
+  [Error.prototype, 'Error'],
+  [ArrayBuffer.prototype, 'ArrayBuffer'],
+  [Uint8Array.prototype, 'Uint8Array'],
+  [Function.prototype, 'function'],
+]);
+
+/**
+ * The message for an object that is not plain, from its prototype alone: a built-in's name or
+ * "class instance". Never reads the object (its `constructor` may be a getter or a request-supplied
+ * name).
+ */
+export function notPlainMessage(proto: unknown): string {
+  return `a ${BUILTIN_KINDS.get(proto) ?? 'class instance'} is not allowed (only plain objects and arrays)`;
+}
+
+/** The message for a number JSON cannot carry: its kind, never its value. */
+export const NON_FINITE_MESSAGE = 'a non-finite number (NaN or Infinity) is not allowed (only finite numbers)';
+
+/** The message for a part that cannot fit the byte budget. */
+export function tooManyBytesMessage(maxBytes: number): string {
+  return `request exceeds ${maxBytes} bytes as canonical JSON`;
 }
 
 /**
@@ -32,15 +97,21 @@ export interface LimitViolation {
  * part of a request (JSON cannot carry them) and are ignored here, as everywhere else.
  * Never throws, even for cyclic or exotic input: a cycle shows up as nesting past the depth
  * limit, and only then is the (slower) cycle check run, to name the problem precisely.
+ *
+ * The work is bounded by the byte budget, not by what the value claims: an array whose length,
+ * a string whose length, or an object whose key count cannot fit what is left of `maxBytes` is
+ * refused before it is walked (an element costs at least a byte and a comma, a UTF-16 unit at
+ * least a byte, a key at least four bytes: quotes, colon and a one-byte value).
  */
 export function checkJsonValue(value: unknown, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): LimitViolation | null {
   const walker = new Walker(limits);
   const violation = walker.visit(value, 0);
   if (violation) {
-    const path = violation.path.reverse();
-    const cycle = violation.tooDeep ? findCycle(value, path) : null;
-    if (cycle) return { message: 'cyclic reference', path: cycle.join('.') };
-    return { message: violation.message, path: path.join('.') };
+    const keys = violation.path.reverse();
+    const positions = violation.positions.reverse();
+    const cycle = violation.tooDeep ? findCycle(value, keys) : -1;
+    if (cycle >= 0) return { message: 'cyclic reference', path: describePath(keys, positions, true, cycle) };
+    return { message: violation.message, path: describePath(keys, positions, true) };
   }
   if (walker.bytes > limits.maxBytes) {
     return { message: `request is ${walker.bytes} bytes as canonical JSON; the limit is ${limits.maxBytes}`, path: '' };
@@ -48,11 +119,19 @@ export function checkJsonValue(value: unknown, limits: RequestLimits = DEFAULT_R
   return null;
 }
 
-/** A violation found while walking; `path` is built leaf-first as the walk unwinds. */
+/**
+ * A violation found while walking; `path` (real keys and indexes) and `positions` (each key's
+ * position in its object) are built leaf-first as the walk unwinds.
+ */
 interface Found {
   message: string;
-  path: string[];
+  path: (string | number)[];
+  positions: number[];
   tooDeep?: boolean;
+}
+
+function found(message: string, tooDeep = false): Found {
+  return { message, path: [], positions: [], tooDeep };
 }
 
 class Walker {
@@ -62,18 +141,22 @@ class Walker {
    * can a for-in see inherited keys, and only then does each key need an own-property check.
    */
   private readonly inherits: boolean;
+  private readonly maxBytes: number;
 
   constructor(private readonly limits: RequestLimits) {
     this.inherits = hasEnumerableProperties(Object.prototype);
+    this.maxBytes = limits.maxBytes;
   }
 
   visit(value: unknown, depth: number): Found | null {
     switch (typeof value) {
       case 'string':
+        // At least a byte per UTF-16 unit: a string that cannot fit is refused unmeasured.
+        if (this.bytes + value.length + 2 > this.maxBytes) return found(tooManyBytesMessage(this.maxBytes));
         this.bytes += jsonStringBytes(value);
-        return this.bytes > this.limits.maxBytes ? { message: `request exceeds ${this.limits.maxBytes} bytes as canonical JSON`, path: [] } : null;
+        return this.bytes > this.maxBytes ? found(tooManyBytesMessage(this.maxBytes)) : null;
       case 'number':
-        if (!Number.isFinite(value)) return { message: `${value} is not allowed (only finite numbers)`, path: [] };
+        if (!Number.isFinite(value)) return found(NON_FINITE_MESSAGE);
         this.bytes += numberBytes(value);
         return null;
       case 'boolean':
@@ -88,46 +171,59 @@ class Walker {
         }
         return this.visitObject(value, depth + 1);
       default:
-        return { message: `a ${typeof value} is not allowed in a request (only JSON data)`, path: [] };
+        return found(`a ${typeof value} is not allowed in a request (only JSON data)`);
     }
   }
 
   private visitObject(value: object, depth: number): Found | null {
-    if (depth > this.limits.maxDepth) return { message: `nesting deeper than ${this.limits.maxDepth} levels`, path: [], tooDeep: true };
+    if (depth > this.limits.maxDepth) return found(`nesting deeper than ${this.limits.maxDepth} levels`, true);
     this.bytes += 2;
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
+      const length = value.length;
+      // Each element is at least one byte, and all but the first follow a comma.
+      if (length > 0 && this.bytes + 2 * length - 1 > this.maxBytes) return found(tooManyBytesMessage(this.maxBytes));
+      for (let i = 0; i < length; i++) {
         if (i > 0) this.bytes += 1;
         const item: unknown = value[i];
-        const found = this.visit(item === undefined ? null : item, depth);
-        if (found) {
-          found.path.push(String(i));
-          return found;
+        const problem = this.visit(item === undefined ? null : item, depth);
+        if (problem) {
+          problem.path.push(i);
+          problem.positions.push(i);
+          return problem;
         }
       }
       return null;
     }
     const proto: unknown = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) {
-      const kind = (value as { constructor?: { name?: unknown } }).constructor?.name;
-      return { message: `a ${typeof kind === 'string' ? kind : 'non-plain object'} is not allowed (only plain objects and arrays)`, path: [] };
-    }
+    if (proto !== Object.prototype && proto !== null) return found(notPlainMessage(proto));
     // for-in (with hasOwn: only own keys count) walks V8's enumeration cache without allocating a
     // key array per object, as Object.keys does; it sees an own `__proto__` key (JSON.parse makes
     // those) like any other.
     let first = true;
+    let position = 0;
+    // Each key costs at least four bytes (quotes, colon, a one-byte value): a key that could not
+    // fit ends the walk, so an object with a million keys is not walked through.
+    const keyBudget = (this.maxBytes - this.bytes) / 4;
     const inherits = this.inherits;
     for (const key in value) {
       if (inherits && !Object.hasOwn(value, key)) continue;
-      if (key === '__proto__' || key === 'constructor' || key === 'prototype') return { message: `the key '${key}' is not allowed`, path: [key] };
+      if (position >= keyBudget) return found(tooManyBytesMessage(this.maxBytes));
+      const at = position++;
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+        const problem = found(`the key '${key}' is not allowed`);
+        problem.path.push(key);
+        problem.positions.push(at);
+        return problem;
+      }
       const member = (value as Record<string, unknown>)[key];
       if (member === undefined) continue;
       this.bytes += (first ? 0 : 1) + jsonStringBytes(key) + 1;
       first = false;
-      const found = this.visit(member, depth);
-      if (found) {
-        found.path.push(key);
-        return found;
+      const problem = this.visit(member, depth);
+      if (problem) {
+        problem.path.push(key);
+        problem.positions.push(at);
+        return problem;
       }
     }
     return null;
@@ -140,19 +236,20 @@ function hasEnumerableProperties(object: object): boolean {
 }
 
 /**
- * Follows the path of a depth violation from the root and returns the prefix at which an object
- * repeats (a cycle), or null when the nesting is simply deep. Linear in the path's length.
+ * Follows the path of a depth violation from the root and returns the length of the prefix at
+ * which an object repeats (a cycle), or -1 when the nesting is simply deep. Linear in the path's
+ * length.
  */
-export function findCycle(root: unknown, path: readonly string[]): string[] | null {
+export function findCycle(root: unknown, path: readonly (string | number)[]): number {
   const seen = new Set<unknown>();
   let node = root;
   for (let i = 0; i <= path.length; i++) {
-    if (typeof node !== 'object' || node === null) return null;
-    if (seen.has(node)) return path.slice(0, i);
+    if (typeof node !== 'object' || node === null) return -1;
+    if (seen.has(node)) return i;
     seen.add(node);
-    if (i < path.length) node = (node as Record<string, unknown>)[path[i] as string];
+    if (i < path.length) node = (node as Record<string | number, unknown>)[path[i] as string | number];
   }
-  return null;
+  return -1;
 }
 
 function numberBytes(value: number): number {

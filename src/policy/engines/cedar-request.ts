@@ -33,7 +33,11 @@ export interface CedarRequestParts {
   context: Record<string, CedarValue>;
 }
 
-/** A request value Cedar cannot represent; the engine answers with a `cedar_request` failure. */
+/**
+ * A request value Cedar cannot represent; the engine answers with a `cedar_request` failure. The
+ * message names the value by structure and kind (`args.<key 0>[1]: the number has no exact Cedar
+ * form`), never by a request key or value.
+ */
 export class CedarConversionError extends Error {}
 
 /**
@@ -64,11 +68,15 @@ export function toCedarRequest(request: NormalizedRequest): CedarRequestParts {
 
 function toRecord(value: Record<string, unknown>, path: string): Record<string, CedarValue> {
   const record: Record<string, CedarValue> = {};
+  let position = 0;
   for (const [key, item] of Object.entries(value)) {
-    if (ESCAPE_KEYS.has(key)) throw new CedarConversionError(`${path}.${key}: the key '${key}' is a Cedar JSON escape and is not accepted from a request`);
+    // The path names a member by its position (`args.<key 2>`), never by its key: keys are the
+    // request's own text and the message becomes an audited reason.
+    const at = `${path}.<key ${position++}>`;
+    if (ESCAPE_KEYS.has(key)) throw new CedarConversionError(`${at}: the key '${key}' is a Cedar JSON escape and is not accepted from a request`);
     // Cedar has no null: an absent attribute is what `has` tests for, so a null field is left out.
     if (item === null || item === undefined) continue;
-    record[key] = toValue(item, `${path}.${key}`);
+    record[key] = toValue(item, at);
   }
   return record;
 }
@@ -84,7 +92,7 @@ function toNumber(value: number, path: string): CedarValue {
     const text = value.toFixed(DECIMAL_PLACES);
     if (Number(text) === value) return { __extn: { fn: 'decimal', arg: text } };
   }
-  throw new CedarConversionError(`${path}: ${value} has no exact Cedar form (a 64-bit integer, or a decimal with at most ${DECIMAL_PLACES} places)`);
+  throw new CedarConversionError(`${path}: the number has no exact Cedar form (a 64-bit integer, or a decimal with at most ${DECIMAL_PLACES} places)`);
 }
 
 function toValue(value: unknown, path: string): CedarValue {

@@ -178,9 +178,10 @@ export class CompiledEvaluator {
     if (facts && facts.limits.maxBytes <= this.limits.maxBytes && facts.limits.maxDepth <= this.limits.maxDepth) return request as NormalizedRequest;
     try {
       return normalizeRequest(request, this.limits);
-    } catch (error) {
-      // Only exotic objects get here (a getter or proxy trap that throws): not JSON data.
-      return new InvalidRequest(`the request could not be read: ${describeThrown(error)}`);
+    } catch {
+      // Only exotic objects get here (a getter or proxy trap that throws): not JSON data. What it
+      // threw is the request's own text (it may hold a secret), so it is not repeated.
+      return new InvalidRequest('the request could not be read (a getter or proxy threw)');
     }
   }
 
