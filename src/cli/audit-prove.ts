@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readArgumentFile } from './files.js';
 import type { Command } from 'commander';
 import { checkProof, proveConsistency, proveInclusion, type ConsistencyProofDocument, type InclusionProofDocument } from '../audit/proofs.js';
 import { CheckFailed, EXIT, UsageError } from './errors.js';
@@ -74,9 +74,5 @@ Examples:
 }
 
 function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException | null)?.code ?? describeError(error)}`);
-  }
+  return readArgumentFile(file, what);
 }

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { verifySqliteStore } from '../audit/sqlite-verify.js';
 import { EXIT, UsageError } from './errors.js';
 import { paint, useColor } from './output.js';
 import { ProgressBar } from './progress.js';
 import { openExistingStore, storeOption } from './store.js';
-import { describeError } from '../core/errors.js';
+import { readArgumentFile } from './files.js';
 
 interface VerifyOptions {
   store: string;
@@ -61,12 +60,7 @@ Examples:
 }
 
 function readPublicKey(file: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read public key ${file}: ${(error as NodeJS.ErrnoException | null)?.code ?? describeError(error)}`);
-  }
+  const text = readArgumentFile(file, 'public key', 64 * 1024);
   if (!text.includes('BEGIN PUBLIC KEY')) throw new UsageError(`${file} is not a PEM public key; export one with \`agt audit key > ${file}\``);
   return text;
 }

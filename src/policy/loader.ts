@@ -1,10 +1,11 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { PolicyLoadError, type PolicyIssue } from '../core/errors.js';
 import { PolicyEvaluator, type EvaluatorOptions } from './evaluator.js';
 import { isPolicyFileName } from './document/files.js';
 import { mergeSources } from './document/extends.js';
 import { MAX_POLICY_BYTES, parsePolicyText, type PolicySource } from './document/source.js';
+import { readTextFile } from './document/read-file.js';
 
 /**
  * Load: files and directories → validated sources, with `extends` resolved. A directory loads
@@ -36,7 +37,8 @@ export function loadPolicySources(pathOrDir: string): PolicySource[] {
     throw new PolicyLoadError([{ severity: 'error', code: 'no-such-file', file: pathOrDir, message: 'no such file or directory' }]);
   }
   const isDirectory = stats.isDirectory();
-  const root = realpathSync(isDirectory ? target : dirname(target));
+  // A named file's own directory is its root (extends resolve from where the file really is).
+  const root = isDirectory ? realpathSync(target) : dirname(realpathSync(target));
   const files = isDirectory
     ? readdirSync(target)
         .filter(isPolicyFileName)
@@ -47,7 +49,10 @@ export function loadPolicySources(pathOrDir: string): PolicySource[] {
     throw new PolicyLoadError([{ severity: 'error', code: 'no-policy-files', file: pathOrDir, message: 'no policy files (*.yaml, *.yml, *.json) in this directory' }]);
   }
   const loader = new ExtendsResolver(root);
-  const merged = files.map((file) => loader.resolve(realpathSync(file), []));
+  const merged = files.flatMap((file) => {
+    const real = loader.entry(file);
+    return real ? [loader.resolve(real, [])] : [];
+  });
   const issues = loader.issues;
   if (issues.some((i) => i.severity === 'error')) throw new PolicyLoadError(issues);
   return merged.filter((source) => !loader.isBase(source.file as string));
@@ -70,7 +75,8 @@ export interface ResolvedPolicyFile {
  */
 export function resolvePolicyFile(file: string, root: string): ResolvedPolicyFile {
   const resolver = new ExtendsResolver(realpathSync(root));
-  const real = realpathSync(file);
+  const real = resolver.entry(file);
+  if (!real) return { merged: null, own: null, issues: resolver.issues };
   let merged: PolicySource | null = null;
   const issues: PolicyIssue[] = [];
   try {
@@ -99,6 +105,32 @@ class ExtendsResolver {
     return this.parsed.get(file) ?? null;
   }
 
+  /**
+   * The real path of a file being loaded, or null (with an issue) when it is a dangling link or a
+   * link out of the policy directory: the same containment `extends` gets, so a symlink cannot
+   * bring in a file the directory does not hold.
+   */
+  entry(file: string): string | null {
+    const label = relative(process.cwd(), file) || file;
+    let real: string;
+    try {
+      real = realpathSync(file);
+    } catch {
+      this.issues.push({ severity: 'error', code: 'no-such-file', file: label, message: 'no such file (a dangling symbolic link?)' });
+      return null;
+    }
+    if (!this.contains(real)) {
+      this.issues.push({ severity: 'error', code: 'outside-policy-directory', file: label, message: `links to ${real}, outside the policy directory ${this.root}`, hint: 'copy the policy into the directory instead of linking to it' });
+      return null;
+    }
+    return real;
+  }
+
+  private contains(real: string): boolean {
+    const inside = relative(this.root, real);
+    return !(inside.startsWith('..') || isAbsolute(inside));
+  }
+
   /** The document at `file` with its parents merged in; `chain` detects cycles. */
   resolve(file: string, chain: readonly string[]): PolicySource {
     const done = this.merged.get(file);
@@ -120,11 +152,7 @@ class ExtendsResolver {
     const cached = this.parsed.get(file);
     if (cached) return cached;
     const label = relative(process.cwd(), file) || file;
-    const size = statSync(file).size;
-    if (size > MAX_POLICY_BYTES) {
-      throw new PolicyLoadError([{ severity: 'error', code: 'policy-too-large', file: label, message: `policy file is ${size} bytes; the limit is ${MAX_POLICY_BYTES}` }]);
-    }
-    const source = parsePolicyText(readFileSync(file, 'utf8'), label, file);
+    const source = parsePolicyText(readTextFile(file, label, MAX_POLICY_BYTES), label, file);
     this.issues.push(...source.warnings);
     this.parsed.set(file, source);
     return source;
@@ -140,9 +168,12 @@ class ExtendsResolver {
       this.issues.push({ severity: 'error', code: 'extends-missing', ...at, message: `extends '${parent}': no such file` });
       return null;
     }
-    const inside = relative(this.root, real);
-    if (inside.startsWith('..') || isAbsolute(inside)) {
+    if (!this.contains(real)) {
       this.issues.push({ severity: 'error', code: 'extends-outside-root', ...at, message: `extends '${parent}' leaves the policy directory ${this.root}`, hint: 'keep parent policies inside the directory being loaded' });
+      return null;
+    }
+    if (statSync(real).isDirectory()) {
+      this.issues.push({ severity: 'error', code: 'is-a-directory', ...at, message: `extends '${parent}' names a directory`, hint: 'extends names one policy file' });
       return null;
     }
     if (chain.includes(real)) {

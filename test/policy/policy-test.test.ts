@@ -172,7 +172,7 @@ ${DROP_CASE}  - name: reads fall to the default
     expect(issue('missing.test.yaml')).toMatchObject({ line: 1, column: 9, key: 'policy', message: "policy 'nowhere.yaml': no such file or directory" });
     expect(issue('broken.test.yaml')?.message).toMatch(/^YAML syntax/);
     expect(issue('list.test.yaml')?.message).toMatch(/must be a mapping with `cases`/);
-    expect(issue('.')?.message).toBe('not a file');
+    expect(issue('.')).toMatchObject({ code: 'is-a-directory', message: 'is a directory, not a policy test file' });
     expect(issue('gone.test.yaml')?.message).toBe('no such file');
   });
 

@@ -65,7 +65,9 @@ export function parseLocatedYaml(text: string, origin: string, what: string): Lo
     throw new PolicyLoadError([{ severity: 'error', code: 'policy-too-large', file: origin, message: `${what} is ${bytes} bytes; the limit is ${MAX_POLICY_BYTES}` }]);
   }
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  // resolveKnownTags: false leaves only JSON's tags (str, int, float, bool, null, map, seq), so
+  // !!binary, !!set or !!timestamp cannot turn into a Buffer, Set or Date the schema never expects.
+  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true, resolveKnownTags: false });
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
@@ -77,6 +79,12 @@ export function parseLocatedYaml(text: string, origin: string, what: string): Lo
   for (const doc of documents) {
     for (const error of doc.errors) {
       issues.push({ severity: 'error', code: 'yaml-syntax', file: origin, ...position(error.pos[0]), message: `YAML syntax: ${firstLine(error.message)}` });
+    }
+    // The yaml package only warns about a tag it cannot resolve (`!!js/function`, `!custom`) and
+    // loads the value as a plain string: a document that meant something else must not load.
+    for (const warning of doc.warnings) {
+      if (warning.code !== 'TAG_RESOLVE_FAILED') continue;
+      issues.push({ severity: 'error', code: 'yaml-unknown-tag', file: origin, ...position(warning.pos[0]), message: `YAML: ${firstLine(warning.message).replace(/ at line \d+, column \d+:?$/, '')}`, hint: 'policies use plain YAML values; remove the tag' });
     }
   }
   if (issues.length) throw new PolicyLoadError(issues);

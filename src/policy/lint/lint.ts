@@ -89,7 +89,8 @@ function collectFiles(paths: readonly string[]): { file: string; root: string }[
       missing.push({ severity: 'error', code: 'no-such-file', file: path, message: 'no such file or directory' });
       continue;
     }
-    const root = isDirectory ? target : dirname(target);
+    // as the loader does: a named file's root is where it really is
+    const root = isDirectory ? target : dirname(realpathSync(target));
     for (const file of isDirectory ? walkDirectory(target) : [target]) {
       const real = realpathSync(file);
       if (!found.has(real)) found.set(real, { file, root });
@@ -110,19 +111,17 @@ function walkDirectory(directory: string): string[] {
     const path = join(directory, entry.name);
     if (entry.isDirectory()) {
       if (!SKIPPED_DIRECTORIES.test(entry.name)) files.push(...walkDirectory(path));
-    } else if (isPolicyFileName(entry.name) && (entry.isFile() || (entry.isSymbolicLink() && isFile(path)))) {
+    } else if (isPolicyFileName(entry.name) && exists(path)) {
+      // FIFOs, devices and links out of the directory are listed so loading reports them, not skipped
       files.push(path);
     }
   }
   return files;
 }
 
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
+/** False for a dangling symbolic link (skipped, as before). stat does not open, so a FIFO cannot block it. */
+function exists(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false }) !== undefined;
 }
 
 /** How the loader names a file in its issues: relative to the working directory. */

@@ -1,10 +1,11 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { PolicyLoadError } from '../../core/errors.js';
 import type { Verdict } from '../../core/types.js';
 import { describeZodIssue, MAX_POLICY_BYTES, parseLocatedYaml, type Path } from '../document/source.js';
 import { POLICY_TEST_FILE } from '../document/files.js';
+import { readTextFile } from '../document/read-file.js';
 
 /**
  * The policy test file format (`*.test.yaml`): which policy to load, and the cases to run
@@ -101,19 +102,8 @@ export interface PolicyTestFile {
 export function readPolicyTestFile(path: string): PolicyTestFile {
   const file = resolve(path);
   const origin = relative(process.cwd(), file) || file;
-  let text: string;
-  try {
-    const stats = statSync(file);
-    if (!stats.isFile()) throw new PolicyLoadError([{ severity: 'error', file: origin, message: 'not a file' }]);
-    if (stats.size > MAX_POLICY_BYTES) {
-      throw new PolicyLoadError([{ severity: 'error', file: origin, message: `policy test file is ${stats.size} bytes; the limit is ${MAX_POLICY_BYTES}` }]);
-    }
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if (error instanceof PolicyLoadError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new PolicyLoadError([{ severity: 'error', file: origin, message: code === 'ENOENT' ? 'no such file' : `cannot be read: ${(error as Error).message}` }]);
-  }
+  // the policy loader's reader: regular file, bounded, strict UTF-8 (a FIFO cannot block it)
+  const text = readTextFile(file, origin, MAX_POLICY_BYTES, 'policy test file');
   const { data, locate } = parseLocatedYaml(text, origin, 'policy test');
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new PolicyLoadError([{ severity: 'error', file: origin, message: 'a policy test file must be a mapping with `cases` (and optionally `policy`)' }]);
