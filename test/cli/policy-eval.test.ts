@@ -58,7 +58,7 @@ describe('agt policy eval', () => {
       ['deny', 'block-destructive', false],
     ]);
     expect(decisions[2]?.reason).toMatch(/^runtime_error:invalid_request: not valid JSON/);
-    expect(decisions[4]?.reason).toMatch(/^runtime_error:invalid_request: args.__proto__/);
+    expect(decisions[4]?.reason).toMatch(/^runtime_error:invalid_request: args\.<key 0>: the key '__proto__' is not allowed/);
   });
 
   it('reads requests from stdin with --inputs -', () => {
