@@ -9,3 +9,4 @@ export { normalizeRequest, parseStage, InvalidRequest } from './request.js';
 export { uuidv7 } from './ids.js';
 export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
+export { canonicalToolName, toolNameProblem, PLAIN_TOOL_NAME } from './tool-name.js';

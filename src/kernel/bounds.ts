@@ -4,6 +4,7 @@ import { joinPath, type RequestLimits } from '../core/limits.js';
 import { parseStage, STAGE_NAMES } from '../core/request.js';
 import { BOUNDED, sealBounded, snapshotJson } from '../core/snapshot.js';
 import { canonicalJson } from '../core/canonical-json.js';
+import { toolNameProblem } from '../core/tool-name.js';
 import type { NormalizedRequest, Stage } from '../core/types.js';
 import type { Action } from './action.js';
 import { SUBJECT_OF as SUBJECT } from '../policy/index.js';
@@ -58,6 +59,10 @@ export function bound(action: Action, defaults: BoundsDefaults): Bounded | Unbou
   if (!parsed) return fail(`the point is not one of ${STAGE_NAMES.join(', ')}`);
   stage = parsed;
   if (tool !== undefined && tool !== null && (typeof tool !== 'string' || tool === '')) return fail('the tool name must be a non-empty string');
+  // A name from a model or client that is not plain could be a look-alike of a listed name (a
+  // Cyrillic 'е', a zero-width space, a trailing space...): refused, and described, not echoed.
+  const problem = typeof tool === 'string' ? toolNameProblem(tool) : null;
+  if (problem !== null) return fail(`the tool name is not a plain identifier (${problem}); tool names are made of A-Z a-z 0-9 _ . : / -`);
   const toolName = typeof tool === 'string' ? tool : null;
 
   // Each part is a member of the request, one level down: it gets one level less of depth.

@@ -54,7 +54,7 @@ describe('the bounds step: hostile actions are recorded denials, never a crash o
     expect(await refusal(kernel, action)).toMatch(/the action could not be read/);
   });
 
-  it('a look-alike tool name is its own tool: the policy decides it under that name', async () => {
+  it('a look-alike tool name is refused before the policy: only plain names are decided', async () => {
     const denyExact = PolicyEvaluator.fromYaml(`apiVersion: governance.toolkit/v1
 name: lookalike
 default_action: deny
@@ -64,7 +64,7 @@ rules:
 `);
     const kernel = new Kernel({ policy: denyExact, audit: false });
     // Cyrillic 'е' in place of the Latin 'e'.
-    expect(await refusal(kernel, { tool: 'send_\u0435mail', args: {} })).toMatch(/not in allowed_tools/);
+    expect(await refusal(kernel, { tool: 'send_\u0435mail', args: {} })).toMatch(/^runtime_error:invalid_request: the tool name is not a plain identifier \(a non-ASCII letter or digit U\+0435 at character 6 of 10\)/);
   });
 });
 

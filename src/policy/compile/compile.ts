@@ -5,7 +5,8 @@ import { parseStage } from '../../core/request.js';
 import { INTERVENTION_POINTS, type Stage, type Transform, type Verdict } from '../../core/types.js';
 import type { RateLimitSpec } from '../../reliability/rate-limits.js';
 import { compileCondition, compileRegex, ConditionError, type CompiledCondition } from '../language/cel.js';
-import { ALWAYS, compileGlobList, type NameMatcher } from '../language/glob.js';
+import { ALWAYS, compileGlobList, compileToolGlobList, type NameMatcher } from '../language/glob.js';
+import { canonicalToolName } from '../../core/tool-name.js';
 import type { DocumentEngines, LoadedEngines } from './engine.js';
 import { RuleIndex } from './rule-index.js';
 import { ACTION_ALIASES, LIMIT_PATTERN, type ConflictStrategy, type EngineCombination, type PolicyRuleSpec, type PolicyScope } from '../document/schema.js';
@@ -84,9 +85,21 @@ export interface CompiledPolicySet {
   configuredPoints: ReadonlySet<Stage>;
   /** Every rule's rate limit by `policy\u0000rule`; empty when no rule has one. */
   limits: ReadonlyMap<string, RateLimitSpec>;
+  /**
+   * The tool names the documents name (tool lists without globs, literals conditions compare
+   * `tool_name` with), by canonical form: a request whose name has the canonical form of one of
+   * them without being one of them exactly is refused as ambiguous.
+   */
+  toolNames: ReadonlyMap<string, KnownToolNames>;
   /** True when some engine is remote: evaluation then needs `evaluateAsync`. */
   hasRemoteEngines: boolean;
   warnings: PolicyIssue[];
+}
+
+/** The names, exactly as written, that share one canonical form, and the first document naming one. */
+export interface KnownToolNames {
+  names: ReadonlySet<string>;
+  document: CompiledDocument;
 }
 
 const SCOPE_SPECIFICITY: Record<PolicyScope, number> = { global: 0, organization: 1, tenant: 2, agent: 3 };
@@ -119,7 +132,7 @@ export function compilePolicies(sources: readonly PolicySource[], engines: reado
       conflictStrategy: spec.conflict_strategy,
       appliesTo: spec.agents && !spec.agents.includes('*') ? compileGlobList(spec.agents) : ALWAYS,
       allowedTools: spec.allowed_tools ? compileGlobList(spec.allowed_tools) : null,
-      deniedTools: spec.denied_tools ? compileGlobList(spec.denied_tools) : null,
+      deniedTools: spec.denied_tools ? compileToolGlobList(spec.denied_tools) : null,
       blockedPatterns: [],
       engines: null,
       unconfiguredPoints: spec.unconfigured_points ?? 'allow',
@@ -230,6 +243,7 @@ export function compilePolicies(sources: readonly PolicySource[], engines: reado
     documents,
     rules,
     index: new RuleIndex(rules),
+    toolNames: knownToolNames(sources, documents, rules),
     revision,
     strategy,
     combine,
@@ -240,6 +254,25 @@ export function compilePolicies(sources: readonly PolicySource[], engines: reado
     hasRemoteEngines: withEngines.some((d) => d.engines?.remote === true),
     warnings,
   };
+}
+
+function knownToolNames(sources: readonly PolicySource[], documents: readonly CompiledDocument[], rules: readonly CompiledRule[]): Map<string, KnownToolNames> {
+  const known = new Map<string, { names: Set<string>; document: CompiledDocument }>();
+  const add = (name: string, document: CompiledDocument) => {
+    if (name.includes('*')) return;
+    const key = canonicalToolName(name);
+    const entry = known.get(key);
+    if (entry) entry.names.add(name);
+    else known.set(key, { names: new Set([name]), document });
+  };
+  sources.forEach(({ spec }, i) => {
+    const document = documents[i];
+    if (!document) return;
+    for (const name of spec.allowed_tools ?? []) add(name, document);
+    for (const name of spec.denied_tools ?? []) add(name, document);
+  });
+  for (const rule of rules) for (const name of rule.condition?.toolNames ?? []) add(name, rule.document);
+  return known;
 }
 
 /** The key of a rule's limit in {@link CompiledPolicySet.limits}. */

@@ -6,6 +6,7 @@ import { combineParts, determiningNames, engineCandidate, explainCombination, ha
 import { engineFailure, type DecisionEngine, type EngineOutcome, type RemoteEngine } from '../compile/engine.js';
 import { describeCandidate } from './explanation.js';
 import { ALWAYS } from '../language/glob.js';
+import { canonicalToolName } from '../../core/tool-name.js';
 import { isToolPoint } from '../document/points.js';
 import type { ConflictStrategy } from '../document/schema.js';
 import type { DecisionTracer } from './tracer.js';
@@ -98,6 +99,7 @@ export class DecisionProcedure {
     const absolute = this.unconfigured(stage, documents) ?? this.documentChecks(request, documents);
     if (absolute) {
       if (absolute.name === 'unconfigured_points') errors.push({ kind: 'intervention_point_unconfigured', policy: absolute.document.name, message: absolute.reason });
+      if (absolute.name === 'tool_name') errors.push({ kind: 'invalid_request', policy: absolute.document.name, message: absolute.reason });
       tracer?.decided({ by: 'document_check', check: absolute.name ?? '', policy: absolute.document.name, detail: absolute.reason });
       return { ok: true, winner: absolute, matched: [absolute], errors };
     }
@@ -190,6 +192,8 @@ export class DecisionProcedure {
   /** Document-level checks that end evaluation: tool allow/deny lists and blocked input patterns. */
   private documentChecks(request: NormalizedRequest, documents: readonly CompiledDocument[]): Candidate | null {
     const stage = request.stage;
+    const ambiguous = this.ambiguousToolName(request.tool_name);
+    if (ambiguous) return ambiguous;
     for (const document of documents) {
       if (isToolPoint(stage)) {
         // At post_tool too: the output of a tool the policy does not allow is not passed through.
@@ -210,6 +214,24 @@ export class DecisionProcedure {
       }
     }
     return null;
+  }
+
+  /**
+   * A tool name that is not a name the policy names, but has the canonical form of one (it
+   * differs only by case or look-alike characters, see src/core/tool-name.ts): refused, so
+   * neither a deny list, nor a `tool_name == '...'` rule, nor an allow list is fooled by it.
+   */
+  private ambiguousToolName(tool: string | null): Candidate | null {
+    if (tool === null || this.compiled.toolNames.size === 0) return null;
+    const known = this.compiled.toolNames.get(canonicalToolName(tool));
+    if (!known || known.names.has(tool)) return null;
+    const [listed] = known.names;
+    return documentCandidate(
+      known.document,
+      'tool_name',
+      'deny',
+      `runtime_error:invalid_request: the tool name differs from '${listed as string}', which policy '${known.document.name}' names, only by case or look-alike characters; tool names must match exactly`,
+    );
   }
 
   /**

@@ -2,7 +2,7 @@ import { Environment, EvaluationError, type ASTNode } from '@marcbachmann/cel-js
 import { serialize } from '@marcbachmann/cel-js/serialize';
 import { RE2JS } from 're2js';
 import { RE2_METHOD, rewriteDialect } from './dialect.js';
-import { extractPins, type Pins } from './pins.js';
+import { extractPins, toolNameLiterals, type Pins } from './pins.js';
 import { suggest } from '../../core/suggest.js';
 
 /**
@@ -86,6 +86,8 @@ export interface CompiledCondition {
   test(request: object): boolean;
   /** Literal values the condition requires of `tool_name` or `action.type`, for the rule index. */
   pins: Pins | null;
+  /** Every literal the condition compares `tool_name` with (see `toolNameLiterals`). */
+  toolNames: readonly string[];
 }
 
 /** A condition that does not parse or type-check. */
@@ -130,6 +132,7 @@ export function compileCondition(source: string): CompiledCondition {
     source,
     cel,
     pins: extractPins(tokens, decodeStringLiteral),
+    toolNames: toolNameLiterals(tokens, decodeStringLiteral),
     test(request: object): boolean {
       const result = run(request);
       if (typeof result !== 'boolean') throw new EvaluationError(`condition produced ${typeName(result)}, not a boolean`);

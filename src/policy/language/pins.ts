@@ -126,3 +126,30 @@ function splitTopLevel(tokens: readonly Token[], separator: string): Token[][] {
   }
   return parts;
 }
+
+/**
+ * Every string literal a condition compares `tool_name` with, anywhere in it (not only in a
+ * top-level conjunct): `tool_name == 'x'`, `'x' == tool_name`, `tool_name != 'x'`,
+ * `tool_name in ['x', 'y']`. These are tool names the policy names: a request whose name differs
+ * from one of them only by case or look-alikes is refused as ambiguous (see src/core/tool-name.ts).
+ */
+export function toolNameLiterals(tokens: readonly Token[], decode: Decode): string[] {
+  const names: string[] = [];
+  const add = (t: Token | undefined) => {
+    if (t?.kind !== 'string') return;
+    const value = decode(t.text);
+    if (value !== null) names.push(value);
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (t.kind !== 'ident' || t.text !== 'tool_name' || tokens[i - 1]?.text === '.') continue;
+    const next = tokens[i + 1]?.text;
+    const previous = tokens[i - 1]?.text;
+    if (next === '==' || next === '!=') add(tokens[i + 2]);
+    if (previous === '==' || previous === '!=') add(tokens[i - 2]);
+    if (next === 'in' && tokens[i + 2]?.text === '[') {
+      for (let k = i + 3; k < tokens.length && tokens[k]?.text !== ']'; k++) add(tokens[k]);
+    }
+  }
+  return names;
+}
