@@ -42,6 +42,8 @@ export class DecisionProcedure {
   private readonly everyDocumentApplies: boolean;
   /** With every document applying: the document that denies each unconfigured point. */
   private readonly unconfiguredDenier = new Map<Stage, CompiledDocument>();
+  /** Every tool name the policy names exactly, built on first use. */
+  private exactToolNames: Set<string> | null = null;
 
   constructor(
     private readonly compiled: CompiledPolicySet,
@@ -223,6 +225,9 @@ export class DecisionProcedure {
    */
   private ambiguousToolName(tool: string | null): Candidate | null {
     if (tool === null || this.compiled.toolNames.size === 0) return null;
+    // A name the policy names exactly (the common case) needs no canonical form.
+    this.exactToolNames ??= new Set([...this.compiled.toolNames.values()].flatMap((entry) => [...entry.names]));
+    if (this.exactToolNames.has(tool)) return null;
     const known = this.compiled.toolNames.get(canonicalToolName(tool));
     if (!known || known.names.has(tool)) return null;
     const [listed] = known.names;
