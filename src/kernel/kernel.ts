@@ -219,8 +219,7 @@ export class Kernel {
    */
   async checkOutput(cleared: Cleared, output: unknown): Promise<Passed | Refused> {
     if (!this.checksOutput) return { kind: 'output', output, decision: cleared.decision };
-    const type = actionTypeOf(cleared.request);
-    const bounded = bound({ point: 'post_tool', tool: cleared.tool, args: cleared.args, ...(type === undefined ? {} : { action: type }), agent: cleared.request.agent as AgentRef, context: cleared.request.context, content: output }, this.defaults);
+    const bounded = this.boundOutput(cleared, output);
     if (!bounded.ok) return this.refuse(this.record(bounded.request, failed('invalid_request', `the tool's result cannot be inspected, so it is withheld: ${bounded.message}`, 'post_tool', this.evaluator.revision)), bounded.request);
     let decided = await this.decideNow(bounded);
     if (decided.decision.verdict === 'require_approval') decided = await this.askHandler(bounded, decided);
@@ -235,8 +234,7 @@ export class Kernel {
    */
   async checkFailure(cleared: Cleared, thrown: unknown): Promise<Failed | Refused> {
     const error = { name: errorNameOf(thrown), message: describeError(thrown) };
-    const type = actionTypeOf(cleared.request);
-    const bounded = bound({ point: 'post_tool', tool: cleared.tool, args: cleared.args, ...(type === undefined ? {} : { action: type }), agent: cleared.request.agent as AgentRef, context: cleared.request.context, content: { error } }, this.defaults);
+    const bounded = this.boundOutput(cleared, { error });
     if (!bounded.ok) return this.refuse(this.record(bounded.request, failed('invalid_request', `the tool threw, and what it threw cannot be inspected: ${bounded.message}`, 'post_tool', this.evaluator.revision)), bounded.request);
     const guarded = await this.guard(bounded);
     // The entry says the tool failed, whatever the policy made of its error.
@@ -313,6 +311,12 @@ export class Kernel {
       action = { args: Symbol('unreadable') };
     }
     return bound(action, this.defaults);
+  }
+
+  /** The post_tool request for a cleared call's result (or what it threw): the same tool, arguments, action, agent and context. */
+  private boundOutput(cleared: Cleared, content: unknown): ReturnType<typeof bound> {
+    const type = actionTypeOf(cleared.request);
+    return bound({ point: 'post_tool', tool: cleared.tool, args: cleared.args, ...(type === undefined ? {} : { action: type }), agent: cleared.request.agent as AgentRef, context: cleared.request.context, content }, this.defaults);
   }
 
   /** Guards, identities, record: the decision as enforcement will see it. */
