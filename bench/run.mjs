@@ -5,6 +5,7 @@
 //   node bench/run.mjs         (after `npm run build`)
 //   node bench/run.mjs --json  machine-readable results on stdout
 //   node bench/run.mjs --adapters-only   only the framework adapter rows
+//   node bench/run.mjs --worst-only      only the worst-case rows (hostile requests and policies)
 //
 // Method: each operation is warmed up, then timed one call at a time with
 // process.hrtime.bigint() (async calls are awaited). p50/p99 are nearest-rank percentiles of
@@ -21,6 +22,7 @@ import { PolicyEngine } from '../dist/api/policy.js';
 import { engineRows } from './engine-rows.mjs';
 import { storeRows } from './store-rows.mjs';
 import { adapterRows } from './adapter-rows.mjs';
+import { worstRequestRows } from './worst-request-rows.mjs';
 import {
   AgentMeshClient,
   AuditLogger,
@@ -376,7 +378,8 @@ let overheadNs;
 const started = Date.now();
 progress(`${env.node}, ${env.cpu}, ${env.cores} cores — running (about two minutes) ...`);
 // --adapters-only: just the framework adapter rows (they need no store and run in seconds).
-if (!process.argv.includes('--adapters-only')) {
+const only = process.argv.includes('--adapters-only') ? 'adapters' : process.argv.includes('--worst-only') ? 'worst' : null;
+if (only === null) {
   await rowEvaluate(100, 50_000, 5_000, 1);
   await rowEvaluate(1000, 50_000, 500, 2);
   await rowSimple();
@@ -387,7 +390,10 @@ if (!process.argv.includes('--adapters-only')) {
   await storeRows({ pair, progress, gc, rows });
   await engineRows({ pair, progress, gc, rows });
 }
-await adapterRows({ pair, progress, gc, rows });
+if (only === null || only === 'adapters') await adapterRows({ pair, progress, gc, rows });
+// Worst cases last: their inputs (100 MiB strings, 10^6-key objects) would leave garbage and a
+// grown heap behind for the rows after them.
+if (only === null || only === 'worst') await worstRequestRows({ pair, progress, gc, rows });
 const elapsedS = (Date.now() - started) / 1000;
 progress(`done in ${elapsedS.toFixed(1)} s`);
 
