@@ -104,11 +104,13 @@ const INDEPENDENT = fileURLToPath(new URL('../../scripts/independent-verify.py',
 /** The independent Python verifier's answer. */
 export function verifyIndependently(path: string, ...args: string[]): { status: number | null; stdout: string; stderr: string; json: { ok: boolean; seq?: number; reason?: string; warnings?: string[] } | null } {
   const run = spawnSync('python3', [INDEPENDENT, path, '--json', ...args], { encoding: 'utf8' });
-  let json = null;
+  return { status: run.status, stdout: run.stdout.trim(), stderr: run.stderr.trim(), json: parseOrNull(run.stdout) };
+}
+
+function parseOrNull(text: string): { ok: boolean; seq?: number; reason?: string } | null {
   try {
-    json = JSON.parse(run.stdout) as { ok: boolean; seq?: number; reason?: string };
+    return JSON.parse(text) as { ok: boolean; seq?: number; reason?: string };
   } catch {
-    json = null;
+    return null;
   }
-  return { status: run.status, stdout: run.stdout.trim(), stderr: run.stderr.trim(), json };
 }
