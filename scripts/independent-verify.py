@@ -20,14 +20,26 @@ claims about itself:
     (else the tail was truncated), and its root is the RFC 6962 Merkle root of the first `size`
     entries, leaf i being SHA-256(0x00 || the 32 bytes of entry i's hash).
 
+  * where the store records its checkpoint cadence (meta.checkpoint_every, or the witness's),
+    no more than that many entries lie between two checkpoints (counting from 0), and fewer
+    than that after the last one: else checkpoints were deleted.
+
 Trust comes from the key: pass --public-key with the key obtained from the log's operator out of
 band. Without it the store's own meta.public_key is used, which only shows the store agrees with
 itself (whoever can rewrite the store can replace that key too).
 
+A store alone cannot prove it is complete (a tail truncated with its checkpoints, or a chain
+rewritten and re-signed, agrees with itself). --witness FILE (repeatable) reads the JSON lines a
+witness kept, one statement per checkpoint: {format, checkpoint: {size, root, timestamp,
+signature}, publicKey, checkpointEvery}. Every statement must verify under its publicKey, all
+must name one key and one cadence, the store's key must be that key, the store must hold at
+least the latest witnessed size, the Merkle root recomputed from the entries at each witnessed
+size must be the witnessed root, and every witnessed checkpoint must still be in the store.
+
 Prints `OK: N entries, C checkpoints verified` (exit 0) or `TAMPERED at seq S: <what>` for the
 first bad sequence number (exit 1). Exit 2: usage errors, or a file that cannot be read as a store.
 
-    python3 scripts/independent-verify.py audit.db [--public-key pub.pem] [--json]
+    python3 scripts/independent-verify.py audit.db [--public-key pub.pem] [--witness FILE ...] [--json]
 """
 
 from __future__ import annotations
@@ -59,9 +71,9 @@ class UsageError(Exception):
 
 @dataclass
 class Finding:
-    """Something wrong, located at the first sequence number it affects."""
+    """Something wrong, located at the first sequence number it affects (None: not at an entry)."""
 
-    seq: int
+    seq: int | None
     what: str
 
 
@@ -370,6 +382,135 @@ def checkpoint_form_problem(size: object, root: object, timestamp: object, signa
 
 
 # --------------------------------------------------------------------------------------------
+# Witnesses
+# --------------------------------------------------------------------------------------------
+
+WITNESS_FORMAT = "agt-witness/1"
+
+
+@dataclass
+class Statement:
+    where: str
+    size: int
+    root: str
+    timestamp: str
+    signature: str
+    key_der: bytes
+    key_pem: bytes
+    every: int
+
+
+def spki_der(pem: bytes) -> bytes | None:
+    match = PEM_PUBLIC_KEY.search(pem)
+    if not match or not is_ed25519_spki_pem(pem):
+        return None
+    return base64.b64decode(b"".join(match.group(1).split()))
+
+
+def read_witness(path: str) -> tuple[list[Statement], Finding | None]:
+    """The statements in a witness file, or the first one that is malformed (signatures are checked later)."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as error:
+        raise UsageError(f"cannot read --witness {path}: {error.strerror}") from error
+    statements: list[Statement] = []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"witness {path} line {number}"
+        try:
+            value = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return statements, Finding(None, f"{where}: not JSON")
+        problem = statement_form_problem(value)
+        if problem:
+            return statements, Finding(None, f"{where}: {problem}")
+        cp = value["checkpoint"]
+        pem = value["publicKey"].encode("utf-8")
+        statements.append(Statement(where, cp["size"], cp["root"], cp["timestamp"], cp["signature"], spki_der(pem) or b"", pem, value["checkpointEvery"]))
+    return statements, None
+
+
+def statement_form_problem(value: object) -> str | None:
+    if not isinstance(value, dict):
+        return "a statement is a JSON object"
+    if value.get("format") != WITNESS_FORMAT:
+        return f'format is not "{WITNESS_FORMAT}"'
+    key = value.get("publicKey")
+    if not isinstance(key, str) or spki_der(key.encode("utf-8")) is None:
+        return "publicKey is not an Ed25519 public key (SPKI PEM)"
+    every = value.get("checkpointEvery")
+    if type(every) is not int or every <= 0:
+        return "checkpointEvery is not a positive whole number"
+    cp = value.get("checkpoint")
+    if not isinstance(cp, dict):
+        return "checkpoint is not an object"
+    problem = checkpoint_form_problem(cp.get("size"), str_bytes(cp.get("root")), str_bytes(cp.get("timestamp")), str_bytes(cp.get("signature")))
+    if problem:
+        return f"checkpoint: {problem}"
+    if cp["size"] == 0:
+        return "its checkpoint covers no entries"
+    return None
+
+
+def str_bytes(value: object) -> bytes | None:
+    return value.encode("utf-8") if isinstance(value, str) else None
+
+
+def check_witnesses(statements: list[Statement], store_key: bytes, roots: dict[int, bytes], last_seq: int, stored: dict[int, tuple]) -> Finding | None:
+    """The store against what its witnesses saw: key, size, roots, checkpoints still present."""
+    first = statements[0]
+    for s in statements:
+        if s.key_der != first.key_der:
+            return Finding(None, f"{s.where} names another log key than {first.where}: the log was re-keyed")
+        if s.every != first.every:
+            return Finding(None, f"{s.where} and {first.where} name different checkpoint cadences")
+    signatures = SignatureChecker(first.key_pem)
+    try:
+        for s in statements:
+            if not signatures.verify(checkpoint_message(s.size, s.root, s.timestamp), base64.b64decode(s.signature)):
+                return Finding(None, f"{s.where}: its checkpoint does not verify under the key it names (forged or altered statement)")
+    finally:
+        signatures.close()
+    if spki_der(store_key) != first.key_der:
+        return Finding(None, f"the store's public key is not the key {first.where} holds: the log was re-signed with another key")
+    by_size: dict[int, Statement] = {}
+    for s in statements:
+        seen = by_size.setdefault(s.size, s)
+        if seen.root != s.root:
+            return Finding(None, f"{s.where} and {seen.where} hold different roots for checkpoint {s.size}: the log signed two histories")
+    latest = by_size[max(by_size)]
+    if last_seq < latest.size:
+        return Finding(last_seq + 1, f"entries {last_seq + 1}..{latest.size} are missing: a witness saw {latest.size} entries at {latest.timestamp} (truncated)")
+    last_good = 0
+    for size in sorted(by_size):
+        s = by_size[size]
+        if roots.get(size) != bytes.fromhex(s.root):
+            return Finding(last_good + 1, f"entries {last_good + 1}..{size} are not the ones {s.where} saw in checkpoint {size}: the chain was rewritten")
+        last_good = size
+    for size in sorted(by_size):
+        s = by_size[size]
+        row = stored.get(size)
+        if row is None:
+            return Finding(None, f"checkpoint {size} (signed {s.timestamp}, held by {s.where}) is missing from the store's checkpoints table (deleted)")
+        if bytes(row[1]).decode("latin-1") != s.root or bytes(row[2]).decode("utf-8", "replace") != s.timestamp or bytes(row[3]).decode("latin-1") != s.signature:
+            return Finding(None, f"the store's checkpoint {size} is not the one {s.where} holds (replaced)")
+    return None
+
+
+def cadence_finding(sizes: list[int], last_seq: int, every: int) -> Finding | None:
+    previous = 0
+    for size in sizes:
+        if size - previous > every:
+            return Finding(previous + 1, f"no checkpoint covers entries {previous + 1}..{previous + every}, though one is due every {every} entries: checkpoints were deleted")
+        previous = size
+    if last_seq - previous >= every:
+        return Finding(previous + 1, f"entries {previous + 1}..{last_seq} are not covered by a checkpoint, though one is due every {every} entries: checkpoints were deleted")
+    return None
+
+
+# --------------------------------------------------------------------------------------------
 # The store
 # --------------------------------------------------------------------------------------------
 
@@ -398,20 +539,41 @@ def stored_public_key(conn: sqlite3.Connection) -> bytes | None:
     return as_bytes(row[0]) if row else None
 
 
-def verify_store(path: str, public_key_file: str | None) -> tuple[Finding | None, int, int]:
+def stored_cadence(conn: sqlite3.Connection) -> tuple[int | None, bool]:
+    """meta.checkpoint_every as a number (None when absent), and whether it is well formed."""
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'checkpoint_every'").fetchone()
+    except sqlite3.Error:
+        return None, True
+    if row is None:
+        return None, True
+    text = bytes(row[0]).decode("latin-1") if as_bytes(row[0]) is not None else str(row[0])
+    if not re.fullmatch(r"[1-9][0-9]{0,14}", text):
+        return None, False
+    return int(text), True
+
+
+def verify_store(path: str, public_key_file: str | None, witness_files: list[str] | None = None, warnings: list[str] | None = None) -> tuple[Finding | None, int, int]:
     """The first finding (or None), the number of entries, and of checkpoints."""
     conn = open_store(path)
     try:
-        return check(conn, public_key_file)
+        return check(conn, public_key_file, witness_files or [], warnings if warnings is not None else [])
     except sqlite3.Error as error:
         raise UsageError(f"{path} could not be read: {error}") from error
     finally:
         conn.close()
 
 
-def check(conn: sqlite3.Connection, public_key_file: str | None) -> tuple[Finding | None, int, int]:
+def check(conn: sqlite3.Connection, public_key_file: str | None, witness_files: list[str], warnings: list[str]) -> tuple[Finding | None, int, int]:
     checkpoints = conn.execute("SELECT size, root, timestamp, signature FROM checkpoints ORDER BY size").fetchall()
-    wanted_roots = {row[0] for row in checkpoints if type(row[0]) is int}
+    statements: list[Statement] = []
+    witness_finding: Finding | None = None
+    for path in witness_files:
+        read, problem = read_witness(path)
+        statements += read
+        if problem and witness_finding is None:
+            witness_finding = problem
+    wanted_roots = {row[0] for row in checkpoints if type(row[0]) is int} | {s.size for s in statements}
     roots: dict[int, bytes] = {0: EMPTY_ROOT} if 0 in wanted_roots else {}
 
     # One pass over the entries: the chain, and the tree's root at every checkpointed size.
@@ -445,7 +607,8 @@ def check(conn: sqlite3.Connection, public_key_file: str | None) -> tuple[Findin
     total = conn.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
     last_seq = conn.execute("SELECT MAX(seq) FROM entries WHERE typeof(seq) = 'integer'").fetchone()[0] or 0
 
-    if checkpoints:
+    key: bytes | None = None
+    if checkpoints or statements:
         if public_key_file is not None:
             try:
                 with open(public_key_file, "rb") as f:
@@ -456,6 +619,7 @@ def check(conn: sqlite3.Connection, public_key_file: str | None) -> tuple[Findin
             key = stored_public_key(conn)
             if key is None:
                 raise UsageError("the store has no meta.public_key; pass --public-key")
+    if checkpoints:
         signatures = SignatureChecker(key)
         try:
             cp_finding = check_checkpoints(checkpoints, roots, last_seq, first, signatures)
@@ -463,7 +627,34 @@ def check(conn: sqlite3.Connection, public_key_file: str | None) -> tuple[Findin
             signatures.close()
         if cp_finding and (first is None or cp_finding.seq < first.seq):
             first = cp_finding
-    return first, total, len(checkpoints)
+    if first is not None:
+        return first, total, len(checkpoints)
+
+    # The store agrees with itself: now what it alone cannot show.
+    witness_every: int | None = None
+    if witness_finding is not None:
+        return witness_finding, total, len(checkpoints)
+    if statements:
+        stored = {row[0]: row for row in checkpoints}
+        finding = check_witnesses(statements, key or b"", roots, last_seq, stored)
+        if finding:
+            return finding, total, len(checkpoints)
+        witness_every = statements[0].every
+    else:
+        warnings.append("completeness not checked: no --witness given")
+    every, well_formed = stored_cadence(conn)
+    if not well_formed:
+        return Finding(None, "meta.checkpoint_every is not a positive whole number (the meta table was edited)"), total, len(checkpoints)
+    if witness_every is not None and every is not None and every != witness_every:
+        return Finding(None, f"the store says a checkpoint is due every {every} entries, its witnesses every {witness_every}: the meta table was edited"), total, len(checkpoints)
+    every = witness_every or every
+    if every is None:
+        warnings.append("checkpoint cadence not checked: the store records none")
+    else:
+        finding = cadence_finding([row[0] for row in checkpoints], last_seq, every)
+        if finding:
+            return finding, total, len(checkpoints)
+    return None, total, len(checkpoints)
 
 
 def check_checkpoints(checkpoints: list[tuple], roots: dict[int, bytes], last_seq: int, entry_finding: Finding | None, signatures: SignatureChecker) -> Finding | None:
@@ -499,15 +690,19 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description="Independently verify an agent-governance-toolkit SQLite audit store.")
     parser.add_argument("store", help="path to the SQLite audit store")
     parser.add_argument("--public-key", metavar="FILE", help="the log's Ed25519 public key (SPKI PEM), obtained out of band; default: the store's meta.public_key")
+    parser.add_argument("--witness", metavar="FILE", action="append", default=[], help="a witness's JSON lines (repeatable): hold the store to the checkpoints it saw")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)  # exits 2 on usage errors
+    warnings: list[str] = []
     try:
-        finding, entries, checkpoints = verify_store(args.store, args.public_key)
+        finding, entries, checkpoints = verify_store(args.store, args.public_key, args.witness, warnings)
     except UsageError as error:
         if args.json:
             print(json.dumps({"ok": False, "error": str(error)}))
         print(f"error: {error}", file=sys.stderr)
         return 2
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if finding is None:
         if args.json:
             print(json.dumps({"ok": True, "entries": entries, "checkpoints": checkpoints}))
@@ -516,6 +711,8 @@ def main(argv: list[str]) -> int:
         return 0
     if args.json:
         print(json.dumps({"ok": False, "seq": finding.seq, "reason": finding.what, "entries": entries, "checkpoints": checkpoints}))
+    elif finding.seq is None:
+        print(f"TAMPERED: {finding.what}")
     else:
         print(f"TAMPERED at seq {finding.seq}: {finding.what}")
     return 1

@@ -1,7 +1,7 @@
 /**
  * `agent-governance-toolkit/audit`: the audit log's machinery beyond the root's AuditLog, sinks
  * and verifySqliteStore: entry hashing, chain verification, Merkle trees and proofs, signed
- * checkpoints, export and import, statistics.
+ * checkpoints, witnesses, export and import, statistics.
  */
 export type { AuditRecordInput } from '../audit/audit-log.js';
 export { entryHash, hashedContent, GENESIS_HASH } from '../audit/entry.js';
@@ -10,6 +10,13 @@ export { verifyChain } from '../audit/verify.js';
 export { DEFAULT_STORE_PATH } from '../audit/sqlite-sink.js';
 export { openStoreReadOnly, readStoredEntries } from '../audit/sqlite-verify.js';
 export type { StoreVerifyOptions } from '../audit/sqlite-verify.js';
+export { WITNESS_FORMAT, parseWitnessText } from '../audit/witness.js';
+export type { WitnessSource, WitnessLine } from '../audit/witness.js';
+export type { FileWitnessOptions } from '../audit/file-witness.js';
+export type { HttpWitnessOptions } from '../audit/http-witness.js';
+export { readWitness } from '../audit/witness-read.js';
+export type { WitnessedCheckpoint } from '../audit/witness-check.js';
+export type { WitnessedVerifyOptions } from '../audit/verify-witnessed.js';
 export { MerkleFrontier } from '../audit/merkle-frontier.js';
 export { MerkleTree, entryLeafHash, leafHash, emptyRoot, verifyInclusion, verifyConsistency, proofToHex, proofFromHex, hashFromHex } from '../audit/merkle.js';
 export { CheckpointSigner, checkpointMessage, verifyCheckpoint } from '../audit/checkpoint.js';

@@ -43,6 +43,16 @@ export class MerkleTree {
     return MerkleTree.overLeaves(leaves, entryHashes.length);
   }
 
+  /**
+   * A tree over the first `count` leaf hashes packed in `leaves` (32 bytes each, leaf i at
+   * i * 32), e.g. the leaves a verification just computed. The buffer becomes the tree's bottom
+   * level without a copy: do not change it afterwards.
+   */
+  static fromLeafBuffer(leaves: Buffer, count: number): MerkleTree {
+    if (!Number.isSafeInteger(count) || count < 0 || leaves.length < count * HASH_BYTES) throw new RangeError(`${leaves.length} bytes do not hold ${count} leaf hashes`);
+    return MerkleTree.overLeaves(leaves, count);
+  }
+
   /** The tree whose level 0 is the first `count` hashes in `leaves`, with every level above it hashed. */
   private static overLeaves(leaves: Buffer, count: number): MerkleTree {
     const tree = new MerkleTree();

@@ -14,7 +14,8 @@ import { GovernanceError } from '../core/errors.js';
  *   identities) the first time they are opened for writing; readers do without them.
  * - `checkpoints`: signed `{ size, root, timestamp }` of the RFC 6962 Merkle tree whose leaves
  *   are SHA-256(0x00 ‖ entry hash bytes);
- * - `meta`: the format, the public key checkpoints verify with, and the saved Merkle frontier.
+ * - `meta`: the format, the public key checkpoints verify with, the saved Merkle frontier, the
+ *   checkpoint cadence and the witnesses' locations.
  */
 export const STORE_FORMAT = 'agt-audit-sqlite/1';
 
@@ -24,8 +25,12 @@ CREATE TABLE IF NOT EXISTS entries (seq INTEGER PRIMARY KEY, content BLOB NOT NU
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root TEXT NOT NULL, timestamp TEXT NOT NULL, signature TEXT NOT NULL);
 `;
 
-/** Meta keys. */
-export const META = { format: 'format', publicKey: 'public_key', frontier: 'merkle_frontier' } as const;
+/**
+ * Meta keys. `checkpoint_every` is the cadence the store promises (the most entries between two
+ * checkpoints); `witnesses` is a JSON array of where its checkpoints are published (file paths,
+ * URLs), which `agt audit verify` reads by default.
+ */
+export const META = { format: 'format', publicKey: 'public_key', frontier: 'merkle_frontier', checkpointEvery: 'checkpoint_every', witnesses: 'witnesses' } as const;
 
 /** Creates the tables in an empty database, or checks that an existing one is an audit store. */
 export function ensureSchema(db: Database.Database, path: string): void {
@@ -76,6 +81,18 @@ export function checkSchema(db: Database.Database, path: string, tables = new Se
 export function readMeta(db: Database.Database, key: string): string | null {
   const value: unknown = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key);
   return typeof value === 'string' ? value : null;
+}
+
+/** The witness locations a store records: [] when none, null when the list is not a JSON array of strings (edited). */
+export function readWitnessLocations(db: Database.Database): string[] | null {
+  const text = readMeta(db, META.witnesses);
+  if (text === null) return [];
+  try {
+    const list = JSON.parse(text) as unknown;
+    return Array.isArray(list) && list.every((item) => typeof item === 'string') ? (list as string[]) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Sets a meta value. */

@@ -3,13 +3,15 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../core/clock.js';
 import { describeError, GovernanceError } from '../core/errors.js';
+import { parseCadence } from './cadence.js';
 import { CheckpointSigner, type Checkpoint } from './checkpoint.js';
 import { withIdentities, type AuditEntry } from './entry.js';
 import { flushAtExit, forgetAtExit } from './exit-flush.js';
 import { MerkleFrontier } from './merkle-frontier.js';
 import type { AuditRecord, AuditSink } from './sink.js';
-import { ensureSchema, META, readMeta, writeMeta } from './sqlite-schema.js';
+import { ensureSchema, META, readMeta, readWitnessLocations, writeMeta } from './sqlite-schema.js';
 import { readStoredEntries, verifySqliteStore, type StoreVerifyOptions, type StoreVerifyResult } from './sqlite-verify.js';
+import { WITNESS_FORMAT, type Witness, type WitnessStatement } from './witness.js';
 
 /** The store the CLI and long-running processes use unless told otherwise. */
 export const DEFAULT_STORE_PATH = '.agt/audit.db';
@@ -26,12 +28,23 @@ export interface SqliteAuditSinkOptions {
    * `power`: also power loss or an OS crash (synchronous=FULL: an fsync per group commit).
    */
   durability?: 'process' | 'power';
-  /** Sign a checkpoint after this many entries (default 1000)… */
+  /**
+   * Sign a checkpoint after this many entries (default 1000)… The store records the cadence it
+   * was created with and verification holds it to that, so it can only tighten: reopening with a
+   * larger value keeps the recorded one, a smaller value signs more often.
+   */
   checkpointEvery?: number;
   /** …or this long after the first entry not yet covered by one (default 1000 ms). */
   checkpointIntervalMs?: number;
   /** Commit at once when this many appends are waiting (default 8192); otherwise right after the current tick. */
   maxBatch?: number;
+  /**
+   * Where every checkpoint is published once the transaction that signed it commits (a
+   * `FileWitness` on another volume, an `HttpWitness`, a `StreamWitness`), so that truncation,
+   * rewrites and a new key are caught later. Their locations are recorded in the store for
+   * `agt audit verify`. A witness that fails breaks the store, as a failed commit does.
+   */
+  witnesses?: readonly Witness[];
   clock?: Clock;
 }
 
@@ -58,8 +71,16 @@ export class SqliteAuditSink implements AuditSink {
   private readonly db: Database.Database;
   private readonly signer: CheckpointSigner;
   private readonly clock: Clock;
+  /** How often this sink signs: the configured cadence, or the store's recorded one if that is smaller. */
   private readonly checkpointEvery: number;
+  /** The cadence the store promises verifiers (recorded in its meta and in witness statements). */
+  private readonly promisedCadence: number;
   private readonly checkpointIntervalMs: number;
+  private readonly witnesses: readonly Witness[];
+  /** Per witness, the publication still in flight (async witnesses publish in order, one at a time). */
+  private readonly inFlight: (Promise<void> | null)[];
+  /** Checkpoints signed in the open transaction: published once it commits, forgotten if it rolls back. */
+  private unpublished: Checkpoint[] = [];
   private readonly maxBatch: number;
   private readonly insertEntry: Database.Statement;
   private readonly insertEntries: Database.Statement;
@@ -87,7 +108,9 @@ export class SqliteAuditSink implements AuditSink {
     this.path = options.path ?? DEFAULT_STORE_PATH;
     this.keyPath = options.keyPath ?? join(dirname(this.path), 'audit-signing-key.pem');
     this.clock = options.clock ?? systemClock;
-    this.checkpointEvery = positive(options.checkpointEvery, 1000, 'checkpointEvery');
+    const checkpointEvery = positive(options.checkpointEvery, 1000, 'checkpointEvery');
+    this.witnesses = [...(options.witnesses ?? [])];
+    this.inFlight = this.witnesses.map(() => null);
     this.checkpointIntervalMs = positive(options.checkpointIntervalMs, 1000, 'checkpointIntervalMs');
     this.maxBatch = positive(options.maxBatch, 8192, 'maxBatch');
 
@@ -101,6 +124,9 @@ export class SqliteAuditSink implements AuditSink {
       ensureSchema(this.db, this.path);
       this.signer = CheckpointSigner.loadOrCreate(this.keyPath);
       this.adoptKey();
+      this.promisedCadence = this.adoptCadence(checkpointEvery);
+      this.checkpointEvery = Math.min(checkpointEvery, this.promisedCadence);
+      this.recordWitnesses();
       this.tail = this.readTail();
       this.frontier = this.loadFrontier();
       this.checkpointedSize = (this.db.prepare('SELECT max(size) FROM checkpoints').pluck().get() as number | null) ?? 0;
@@ -141,7 +167,7 @@ export class SqliteAuditSink implements AuditSink {
    */
   durable(): Promise<void> | null {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.pendingSeqs.length === 0) return null;
+    if (this.pendingSeqs.length === 0) return this.publishing();
     if (!this.waiting) {
       let resolve!: () => void;
       let reject!: (error: Error) => void;
@@ -156,6 +182,16 @@ export class SqliteAuditSink implements AuditSink {
 
   last(): AuditEntry | null {
     return this.tail;
+  }
+
+  /**
+   * Resolves once every checkpoint signed so far is held by every witness; rejects if one could
+   * not be published (the store is then broken). Await it after {@link close} when a witness is
+   * asynchronous (HTTP, a stream), so the final checkpoint reaches it before the process ends.
+   */
+  published(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return this.publishing() ?? Promise.resolve();
   }
 
   /** Every stored entry in order (after committing what is waiting). */
@@ -189,11 +225,16 @@ export class SqliteAuditSink implements AuditSink {
   checkpoint(): Checkpoint | null {
     this.flush();
     if (this.frontier.size === this.checkpointedSize) return null;
+    let checkpoint: Checkpoint;
     try {
-      return this.db.transaction(() => this.signCheckpoint())();
+      checkpoint = this.db.transaction(() => this.signCheckpoint())();
     } catch (error) {
+      this.unpublished = [];
       throw new GovernanceError('ERR_AGT_AUDIT_STORE', `audit store ${this.path} could not sign a checkpoint: ${describeError(error)}`, { cause: error });
     }
+    this.publishSigned();
+    if (this.failure) throw this.failure;
+    return checkpoint;
   }
 
   /** Commits, seals the log with a final checkpoint, and closes the database. */
@@ -229,11 +270,19 @@ export class SqliteAuditSink implements AuditSink {
     try {
       this.commitBatch();
     } catch (error) {
+      this.unpublished = [];
       this.failure = describeCommitFailure(error, this.path);
       waiting?.reject(this.failure);
       return;
     }
-    waiting?.resolve();
+    this.publishSigned();
+    if (this.failure) waiting?.reject(this.failure);
+    else if (waiting) {
+      // A batch that completed a checkpoint is acknowledged once its witnesses hold it.
+      const publishing = this.publishing();
+      if (publishing) publishing.then(waiting.resolve, waiting.reject);
+      else waiting.resolve();
+    }
     if (this.frontier.size > this.checkpointedSize && !this.checkpointTimer) {
       this.checkpointTimer = setTimeout(() => {
         this.checkpointTimer = null;
@@ -291,7 +340,95 @@ export class SqliteAuditSink implements AuditSink {
     const checkpoint = this.signer.sign(this.frontier.size, this.frontier.root().toString('hex'), new Date(this.clock()).toISOString());
     this.insertCheckpoint.run(checkpoint.size, checkpoint.root, checkpoint.timestamp, checkpoint.signature);
     this.checkpointedSize = checkpoint.size;
+    if (this.witnesses.length > 0) this.unpublished.push(checkpoint);
     return checkpoint;
+  }
+
+  /** Hands the checkpoints of the transaction just committed to every witness, in order. Never throws: a failure breaks the store. */
+  private publishSigned(): void {
+    const signed = this.unpublished;
+    this.unpublished = [];
+    for (const checkpoint of signed) {
+      const statement: WitnessStatement = { format: WITNESS_FORMAT, checkpoint, publicKey: this.signer.publicKeyPem(), checkpointEvery: this.promisedCadence };
+      this.witnesses.forEach((_, index) => this.publishTo(index, statement));
+    }
+  }
+
+  /** Publishes to one witness now, or after its publication in flight. */
+  private publishTo(index: number, statement: WitnessStatement): void {
+    const witness = this.witnesses[index] as Witness;
+    const previous = this.inFlight[index];
+    let outcome: void | Promise<void>;
+    try {
+      outcome = previous ? previous.then(() => witness.publish(statement)) : witness.publish(statement);
+    } catch (error) {
+      this.witnessFailed(witness, statement, error);
+      return;
+    }
+    if (!(outcome instanceof Promise)) return;
+    const tracked: Promise<void> = outcome.then(
+      () => {
+        if (this.inFlight[index] === tracked) this.inFlight[index] = null;
+      },
+      (error: unknown) => {
+        throw this.witnessFailed(witness, statement, error);
+      },
+    );
+    // Reported through durable(), published() and the next append; never as an unhandled rejection.
+    tracked.catch(() => undefined);
+    this.inFlight[index] = tracked;
+  }
+
+  /** Breaks the store: a checkpoint a witness does not hold leaves the log's completeness unprovable. */
+  private witnessFailed(witness: Witness, statement: WitnessStatement, error: unknown): Error {
+    this.failure ??= new GovernanceError(
+      'ERR_AGT_AUDIT_STORE',
+      `audit store ${this.path} could not publish checkpoint ${statement.checkpoint.size} to witness ${witness.location ?? witness.constructor.name}: ${describeError(error)}; nothing more is accepted (fix the witness, then reopen the store: the next checkpoint covers everything since)`,
+      { cause: error },
+    );
+    return this.failure;
+  }
+
+  /** The publications in flight, as one promise (rejecting with the store's failure), or null when there are none. */
+  private publishing(): Promise<void> | null {
+    const inFlight = this.inFlight.filter((p): p is Promise<void> => p !== null);
+    if (inFlight.length === 0) return null;
+    return Promise.all(inFlight).then(() => {
+      if (this.failure) throw this.failure;
+    });
+  }
+
+  /**
+   * The cadence the store promises: the one it recorded, or, for a new store, `configured`. A
+   * store written before the cadence was recorded gets the smallest promise its checkpoints keep.
+   */
+  private adoptCadence(configured: number): number {
+    const recorded = readMeta(this.db, META.checkpointEvery);
+    const promised = parseCadence(recorded);
+    if (promised !== null) return promised;
+    if (recorded !== null) {
+      throw new GovernanceError('ERR_AGT_AUDIT_CORRUPT', `${this.path} records checkpoint cadence ${JSON.stringify(recorded)}, not a positive whole number; run \`agt audit verify --store ${this.path}\``);
+    }
+    const sizes = this.db.prepare('SELECT size FROM checkpoints ORDER BY size').pluck().all() as number[];
+    const entries = (this.db.prepare('SELECT max(seq) FROM entries').pluck().get() as number | null) ?? 0;
+    let kept = configured;
+    let previous = 0;
+    for (const size of sizes) {
+      kept = Math.max(kept, size - previous);
+      previous = size;
+    }
+    kept = Math.max(kept, entries - previous + 1);
+    writeMeta(this.db, META.checkpointEvery, String(kept));
+    return kept;
+  }
+
+  /** Adds the witnesses' locations to the store's list, which `agt audit verify` reads by default. */
+  private recordWitnesses(): void {
+    const locations = this.witnesses.map((w) => w.location).filter((l): l is string => l !== null);
+    if (locations.length === 0) return;
+    const recorded = readWitnessLocations(this.db) ?? [];
+    const all = [...new Set([...recorded, ...locations])];
+    if (all.length !== recorded.length) writeMeta(this.db, META.witnesses, JSON.stringify(all));
   }
 
   /** Records the signing key's public half on first use; refuses a key that is not the store's. */

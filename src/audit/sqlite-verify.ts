@@ -1,5 +1,10 @@
 import Database from 'better-sqlite3';
+import { cadenceProblem, parseCadence } from './cadence.js';
+import type { Checkpoint } from './checkpoint.js';
 import { CheckpointRoots, signedCheckpoints, type CheckpointRow } from './checkpoint-roots.js';
+import { MerkleTree } from './merkle.js';
+import type { WitnessSource } from './witness.js';
+import { checkWitnesses, type WitnessedCheckpoint } from './witness-check.js';
 import { describeError, GovernanceError } from '../core/errors.js';
 import { withIdentities, type AuditEntry } from './entry.js';
 import { checkSchema, META, readMeta, tuneForReading } from './sqlite-schema.js';
@@ -13,6 +18,11 @@ export interface StoreVerifyOptions extends VerifyOptions {
   publicKeyPem?: string;
   /** Called after each page of entries, e.g. to draw a progress bar. */
   onProgress?: (checked: number, total: number) => void;
+  /**
+   * What the store's witnesses hold (see `readWitness`): the store is then checked against the
+   * latest checkpoint they saw. Without any, completeness is not checked and a warning says so.
+   */
+  witnesses?: readonly WitnessSource[];
 }
 
 /** A verification of a stored log: the chain, the Merkle roots and the checkpoint signatures. */
@@ -21,7 +31,17 @@ export interface StoreVerifyResult extends VerifyResult {
   checkpoints: number;
   /** Size of the first checkpoint found bad (forged signature, root mismatch), or null. */
   badCheckpoint: number | null;
+  /** The checkpoint cadence the gaps were checked against (the witnesses', else the store's), or null when unknown. */
+  checkpointEvery: number | null;
+  /** The latest witnessed checkpoint the store was held to, or null when no witness was read. */
+  witnessed: WitnessedCheckpoint | null;
+  /** What was not checked, and why (no witness, no recorded cadence). */
+  warnings: string[];
 }
+
+/** The warning when no witness was read: what a store alone cannot prove. */
+export const NO_WITNESS_WARNING =
+  'completeness not checked: no witness given or recorded, so a tail truncated together with its checkpoints, or a chain rewritten and re-signed, would pass (see docs/audit.md#witnesses)';
 
 const PAGE_ROWS = 4096;
 
@@ -56,7 +76,7 @@ export function verifySqliteStore(db: Database.Database, options: StoreVerifyOpt
   try {
     return verifyOpenStore(db, options);
   } catch (error) {
-    return { ok: false, entries: 0, firstBadSeq: null, reason: `could not read the store: ${describeError(error)}`, checkpoints: 0, badCheckpoint: null };
+    return { ok: false, entries: 0, firstBadSeq: null, reason: `could not read the store: ${describeError(error)}`, checkpoints: 0, badCheckpoint: null, ...UNCHECKED };
   }
 }
 
@@ -66,7 +86,7 @@ function verifyOpenStore(db: Database.Database, options: StoreVerifyOptions): St
   const rows = db.prepare('SELECT size, root, timestamp, signature FROM checkpoints ORDER BY size').all() as CheckpointRow[];
   const outside = db.prepare('SELECT min(seq) FROM entries').pluck().get() as number | null;
   if (outside !== null && outside < 1) {
-    return { ok: false, entries: 1, firstBadSeq: 1, reason: `entry 1: a row has sequence number ${outside}, outside the log (inserted)`, checkpoints: 0, badCheckpoint: null };
+    return { ok: false, entries: 1, firstBadSeq: 1, reason: `entry 1: a row has sequence number ${outside}, outside the log (inserted)`, checkpoints: 0, badCheckpoint: null, ...UNCHECKED };
   }
 
   const plan = planSegments(db, size, options);
@@ -94,7 +114,7 @@ function verifyOpenStore(db: Database.Database, options: StoreVerifyOptions): St
   } else thread?.stop();
 
   const checkpointProblem = signed.problem ?? roots.problem;
-  const result = (fields: Omit<StoreVerifyResult, 'checkpoints'>): StoreVerifyResult => ({ ...fields, checkpoints: roots.held });
+  const result = (fields: Omit<StoreVerifyResult, 'checkpoints' | keyof typeof UNCHECKED>): StoreVerifyResult => ({ ...fields, checkpoints: roots.held, ...UNCHECKED });
   if (bad && (!checkpointProblem || checkpointProblem.seq === null || bad.index + 1 <= checkpointProblem.size)) {
     // A root mismatch only says that something in a range changed; a bad entry in it is exact.
     const seq = bad.index + 1;
@@ -113,7 +133,51 @@ function verifyOpenStore(db: Database.Database, options: StoreVerifyOptions): St
       badCheckpoint: last.size,
     });
   }
-  return result({ ok: true, entries: size, firstBadSeq: null, reason: null, badCheckpoint: null });
+  return completeness(db, { size, publicKey, checkpoints: signed.checkpoints, leaves, held: roots.held }, options);
+}
+
+const UNCHECKED = { checkpointEvery: null, witnessed: null, warnings: [] as string[] } as const;
+
+/**
+ * For a store that agrees with itself: what it alone cannot show. Against its witnesses (the
+ * key, truncation, rewrites, deleted checkpoints), then against its checkpoint cadence.
+ */
+function completeness(
+  db: Database.Database,
+  store: { size: number; publicKey: string | null; checkpoints: readonly Checkpoint[]; leaves: Buffer; held: number },
+  options: StoreVerifyOptions,
+): StoreVerifyResult {
+  const base = { entries: store.size, checkpoints: store.held };
+  const fail = (reason: string, firstBadSeq: number | null, badCheckpoint: number | null): StoreVerifyResult => ({ ok: false, ...base, firstBadSeq, reason, badCheckpoint, ...UNCHECKED });
+  const warnings: string[] = [];
+  let witnessed: WitnessedCheckpoint | null = null;
+  let witnessCadence: number | null = null;
+  if (options.witnesses && options.witnesses.length > 0) {
+    const check = checkWitnesses(options.witnesses, {
+      size: store.size,
+      tree: () => MerkleTree.fromLeafBuffer(store.leaves, store.size),
+      publicKeyPem: store.publicKey,
+      checkpoints: new Map(store.checkpoints.map((checkpoint) => [checkpoint.size, checkpoint])),
+    });
+    if (!check.ok) return fail(check.reason, check.firstBadSeq, check.badCheckpoint);
+    ({ witnessed, checkpointEvery: witnessCadence } = check);
+    warnings.push(...check.warnings);
+    if (witnessed === null) warnings.push('completeness not checked: the witnesses hold no checkpoint yet');
+  } else warnings.push(NO_WITNESS_WARNING);
+
+  const recorded = readMeta(db, META.checkpointEvery);
+  const storeCadence = parseCadence(recorded);
+  if (recorded !== null && storeCadence === null) return fail(`the store's checkpoint cadence (meta ${META.checkpointEvery}) is not a positive whole number: the meta table was edited`, null, null);
+  if (witnessCadence !== null && storeCadence !== null && witnessCadence !== storeCadence) {
+    return fail(`the store says a checkpoint is due every ${storeCadence} entries, its witnesses every ${witnessCadence}: the meta table was edited`, null, null);
+  }
+  const every = witnessCadence ?? storeCadence;
+  if (every === null) warnings.push('checkpoint cadence not checked: the store records none (it was written before stores recorded it)');
+  else {
+    const problem = cadenceProblem(store.checkpoints.map((checkpoint) => checkpoint.size), store.size, every);
+    if (problem) return fail(problem.reason, problem.firstBadSeq, problem.dueBy);
+  }
+  return { ok: true, ...base, firstBadSeq: null, reason: null, badCheckpoint: null, checkpointEvery: every, witnessed, warnings };
 }
 
 /**

@@ -215,7 +215,7 @@ describe('SQLite: identity columns, migration of an older store, export and impo
         const { hash, ...body } = e;
         insert.run(body.seq, canonicalJson(body), hash);
       }
-      db.prepare(`DELETE FROM meta WHERE key = 'merkle_frontier'`).run();
+      db.prepare(`DELETE FROM meta WHERE key IN ('merkle_frontier', 'checkpoint_every')`).run();
       db.close();
     }
     expect(verifyBoth(path)).toEqual({ ok: true, seq: null }); // read-only: no migration needed
