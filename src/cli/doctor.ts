@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { verifySqliteStore } from '../audit/sqlite-verify.js';
 import { EXIT } from './errors.js';
 import { paint, useColor, type Color } from './output.js';
+import { requireFileOrNothing } from './paths.js';
 import { openExistingStore, storeOption } from './store.js';
 import { describeError, PolicyLoadError } from '../core/errors.js';
 import { lintPolicies, type LintReport } from '../policy/index.js';
@@ -46,6 +47,8 @@ Examples:
   agt doctor
   agt doctor --store /var/lib/agt/audit.db --policies config/policies --json`)
     .action((options: DoctorOptions) => {
+      // A store path that is no file at all is a mistake in the command, not a finding about the store.
+      requireFileOrNothing(options.store, 'an audit store', 'pass --store the path of an audit store file');
       const results = runChecks(options);
       if (options.json) process.stdout.write(JSON.stringify({ ok: !results.some((r) => r.status === 'fail'), checks: results }, null, 2) + '\n');
       else printTable(results);
