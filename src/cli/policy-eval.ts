@@ -6,6 +6,7 @@ import { RateLimiter } from '../reliability/rate-limits.js';
 import { formatIssue } from '../core/errors.js';
 import { formatDecisionLine, useColor } from './output.js';
 import { UsageError } from './errors.js';
+import { requireReadableFile } from './paths.js';
 import { formatExplanation } from './explanation-output.js';
 
 interface EvalOptions {
@@ -64,6 +65,8 @@ Examples:
         print(options.input);
         return;
       }
+      // A FIFO would block the open, a device would read without end: stdin (`--inputs -`) is the way to stream.
+      if (options.inputs !== '-') requireReadableFile(options.inputs as string, 'a file of requests', 'pass a JSONL file, or `--inputs -` and the requests on stdin');
       const stream = options.inputs === '-' ? process.stdin : createReadStream(options.inputs as string, 'utf8');
       const opened = new Promise<void>((resolve, reject) => {
         stream.once('error', (error: NodeJS.ErrnoException) =>
