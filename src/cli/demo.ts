@@ -7,8 +7,6 @@ import type { AuditRecord, AuditSink } from '../audit/sink.js';
 import type { SqliteAuditSink } from '../audit/sqlite-sink.js';
 import { openStoreReadOnly, verifySqliteStore } from '../audit/sqlite-verify.js';
 import { GovernanceDenied } from '../core/errors.js';
-import { govern } from '../kernel/govern.js';
-import { loadPoliciesSync } from '../policy/index.js';
 import { DEMO_POLICY, DEMO_STEPS, DEMO_TOOLS, demoApprover } from './demo-scenario.js';
 import { EXIT, UsageError } from './errors.js';
 import { formatVerdict, paint, useColor } from './output.js';
@@ -52,6 +50,7 @@ async function runDemo(options: DemoOptions): Promise<number> {
   const emit = (value: object) => options.json && process.stdout.write(JSON.stringify(value) + '\n');
 
   const policyPath = writeDemoPolicy(options.store);
+  const [{ govern }, { loadPoliciesSync }] = await Promise.all([import('../kernel/govern.js'), import('../policy/index.js')]);
   const evaluator = loadPoliciesSync(policyPath);
   const tap = new TapSink(openWritableStore(options.store));
   const audit = new AuditLog({ sink: tap });

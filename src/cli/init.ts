@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { POLICY_TEST_FILE } from '../policy/index.js';
+import { POLICY_TEST_FILE } from '../policy/document/files.js';
 import { suggest } from '../core/suggest.js';
 import { UsageError } from './errors.js';
 import { pathKind } from './paths.js';

@@ -1,8 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { loadPolicies, evaluateWithLimits, explainWithLimits } from '../policy/index.js';
-import { RateLimiter } from '../reliability/rate-limits.js';
 import { formatIssue } from '../core/errors.js';
 import { formatDecisionLine, useColor } from './output.js';
 import { UsageError } from './errors.js';
@@ -44,6 +42,7 @@ Examples:
       if ((options.input === undefined) === (options.inputs === undefined)) {
         throw new UsageError('give exactly one of --input <json> or --inputs <file.jsonl>');
       }
+      const [{ loadPolicies, evaluateWithLimits, explainWithLimits }, { RateLimiter }] = await Promise.all([import('../policy/index.js'), import('../reliability/rate-limits.js')]);
       const evaluator = loadPolicies(options.policy);
       // Rate limits are applied after each decision, as the kernel's limits step does.
       const limiter = new RateLimiter();
