@@ -22,7 +22,7 @@ export function registerPolicyEval(policy: Command): void {
     .description('evaluate requests against a policy and print one decision per request')
     .requiredOption('--policy <file-or-dir>', 'policy file or directory of policies')
     .option('--input <json>', 'one request as JSON')
-    .option('--inputs <file.jsonl>', 'a file of requests, one JSON object per line ("-" for stdin)')
+    .option('--inputs <file.jsonl>', 'a file of requests, one JSON object per line ("-" for stdin, e.g. from a pipe)')
     .option('--json', 'print each decision as one line of JSON')
     .option('--explain', 'show how each decision was reached: rules considered, condition values, the strategy\'s choice')
     .addHelpText(
