@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { verifyWitnessedStore } from '../audit/verify-witnessed.js';
+import { isWitnessUrl } from '../audit/witness-read.js';
 import { EXIT } from './errors.js';
 import { paint, useColor } from './output.js';
 import { ProgressBar } from './progress.js';
+import { requireFileOrNothing } from './paths.js';
 import { openExistingStore, storeOption } from './store.js';
 import { readPublicKeyFile } from './keys.js';
 
@@ -48,6 +50,10 @@ Examples:
     .action(async (options: VerifyOptions) => {
       const publicKeyPem = options.publicKey === undefined ? undefined : readPublicKeyFile(options.publicKey);
       const witnesses = options.witness.length > 0 ? options.witness : witnessesFromEnvironment();
+      // A missing witness file is a finding (exit 1: it was never written, or was removed); a FIFO or device would hang the read.
+      for (const location of witnesses) {
+        if (!isWitnessUrl(location)) requireFileOrNothing(location, 'a witness file', 'pass --witness the file a FileWitness appends to, or an http(s) URL');
+      }
       const db = openExistingStore(options.store);
       const progress = new ProgressBar('verifying');
       let result;

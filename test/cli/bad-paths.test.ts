@@ -201,6 +201,7 @@ each(
   EXIT.usage,
 );
 each([{ name: 'audit check-proof <file>', args: (bad, f) => ['audit', 'check-proof', bad, '--public-key', f.publicKey] }], ['missing', ...notAFile, 'garbage file', 'text file', 'unreadable'], EXIT.usage);
+each([{ name: 'audit verify --witness', args: (bad, f) => ['audit', 'verify', '--store', f.store, '--witness', bad] }], notAFile, EXIT.usage);
 each([{ name: 'policy eval --inputs', args: (bad, f) => ['policy', 'eval', '--policy', f.policy, '--inputs', bad] }], ['missing', ...notAFile, 'unreadable'], EXIT.usage);
 // Policies.
 each(
