@@ -36,7 +36,8 @@ Examples:
 Exit codes:
   0   success
   1   a check failed (e.g. lint found errors, a policy test or verification failed)
-  2   usage or policy error (bad flags, a policy that does not load)
+  2   usage or policy error (bad flags, a policy that does not load, a path that is
+      missing or not the kind of file the option takes)
   70  internal error (a bug: please report it)`,
   );
 

@@ -1,10 +1,10 @@
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { exportStore, importInto, type ExportFormat } from '../audit/export.js';
-import { SqliteAuditSink } from '../audit/sqlite-sink.js';
 import { CheckFailed, UsageError } from './errors.js';
-import { openExistingStore, storeOption } from './store.js';
+import { openNewFile, readHead, requireReadableFile } from './paths.js';
+import { openExistingStore, openWritableStore, storeOption } from './store.js';
 import { describeError } from '../core/errors.js';
 
 /** `agt audit export` and `agt audit import`: move a log out of and into a store. */
@@ -24,10 +24,10 @@ Examples:
   agt audit export > audit.jsonl
   agt audit export --format cloudevents -o audit-events.json`)
     .action(async (options: { store: string; format: ExportFormat; output?: string }) => {
-      if (options.output !== undefined && existsSync(options.output)) throw new UsageError(`${options.output} already exists; choose another --output path or remove it`);
       const db = openExistingStore(options.store);
-      const fd = options.output === undefined ? null : openSync(options.output, 'wx');
+      let fd: number | null = null;
       try {
+        if (options.output !== undefined) fd = openNewFile(options.output, '--output');
         let buffered = '';
         for (const chunk of exportStore(db, options.format)) {
           buffered += chunk;
@@ -57,13 +57,8 @@ its public key (agt audit key) is the one to verify it with.
 Examples:
   agt audit import audit.jsonl --store restored/audit.db`)
     .action((file: string, options: { store: string; key?: string; json?: boolean }) => {
-      if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
-      let sink: SqliteAuditSink;
-      try {
-        sink = new SqliteAuditSink({ path: options.store, ...(options.key ? { keyPath: options.key } : {}) });
-      } catch (error) {
-        throw new UsageError(describeError(error));
-      }
+      checkExportFile(file);
+      const sink = openWritableStore(options.store, options.key);
       try {
         if (sink.last() !== null) throw new UsageError(`${options.store} already holds entries; import into a new store (give --store a new path)`);
         const { entries } = importInto(sink, file);
@@ -95,6 +90,17 @@ Examples:
         db.close();
       }
     });
+}
+
+/**
+ * Refuses what cannot be an export before a store is made for it: not a readable regular file,
+ * or one that starts with neither a JSONL line nor a CloudEvents batch (binary, a database, prose).
+ */
+function checkExportFile(file: string): void {
+  const fix = 'pass a file written by `agt audit export`';
+  requireReadableFile(file, 'an audit export', fix);
+  const start = readHead(file, 4096, fix).toString('latin1').trimStart();
+  if (start !== '' && start[0] !== '{' && start[0] !== '[') throw new UsageError(`${file} is not an audit export (JSONL or a CloudEvents batch); ${fix}`);
 }
 
 /** Writes to the file, or to stdout respecting backpressure (a pipe may be non-blocking). */

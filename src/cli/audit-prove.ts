@@ -1,4 +1,5 @@
 import { readArgumentFile } from './files.js';
+import { readPublicKeyFile } from './keys.js';
 import type { Command } from 'commander';
 import { checkProof, proveConsistency, proveInclusion, type ConsistencyProofDocument, type InclusionProofDocument } from '../audit/proofs.js';
 import { CheckFailed, EXIT, UsageError } from './errors.js';
@@ -55,10 +56,10 @@ Exits 0 when the proof holds, 1 when it does not.
 Examples:
   agt audit check-proof proof-42.json --public-key audit-public.pem`)
     .action((file: string, options: { publicKey: string; json?: boolean }) => {
-      const publicKey = readText(options.publicKey, 'public key');
+      const publicKey = readPublicKeyFile(options.publicKey);
       let document: unknown;
       try {
-        document = JSON.parse(readText(file, 'proof'));
+        document = JSON.parse(readArgumentFile(file, 'proof'));
       } catch (error) {
         if (error instanceof UsageError) throw error;
         throw new UsageError(`${file} is not JSON: ${describeError(error)}`);
@@ -71,8 +72,4 @@ Examples:
       }
       if (!check.ok) process.exitCode = EXIT.failed;
     });
-}
-
-function readText(file: string, what: string): string {
-  return readArgumentFile(file, what);
 }

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { verifyWitnessedStore } from '../audit/verify-witnessed.js';
-import { EXIT, UsageError } from './errors.js';
+import { isWitnessUrl } from '../audit/witness-read.js';
+import { EXIT } from './errors.js';
 import { paint, useColor } from './output.js';
 import { ProgressBar } from './progress.js';
+import { requireFileOrNothing } from './paths.js';
 import { openExistingStore, storeOption } from './store.js';
-import { readArgumentFile } from './files.js';
+import { readPublicKeyFile } from './keys.js';
 
 interface VerifyOptions {
   store: string;
@@ -46,8 +48,12 @@ Examples:
   agt audit verify --store /var/lib/agt/audit.db --public-key audit-public.pem --witness https://witness.example/agt --json`,
     )
     .action(async (options: VerifyOptions) => {
-      const publicKeyPem = options.publicKey === undefined ? undefined : readPublicKey(options.publicKey);
+      const publicKeyPem = options.publicKey === undefined ? undefined : readPublicKeyFile(options.publicKey);
       const witnesses = options.witness.length > 0 ? options.witness : witnessesFromEnvironment();
+      // A missing witness file is a finding (exit 1: it was never written, or was removed); a FIFO or device would hang the read.
+      for (const location of witnesses) {
+        if (!isWitnessUrl(location)) requireFileOrNothing(location, 'a witness file', 'pass --witness the file a FileWitness appends to, or an http(s) URL');
+      }
       const db = openExistingStore(options.store);
       const progress = new ProgressBar('verifying');
       let result;
@@ -77,10 +83,4 @@ Examples:
 /** `$AGT_AUDIT_WITNESS`: witness locations, comma-separated. */
 function witnessesFromEnvironment(): string[] {
   return (process.env.AGT_AUDIT_WITNESS ?? '').split(',').map((location) => location.trim()).filter((location) => location !== '');
-}
-
-function readPublicKey(file: string): string {
-  const text = readArgumentFile(file, 'public key', 64 * 1024);
-  if (!text.includes('BEGIN PUBLIC KEY')) throw new UsageError(`${file} is not a PEM public key; export one with \`agt audit key > ${file}\``);
-  return text;
 }

@@ -4,15 +4,14 @@ import type { Command } from 'commander';
 import { AuditLog } from '../audit/audit-log.js';
 import type { AuditEntry } from '../audit/entry.js';
 import type { AuditRecord, AuditSink } from '../audit/sink.js';
-import { SqliteAuditSink } from '../audit/sqlite-sink.js';
+import type { SqliteAuditSink } from '../audit/sqlite-sink.js';
 import { openStoreReadOnly, verifySqliteStore } from '../audit/sqlite-verify.js';
 import { GovernanceDenied } from '../core/errors.js';
-import { govern } from '../kernel/govern.js';
-import { loadPoliciesSync } from '../policy/index.js';
 import { DEMO_POLICY, DEMO_STEPS, DEMO_TOOLS, demoApprover } from './demo-scenario.js';
-import { EXIT } from './errors.js';
+import { EXIT, UsageError } from './errors.js';
 import { formatVerdict, paint, useColor } from './output.js';
-import { storeOption } from './store.js';
+import { requireFileOrNothing } from './paths.js';
+import { checkWritableStore, openWritableStore, storeOption } from './store.js';
 
 interface DemoOptions {
   store: string;
@@ -50,11 +49,10 @@ async function runDemo(options: DemoOptions): Promise<number> {
   const out = options.json ? () => {} : (line = '') => process.stdout.write(line + '\n');
   const emit = (value: object) => options.json && process.stdout.write(JSON.stringify(value) + '\n');
 
-  const policyPath = join(dirname(options.store), 'demo-policy.yaml');
-  mkdirSync(dirname(options.store), { recursive: true });
-  writeFileSync(policyPath, DEMO_POLICY);
+  const policyPath = writeDemoPolicy(options.store);
+  const [{ govern }, { loadPoliciesSync }] = await Promise.all([import('../kernel/govern.js'), import('../policy/index.js')]);
   const evaluator = loadPoliciesSync(policyPath);
-  const tap = new TapSink(new SqliteAuditSink({ path: options.store }));
+  const tap = new TapSink(openWritableStore(options.store));
   const audit = new AuditLog({ sink: tap });
   const startSeq = audit.length;
 
@@ -108,6 +106,21 @@ async function runDemo(options: DemoOptions): Promise<number> {
   out(`audit:   ${audit.length - startSeq} entries appended to ${options.store} (now ${audit.length}); chain, Merkle roots and ${check.checkpoints} signed checkpoints ${check.ok ? paint('verified', 'green', color) : paint(`BROKEN: ${check.reason}`, 'red', color)}`);
   out(`next:    agt audit tail --store ${options.store}   ·   agt audit verify --store ${options.store}   ·   agt init`);
   return check.ok ? EXIT.ok : EXIT.failed;
+}
+
+/** Writes the demo's policy beside the store, once the store and the policy's place are known to be usable. */
+function writeDemoPolicy(store: string): string {
+  checkWritableStore(store);
+  const policyPath = join(dirname(store), 'demo-policy.yaml');
+  // A FIFO there would block the write until something reads it.
+  requireFileOrNothing(policyPath, 'the demo policy', 'move it away, or give --store a path in another folder');
+  try {
+    mkdirSync(dirname(store), { recursive: true });
+    writeFileSync(policyPath, DEMO_POLICY);
+  } catch (error) {
+    throw new UsageError(`cannot write ${policyPath} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}); give --store a path in a folder you can write`);
+  }
+  return policyPath;
 }
 
 function clip(text: string, width: number): string {

@@ -5,9 +5,10 @@ import type { Command } from 'commander';
 import { verifySqliteStore } from '../audit/sqlite-verify.js';
 import { EXIT } from './errors.js';
 import { paint, useColor, type Color } from './output.js';
+import { requireFileOrNothing } from './paths.js';
 import { openExistingStore, storeOption } from './store.js';
 import { describeError, PolicyLoadError } from '../core/errors.js';
-import { lintPolicies, type LintReport } from '../policy/index.js';
+import type { LintReport } from '../policy/index.js';
 
 /** A check's outcome. `fail` on a required check makes `agt doctor` exit 1. */
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -29,6 +30,9 @@ interface DoctorOptions {
 
 const MIN_NODE = [20, 19] as const;
 
+/** The policy linter, loaded only when the doctor runs: the policy engine is most of the CLI's start-up time. */
+type Lint = (paths: string[]) => LintReport;
+
 /** `agt doctor`: is this machine and project ready to govern agents? */
 export function registerDoctor(program: Command): void {
   program
@@ -45,16 +49,19 @@ yet, no policies/ directory) do not change the exit code.
 Examples:
   agt doctor
   agt doctor --store /var/lib/agt/audit.db --policies config/policies --json`)
-    .action((options: DoctorOptions) => {
-      const results = runChecks(options);
+    .action(async (options: DoctorOptions) => {
+      // A store path that is no file at all is a mistake in the command, not a finding about the store.
+      requireFileOrNothing(options.store, 'an audit store', 'pass --store the path of an audit store file');
+      const { lintPolicies } = await import('../policy/index.js');
+      const results = runChecks(options, lintPolicies);
       if (options.json) process.stdout.write(JSON.stringify({ ok: !results.some((r) => r.status === 'fail'), checks: results }, null, 2) + '\n');
       else printTable(results);
       if (results.some((result) => result.status === 'fail')) process.exitCode = EXIT.failed;
     });
 }
 
-function runChecks(options: DoctorOptions): CheckResult[] {
-  return [checkNode(), checkNativeModules(), checkStore(options.store), checkPolicies(options.policies)];
+function runChecks(options: DoctorOptions, lint: Lint): CheckResult[] {
+  return [checkNode(), checkNativeModules(), checkStore(options.store), checkPolicies(options.policies, lint)];
 }
 
 function checkNode(): CheckResult {
@@ -115,7 +122,7 @@ function checkStore(path: string): CheckResult {
   return { check: 'audit store', status: 'pass', detail: `${path}: writable; ${result.entries} entries and ${result.checkpoints} checkpoints verify` };
 }
 
-function checkPolicies(dir: string): CheckResult {
+function checkPolicies(dir: string, lintPolicies: Lint): CheckResult {
   if (!existsSync(dir)) return { check: 'policies', status: 'warn', detail: `no ${dir}/ directory`, fix: 'scaffold one with `agt init`' };
   let report: LintReport;
   try {

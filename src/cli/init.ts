@@ -2,9 +2,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { POLICY_TEST_FILE } from '../policy/index.js';
+import { POLICY_TEST_FILE } from '../policy/document/files.js';
 import { suggest } from '../core/suggest.js';
 import { UsageError } from './errors.js';
+import { pathKind } from './paths.js';
 
 /**
  * The policy templates shipped with the package (`templates/<name>/`: a policy and its test
@@ -48,6 +49,8 @@ Examples:
         const close = suggest(name, names);
         throw new UsageError(`unknown template '${name}'${close ? ` (did you mean '${close}'?)` : ''}; available: ${names.join(', ')}`);
       }
+      const fix = 'pass agt init a project folder (it is made if missing)';
+      if (!['missing', 'directory'].includes(pathKind(dir, fix))) throw new UsageError(`${dir} is not a directory; ${fix}`);
       const source = join(TEMPLATES_DIR, name);
       const target = join(dir, 'policies');
       const files = readdirSync(source, { withFileTypes: true })

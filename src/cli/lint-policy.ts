@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { lintPolicies, type LintFinding, type LintReport } from '../policy/index.js';
+import type { LintFinding, LintReport } from '../policy/index.js';
 import { EXIT, ReportedFailure } from './errors.js';
 import { paint, useColor } from './output.js';
 
@@ -32,7 +32,8 @@ Examples:
   agt lint-policy policies/ --strict
   agt lint-policy policies/ extra.yaml --json`,
     )
-    .action((paths: string[], options: LintOptions) => {
+    .action(async (paths: string[], options: LintOptions) => {
+      const { lintPolicies } = await import('../policy/index.js');
       const report = lintPolicies(paths);
       process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report, useColor(process.stdout)));
       if (report.errors > 0 || (options.strict && report.warnings > 0)) throw new ReportedFailure(EXIT.failed);

@@ -1,11 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { loadPolicies, evaluateWithLimits, explainWithLimits } from '../policy/index.js';
-import { RateLimiter } from '../reliability/rate-limits.js';
 import { formatIssue } from '../core/errors.js';
 import { formatDecisionLine, useColor } from './output.js';
 import { UsageError } from './errors.js';
+import { requireReadableFile } from './paths.js';
 import { formatExplanation } from './explanation-output.js';
 
 interface EvalOptions {
@@ -23,7 +22,7 @@ export function registerPolicyEval(policy: Command): void {
     .description('evaluate requests against a policy and print one decision per request')
     .requiredOption('--policy <file-or-dir>', 'policy file or directory of policies')
     .option('--input <json>', 'one request as JSON')
-    .option('--inputs <file.jsonl>', 'a file of requests, one JSON object per line ("-" for stdin)')
+    .option('--inputs <file.jsonl>', 'a file of requests, one JSON object per line ("-" for stdin, e.g. from a pipe)')
     .option('--json', 'print each decision as one line of JSON')
     .option('--explain', 'show how each decision was reached: rules considered, condition values, the strategy\'s choice')
     .addHelpText(
@@ -43,6 +42,7 @@ Examples:
       if ((options.input === undefined) === (options.inputs === undefined)) {
         throw new UsageError('give exactly one of --input <json> or --inputs <file.jsonl>');
       }
+      const [{ loadPolicies, evaluateWithLimits, explainWithLimits }, { RateLimiter }] = await Promise.all([import('../policy/index.js'), import('../reliability/rate-limits.js')]);
       const evaluator = loadPolicies(options.policy);
       // Rate limits are applied after each decision, as the kernel's limits step does.
       const limiter = new RateLimiter();
@@ -64,6 +64,8 @@ Examples:
         print(options.input);
         return;
       }
+      // A FIFO would block the open, a device would read without end: stdin (`--inputs -`) is the way to stream.
+      if (options.inputs !== '-') requireReadableFile(options.inputs as string, 'a file of requests', 'pass a JSONL file, or `--inputs -` and the requests on stdin');
       const stream = options.inputs === '-' ? process.stdin : createReadStream(options.inputs as string, 'utf8');
       const opened = new Promise<void>((resolve, reject) => {
         stream.once('error', (error: NodeJS.ErrnoException) =>

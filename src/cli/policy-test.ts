@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatIssue } from '../core/errors.js';
-import { runPolicyTests, type PolicyTestCaseResult, type PolicyTestFileResult, type PolicyTestReport } from '../policy/index.js';
+import type { PolicyTestCaseResult, PolicyTestFileResult, PolicyTestReport } from '../policy/index.js';
 import { EXIT, ReportedFailure, UsageError } from './errors.js';
 import { paint, useColor } from './output.js';
 
@@ -49,7 +49,8 @@ export function registerPolicyTest(policy: Command): void {
     .argument('[paths...]', 'test files, or directories searched recursively (default: .)')
     .option('--json', 'print one JSON document with the result of every file and case')
     .addHelpText('after', HELP)
-    .action((paths: string[], options: TestOptions) => {
+    .action(async (paths: string[], options: TestOptions) => {
+      const { runPolicyTests } = await import('../policy/index.js');
       const targets = paths.length > 0 ? paths : ['.'];
       const report = runPolicyTests(targets);
       if (report.files.length === 0) {
