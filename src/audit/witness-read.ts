@@ -21,7 +21,10 @@ export async function readWitness(location: string, options: { timeoutMs?: numbe
   try {
     if (isWitnessUrl(location)) return await readHttp(location, options.timeoutMs ?? 10_000);
     const path = resolve(location);
-    const { size } = await stat(path);
+    const info = await stat(path);
+    // A FIFO would block the read forever and a device never ends: a witness is a regular file.
+    if (!info.isFile()) return { location: path, error: 'is not a regular file (a witness file is the JSON lines a FileWitness appends)' };
+    const { size } = info;
     if (size > MAX_WITNESS_BYTES) return { location: path, error: `is ${size} bytes, more than the ${MAX_WITNESS_BYTES} a witness may hold` };
     return { location: path, lines: parseWitnessText(await readFile(path, 'utf8')) };
   } catch (error) {
@@ -43,5 +46,23 @@ async function readHttp(location: string, timeoutMs: number): Promise<WitnessSou
     await response.body?.cancel();
     return { location, error: `sent ${declared} bytes, more than the ${MAX_WITNESS_BYTES} a witness may hold` };
   }
-  return { location, lines: parseWitnessText(await response.text()) };
+  const text = await readBounded(response);
+  if (text === null) return { location, error: `sent more than the ${MAX_WITNESS_BYTES} bytes a witness may hold` };
+  return { location, lines: parseWitnessText(text) };
+}
+
+/** The body as UTF-8, or null once it passes {@link MAX_WITNESS_BYTES} (a server need not declare its length). */
+async function readBounded(response: Response): Promise<string | null> {
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of response.body) {
+    total += chunk.byteLength;
+    if (total > MAX_WITNESS_BYTES) {
+      await response.body.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

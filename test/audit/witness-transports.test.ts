@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,5 +87,16 @@ describe('StreamWitness', () => {
     writeFileSync(delivered, chunks.join(''));
     expect(chunks.join('').trim().split('\n')).toHaveLength(3);
     expect(await verifyWitnessed(path, { witnesses: [delivered] })).toMatchObject({ ok: true, witnessed: { size: 9 } });
+  });
+});
+
+describe('reading a witness file', () => {
+  it('refuses a FIFO, a directory or a device with a reason instead of blocking or reading without end', async () => {
+    const dir = tempDir();
+    const fifo = join(dir, 'witness.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    for (const location of [fifo, dir, '/dev/zero']) {
+      expect(await readWitness(location)).toMatchObject({ error: expect.stringMatching(/^is not a regular file/) });
+    }
   });
 });
