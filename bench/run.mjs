@@ -5,6 +5,7 @@
 //   node bench/run.mjs         (after `npm run build`)
 //   node bench/run.mjs --json  machine-readable results on stdout
 //   node bench/run.mjs --adapters-only   only the framework adapter rows
+//   node bench/run.mjs --worst-only      only the worst-case CEL rows (bench/worst-cel-rows.mjs)
 //
 // Method: each operation is warmed up, then timed one call at a time with
 // process.hrtime.bigint() (async calls are awaited). p50/p99 are nearest-rank percentiles of
@@ -21,6 +22,7 @@ import { PolicyEngine } from '../dist/api/policy.js';
 import { engineRows } from './engine-rows.mjs';
 import { storeRows } from './store-rows.mjs';
 import { adapterRows } from './adapter-rows.mjs';
+import { worstCelRows } from './worst-cel-rows.mjs';
 import {
   AgentMeshClient,
   AuditLogger,
@@ -323,6 +325,12 @@ function speedup(row) {
 }
 
 function table(env) {
+  const worst = rows.filter((r) => r.section === 'worst cases');
+  const main = tableOf(rows.filter((r) => r.section === undefined));
+  return [env, '', main, ...(worst.length ? ['', '### worst cases (hostile requests: decided or refused)', '', tableOf(worst)] : [])].join('\n');
+}
+
+function tableOf(rows) {
   const header = ['what', 'impl', 'ops/s', 'p50', 'p99', 'speed-up', 'target', 'met?'];
   const lines = [];
   for (const row of rows) {
@@ -338,7 +346,7 @@ function table(env) {
   const cell = (v, c) => (right.has(c) ? v.padStart(widths[c]) : v.padEnd(widths[c]));
   const fmt = (l) => `| ${l.map(cell).join(' | ')} |`;
   const sep = `|${widths.map((w, c) => (right.has(c) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
-  return [env, '', fmt(header), sep, ...lines.map(fmt)].join('\n');
+  return [fmt(header), sep, ...lines.map(fmt)].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -376,7 +384,9 @@ let overheadNs;
 const started = Date.now();
 progress(`${env.node}, ${env.cpu}, ${env.cores} cores — running (about two minutes) ...`);
 // --adapters-only: just the framework adapter rows (they need no store and run in seconds).
-if (!process.argv.includes('--adapters-only')) {
+if (process.argv.includes('--worst-only')) {
+  await worstCelRows({ pair, progress, gc, rows });
+} else if (!process.argv.includes('--adapters-only')) {
   await rowEvaluate(100, 50_000, 5_000, 1);
   await rowEvaluate(1000, 50_000, 500, 2);
   await rowSimple();
@@ -386,8 +396,9 @@ if (!process.argv.includes('--adapters-only')) {
   await rowLoad();
   await storeRows({ pair, progress, gc, rows });
   await engineRows({ pair, progress, gc, rows });
+  await worstCelRows({ pair, progress, gc, rows });
 }
-await adapterRows({ pair, progress, gc, rows });
+if (!process.argv.includes('--worst-only')) await adapterRows({ pair, progress, gc, rows });
 const elapsedS = (Date.now() - started) / 1000;
 progress(`done in ${elapsedS.toFixed(1)} s`);
 

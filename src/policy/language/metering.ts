@@ -143,7 +143,7 @@ function isNode(value: unknown): value is InternalNode {
 /**
  * The units one run of a body costs: a unit per syntax node, and {@link OPERATOR_UNITS} per
  * operator or function call (cel-js resolves the overload of an operand typed `dyn`, as request
- * fields are, on every call: about ten times the cost of reading a field). A nested comprehension
+ * fields are, on every call: about ten times the cost of reading a field or a literal). A nested comprehension
  * counts its range, not its body (that charges itself).
  */
 function bodyUnits(node: InternalNode): number {
@@ -156,7 +156,7 @@ function bodyUnits(node: InternalNode): number {
 }
 
 /** Units of one operator or function call in a comprehension's body, beyond what its operands cost. */
-const OPERATOR_UNITS = 6;
+const OPERATOR_UNITS = 10;
 const OPERATORS = new Set(['call', 'rcall', 'in', '==', '!=', '+', '-', '*', '/', '%', '<', '<=', '>', '>=', '!_', '-_']);
 
 function meterStep(args: ComprehensionArgs, weight: number): void {
