@@ -9,7 +9,9 @@ import { children, type InternalNode } from '../language/metering.js';
  * Lint warns so the author can bound the lists (`size(args.items) <= 100 && ...`) or restructure.
  *
  * Request data: a range whose root is a name the request binds (`args`, `input`, `context`, ...)
- * or the variable of an enclosing comprehension over request data (`x.children`).
+ * or the variable of an enclosing comprehension over request data. A range read from the element
+ * being visited (`args.items.all(x, x.children.all(...))`) does not multiply: it visits each part
+ * of the request once.
  */
 
 /** One chain of nested comprehensions over request data, outermost first. */
@@ -38,8 +40,11 @@ function walk(node: InternalNode, chain: readonly string[], bound: ReadonlyMap<s
     if (COMPREHENSIONS.has(name) && variable?.op === 'id') {
       walk(target, chain, bound, found);
       const range = requestRange(target, bound);
-      const inner = range === null ? [...chain] : [...chain, range];
-      if (inner.length >= 2 && range !== null) found(inner);
+      // A range read from the element being visited (`x.children`, `args[k]`) is linear in the
+      // request overall: each part of it is visited once. Only an independent range multiplies.
+      const multiplies = range !== null && !mentionsAny(target, bound);
+      const inner = multiplies ? [...chain, range] : [...chain];
+      if (multiplies && inner.length >= 2) found(inner);
       const innerBound = new Map(bound);
       if (range !== null) innerBound.set(variable.args as string, range);
       else innerBound.delete(variable.args as string);
@@ -48,6 +53,12 @@ function walk(node: InternalNode, chain: readonly string[], bound: ReadonlyMap<s
     }
   }
   for (const child of children(node)) walk(child, chain, bound, found);
+}
+
+/** True when `node` reads one of the `bound` comprehension variables. */
+function mentionsAny(node: InternalNode, bound: ReadonlyMap<string, string>): boolean {
+  if (node.op === 'id') return bound.has(node.args as string);
+  return children(node).some((child) => mentionsAny(child, bound));
 }
 
 /** The range as written when it is request data (see above); null otherwise. */
