@@ -44,6 +44,8 @@ export class DecisionProcedure {
   private readonly everyDocumentApplies: boolean;
   /** With every document applying: the document that denies each unconfigured point. */
   private readonly unconfiguredDenier = new Map<Stage, CompiledDocument>();
+  /** The evaluation budget of the decision being made, refilled at the start of each. */
+  private readonly budget: EvaluationBudget;
   /** Every tool name the policy names exactly, built on first use. */
   private exactToolNames: Set<string> | null = null;
 
@@ -61,6 +63,7 @@ export class DecisionProcedure {
       approvers: rule.approvers,
       transform: rule.transform,
     }));
+    this.budget = new EvaluationBudget(compiled.evaluationBudget);
     this.everyDocumentApplies = compiled.documents.every((d) => d.appliesTo === ALWAYS);
     if (this.everyDocumentApplies) {
       const denier = compiled.documents.find((d) => d.unconfiguredPoints === 'deny');
@@ -111,7 +114,9 @@ export class DecisionProcedure {
     const rules = this.compiled.index.candidates(stage, request.tool_name, request.action.type);
     tracer?.indexed(this.compiled.index.rulesFor(stage), rules, request);
     const candidates: Candidate[] = [];
-    const budget = new EvaluationBudget(this.compiled.evaluationBudget);
+    // One budget per decision; the procedure is synchronous and never re-entered, so it is reused.
+    const budget = this.budget;
+    budget.remaining = budget.units;
     for (const rule of rules) {
       if (!this.everyDocumentApplies && !documents.includes(rule.document)) {
         tracer?.skippedForAgent(rule, agentId);

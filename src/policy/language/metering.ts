@@ -86,11 +86,25 @@ function meterNode(node: InternalNode): number {
     meterStep(args, 1 + bodyUnits(args.step));
     meterMapRange(node);
     wrapped += 2;
-  } else if (node.handle && (SIZED_OPERATORS.has(node.op) || node.op === 'call' || node.op === 'rcall')) {
+  } else if (node.handle && (node.op === 'call' || node.op === 'rcall' || (SIZED_OPERATORS.has(node.op) && !boundedByLiteral(node)))) {
     meterOperator(node);
     wrapped += 1;
   }
   return wrapped;
+}
+
+/**
+ * A comparison with a literal (`tool_name == 'x'`, `args.rows > 5`, `x in ['a', 'b']`) does work
+ * bounded by the literal, whatever the other side holds: left unmetered, it costs nothing.
+ */
+function boundedByLiteral(node: InternalNode): boolean {
+  const [left, right] = (node.args as InternalNode[]).map(resolved) as [InternalNode, InternalNode];
+  if (node.op === 'in') return right.op === 'list' && (right.args as InternalNode[]).every((item) => resolved(item).op === 'value');
+  return left.op === 'value' || right.op === 'value';
+}
+
+function resolved(node: InternalNode): InternalNode {
+  return node.meta.alternate ?? node;
 }
 
 /** The syntax nodes a node evaluates (a comprehension's `init` is a constant). */
