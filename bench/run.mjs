@@ -5,7 +5,7 @@
 //   node bench/run.mjs         (after `npm run build`)
 //   node bench/run.mjs --json  machine-readable results on stdout
 //   node bench/run.mjs --adapters-only   only the framework adapter rows
-//   node bench/run.mjs --worst-only      only the worst-case rows (hostile requests and policies)
+//   node bench/run.mjs --worst-only      only the worst-case rows (hostile requests, policies and conditions)
 //
 // Method: each operation is warmed up, then timed one call at a time with
 // process.hrtime.bigint() (async calls are awaited). p50/p99 are nearest-rank percentiles of
@@ -23,6 +23,7 @@ import { engineRows } from './engine-rows.mjs';
 import { storeRows } from './store-rows.mjs';
 import { adapterRows } from './adapter-rows.mjs';
 import { worstRequestRows } from './worst-request-rows.mjs';
+import { worstCelRows } from './worst-cel-rows.mjs';
 import {
   AgentMeshClient,
   AuditLogger,
@@ -325,6 +326,12 @@ function speedup(row) {
 }
 
 function table(env) {
+  const worst = rows.filter((r) => r.section === 'worst cases');
+  const main = tableOf(rows.filter((r) => r.section === undefined));
+  return [env, '', main, ...(worst.length ? ['', '### worst cases (hostile requests: decided or refused)', '', tableOf(worst)] : [])].join('\n');
+}
+
+function tableOf(rows) {
   const header = ['what', 'impl', 'ops/s', 'p50', 'p99', 'speed-up', 'target', 'met?'];
   const lines = [];
   for (const row of rows) {
@@ -340,7 +347,7 @@ function table(env) {
   const cell = (v, c) => (right.has(c) ? v.padStart(widths[c]) : v.padEnd(widths[c]));
   const fmt = (l) => `| ${l.map(cell).join(' | ')} |`;
   const sep = `|${widths.map((w, c) => (right.has(c) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
-  return [env, '', fmt(header), sep, ...lines.map(fmt)].join('\n');
+  return [fmt(header), sep, ...lines.map(fmt)].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -393,7 +400,10 @@ if (only === null) {
 if (only === null || only === 'adapters') await adapterRows({ pair, progress, gc, rows });
 // Worst cases last: their inputs (100 MiB strings, 10^6-key objects) would leave garbage and a
 // grown heap behind for the rows after them.
-if (only === null || only === 'worst') await worstRequestRows({ pair, progress, gc, rows });
+if (only === null || only === 'worst') {
+  await worstRequestRows({ pair, progress, gc, rows });
+  await worstCelRows({ pair, progress, gc, rows });
+}
 const elapsedS = (Date.now() - started) / 1000;
 progress(`done in ${elapsedS.toFixed(1)} s`);
 

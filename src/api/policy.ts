@@ -17,6 +17,7 @@ export { PolicyEngine } from '../policy/simple-engine.js';
 export type { SimpleEffect, SimpleRule } from '../policy/simple-engine.js';
 export { compileCondition, ConditionError, REQUEST_VARIABLES } from '../policy/language/cel.js';
 export type { CompiledCondition } from '../policy/language/cel.js';
+export { DEFAULT_EVALUATION_BUDGET, MAX_EVALUATION_BUDGET, EvaluationBudget, EvaluationBudgetSpent } from '../policy/language/budget.js';
 export { API_VERSION, CONFLICT_STRATEGIES, RULE_ACTIONS, STAGES, ENGINE_COMBINATIONS, REGO_VERDICT_FORMS, DEFAULT_REMOTE_TIMEOUT_MS, UNCONFIGURED_POINTS } from '../policy/document/schema.js';
 export type { PolicyDocumentSpec, PolicyRuleSpec, PolicyScope, EnginesSpec, CedarEngineSpec, RegoEngineSpec, EngineCombination } from '../policy/document/schema.js';
 export { findOpaBinary } from '../policy/engines/opa-binary.js';

@@ -72,7 +72,9 @@ export type RuntimeErrorKind =
   | 'opa_timeout'
   | 'opa_unreachable'
   | 'remote_engine'
-  | 'guard';
+  | 'guard'
+  /** The conditions evaluated for one decision spent its evaluation budget (see `defaults.evaluation_budget`). */
+  | 'budget';
 
 /** The agent on whose behalf an action is taken. */
 export interface AgentRef {

@@ -13,6 +13,7 @@ import { ACTION_ALIASES, LIMIT_PATTERN, type ConflictStrategy, type EngineCombin
 import { issueAt as locatedIssue, type PolicySource } from '../document/source.js';
 import { structuredToCel } from '../language/structured.js';
 import type { RE2JS } from 're2js';
+import { DEFAULT_EVALUATION_BUDGET } from '../language/budget.js';
 
 /**
  * Compile: validated documents → the evaluator's internal form. Conditions are compiled to CEL
@@ -93,6 +94,8 @@ export interface CompiledPolicySet {
   toolNames: ReadonlyMap<string, KnownToolNames>;
   /** True when some engine is remote: evaluation then needs `evaluateAsync`. */
   hasRemoteEngines: boolean;
+  /** Units one decision's conditions may spend: the smallest `defaults.evaluation_budget` set, else the default. */
+  evaluationBudget: number;
   warnings: PolicyIssue[];
 }
 
@@ -252,8 +255,18 @@ export function compilePolicies(sources: readonly PolicySource[], engines: reado
     configuredPoints: new Set(INTERVENTION_POINTS.filter((point) => documents.some((d) => d.configures.has(point)))),
     limits,
     hasRemoteEngines: withEngines.some((d) => d.engines?.remote === true),
+    evaluationBudget: evaluationBudgetOf(sources),
     warnings,
   };
+}
+
+/**
+ * The budget of each decision: the smallest any document sets (each document's author gets at
+ * most the budget they asked for; the strictest wins, as deny wins), else the default.
+ */
+function evaluationBudgetOf(sources: readonly PolicySource[]): number {
+  const set = sources.flatMap((s) => (s.spec.defaults?.evaluation_budget === undefined ? [] : [s.spec.defaults.evaluation_budget]));
+  return set.length === 0 ? DEFAULT_EVALUATION_BUDGET : Math.min(...set);
 }
 
 function knownToolNames(sources: readonly PolicySource[], documents: readonly CompiledDocument[], rules: readonly CompiledRule[]): Map<string, KnownToolNames> {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseStage } from '../../core/request.js';
 import type { Stage } from '../../core/types.js';
 import { OPERATORS } from '../language/structured.js';
+import { DEFAULT_EVALUATION_BUDGET, MAX_EVALUATION_BUDGET } from '../language/budget.js';
 import { transformPathProblem } from './points.js';
 
 export { OPERATORS };
@@ -167,9 +168,15 @@ export const documentSchema = z
         max_tokens: z.number().optional(),
         max_tool_calls: z.number().optional(),
         confidence_threshold: z.number().optional(),
+        evaluation_budget: z
+          .number()
+          .optional()
+          .describe(
+            `Cost units the conditions of one decision may spend (comprehension iterations, sizes of the lists, maps and strings operators are given); spent: deny with runtime_error:budget. Whole number, 1 to ${MAX_EVALUATION_BUDGET}; default ${DEFAULT_EVALUATION_BUDGET}`,
+          ),
       })
       .optional()
-      .describe('AGT 1.0 form of default_action'),
+      .describe('AGT 1.0 form of default_action, and the evaluation budget'),
     conflict_strategy: z.enum(CONFLICT_STRATEGIES).optional(),
     allowed_tools: stringList.optional(),
     denied_tools: stringList.optional(),
@@ -178,6 +185,15 @@ export const documentSchema = z
     engines: enginesSchema.optional(),
   })
   .superRefine((doc, ctx) => {
+    const budget = doc.defaults?.evaluation_budget;
+    if (budget !== undefined && !(Number.isInteger(budget) && budget >= 1 && budget <= MAX_EVALUATION_BUDGET)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaults', 'evaluation_budget'],
+        message: `evaluation_budget is ${budget}: it must be a whole number of cost units from 1 to ${MAX_EVALUATION_BUDGET.toLocaleString('en-US')}`,
+        params: { code: 'invalid-limit', hint: `set defaults.evaluation_budget to a whole number such as ${DEFAULT_EVALUATION_BUDGET} (the default), or remove it` },
+      });
+    }
     if (doc.default_action !== undefined && doc.defaults?.action !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['defaults', 'action'], message: 'set default_action or defaults.action, not both', params: { code: 'conflicting-defaults' } });
     }
@@ -221,7 +237,7 @@ export const KNOWN_KEYS = {
   document: Object.keys(documentSchema.shape),
   rule: Object.keys(ruleSchema.shape),
   condition: Object.keys(structuredConditionSchema.shape),
-  defaults: ['action', 'max_tokens', 'max_tool_calls', 'confidence_threshold'],
+  defaults: ['action', 'max_tokens', 'max_tool_calls', 'confidence_threshold', 'evaluation_budget'],
   engines: Object.keys(enginesSchema.shape),
   cedar: Object.keys(cedarEngineSchema.shape),
   rego: Object.keys(regoEngineSchema.shape),

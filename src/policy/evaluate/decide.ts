@@ -10,6 +10,7 @@ import { canonicalToolName } from '../../core/tool-name.js';
 import { isToolPoint } from '../document/points.js';
 import type { ConflictStrategy } from '../document/schema.js';
 import type { DecisionTracer } from './tracer.js';
+import { budgetSpentMessage, EvaluationBudget, EvaluationBudgetSpent } from '../language/budget.js';
 
 /**
  * The decision procedure: the one algorithm both `evaluate` and `explain` run (explain with a
@@ -20,7 +21,8 @@ import type { DecisionTracer } from './tracer.js';
  *    `unconfigured_points: deny` (deny, `runtime_error:intervention_point_unconfigured`);
  * 3. document checks: `denied_tools`/`allowed_tools` at pre_tool and post_tool, `blocked_patterns`
  *    at pre_input;
- * 4. the rules of the point (through the rule index), each condition run once;
+ * 4. the rules of the point (through the rule index), each condition run once, all of them
+ *    drawing on one evaluation budget (spent: deny, `runtime_error:budget`);
  * 5. when some applicable document has an engine consulted at the point, the rules' winner and
  *    the engines' answers combined by `engines.combine`; otherwise the conflict strategy among
  *    the matched rules, or, when none matched, the point's default.
@@ -42,6 +44,8 @@ export class DecisionProcedure {
   private readonly everyDocumentApplies: boolean;
   /** With every document applying: the document that denies each unconfigured point. */
   private readonly unconfiguredDenier = new Map<Stage, CompiledDocument>();
+  /** The evaluation budget of the decision being made, refilled at the start of each. */
+  private readonly budget: EvaluationBudget;
   /** Every tool name the policy names exactly, built on first use. */
   private exactToolNames: Set<string> | null = null;
 
@@ -59,6 +63,7 @@ export class DecisionProcedure {
       approvers: rule.approvers,
       transform: rule.transform,
     }));
+    this.budget = new EvaluationBudget(compiled.evaluationBudget);
     this.everyDocumentApplies = compiled.documents.every((d) => d.appliesTo === ALWAYS);
     if (this.everyDocumentApplies) {
       const denier = compiled.documents.find((d) => d.unconfiguredPoints === 'deny');
@@ -109,13 +114,22 @@ export class DecisionProcedure {
     const rules = this.compiled.index.candidates(stage, request.tool_name, request.action.type);
     tracer?.indexed(this.compiled.index.rulesFor(stage), rules, request);
     const candidates: Candidate[] = [];
+    // One budget per decision; the procedure is synchronous and never re-entered, so it is reused.
+    const budget = this.budget;
+    budget.remaining = budget.units;
     for (const rule of rules) {
       if (!this.everyDocumentApplies && !documents.includes(rule.document)) {
         tracer?.skippedForAgent(rule, agentId);
         continue;
       }
       const errorsBefore = errors.length;
-      const matched = matches(rule, request, errors);
+      const matched = matches(rule, request, errors, budget);
+      if (matched === BUDGET_SPENT) {
+        const message = `${budgetSpentMessage(budget.units)}, at rule '${rule.name}' of policy '${rule.document.name}'; raise defaults.evaluation_budget if this request should be decided, or bound the lists the conditions iterate`;
+        tracer?.evaluated(rule, false, message);
+        tracer?.decided({ by: 'request_error', kind: 'budget', detail: `runtime_error:budget: ${message}` });
+        return { ok: false, kind: 'budget', message };
+      }
       tracer?.evaluated(rule, matched, errors.length > errorsBefore ? (errors[errors.length - 1] as DecisionError).message : null);
       if (matched) candidates.push(this.ruleCandidates[rule.ordinal] as Candidate);
     }
@@ -311,8 +325,14 @@ export function agentIdOf(request: NormalizedRequest): string {
   return typeof request.agent.id === 'string' ? request.agent.id : 'anonymous';
 }
 
-/** Runs a rule's condition; a runtime error counts in the rule's restrictive direction. */
-function matches(rule: CompiledRule, request: NormalizedRequest, errors: DecisionError[]): boolean {
+/** What {@link matches} returns when the decision's evaluation budget ran out in the condition. */
+const BUDGET_SPENT = 'budget_spent';
+
+/**
+ * Runs a rule's condition; a runtime error counts in the rule's restrictive direction. A spent
+ * budget is not a condition's error but the decision's: it ends the procedure.
+ */
+function matches(rule: CompiledRule, request: NormalizedRequest, errors: DecisionError[], budget: EvaluationBudget): boolean | typeof BUDGET_SPENT {
   const condition = rule.condition;
   if (condition === null) return true;
   const pins = condition.pins;
@@ -323,8 +343,9 @@ function matches(rule: CompiledRule, request: NormalizedRequest, errors: Decisio
     if (typeof value === 'string') return pins.values.includes(value);
   }
   try {
-    return condition.test(request);
+    return condition.test(request, budget);
   } catch (error) {
+    if (error instanceof EvaluationBudgetSpent) return BUDGET_SPENT;
     const message = (error as { summary?: string; message?: string })?.summary ?? (error as Error)?.message ?? String(error);
     errors.push({
       kind: 'condition_error',

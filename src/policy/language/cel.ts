@@ -4,6 +4,8 @@ import { RE2JS } from 're2js';
 import { RE2_METHOD, rewriteDialect } from './dialect.js';
 import { extractPins, toolNameLiterals, type Pins } from './pins.js';
 import { suggest } from '../../core/suggest.js';
+import { EvaluationBudget, EvaluationBudgetSpent } from './budget.js';
+import { meterCondition, useBudget } from './metering.js';
 
 /**
  * CEL conditions: the dialect rewrite, a type-checking environment declaring exactly the names a
@@ -83,7 +85,12 @@ export interface CompiledCondition {
   source: string;
   /** The CEL it compiled to (after the dialect rewrite). */
   cel: string;
-  test(request: object): boolean;
+  /**
+   * Runs the condition, charging its work to `budget` (a fresh default budget when none is
+   * given). Throws {@link EvaluationBudgetSpent} when the budget runs out during the run, whatever
+   * the condition would have returned, and cel-js's error for any other runtime error.
+   */
+  test(request: object, budget?: EvaluationBudget): boolean;
   /** Literal values the condition requires of `tool_name` or `action.type`, for the rule index. */
   pins: Pins | null;
   /** Every literal the condition compares `tool_name` with (see `toolNameLiterals`). */
@@ -128,13 +135,28 @@ export function compileCondition(source: string): CompiledCondition {
     }
   }
   const run = program as unknown as (context: object) => unknown;
+  // Wrapped after the type check, which sets the functions metering wraps (see metering.ts).
+  const metered = meterCondition(program.ast) > 0;
   return {
     source,
     cel,
     pins: extractPins(tokens, decodeStringLiteral),
     toolNames: toolNameLiterals(tokens, decodeStringLiteral),
-    test(request: object): boolean {
-      const result = run(request);
+    test(request: object, budget?: EvaluationBudget): boolean {
+      let result: unknown;
+      if (metered) {
+        const charged = budget ?? new EvaluationBudget();
+        useBudget(charged);
+        try {
+          result = run(request);
+        } catch (error) {
+          if (charged.spent) throw new EvaluationBudgetSpent(charged.units);
+          throw error;
+        }
+        if (charged.spent) throw new EvaluationBudgetSpent(charged.units);
+      } else {
+        result = run(request);
+      }
       if (typeof result !== 'boolean') throw new EvaluationError(`condition produced ${typeName(result)}, not a boolean`);
       return result;
     },

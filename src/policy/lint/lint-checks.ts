@@ -3,6 +3,7 @@ import { parseStage } from '../../core/request.js';
 import type { Stage, Verdict } from '../../core/types.js';
 import { compileCondition, parseConditionSyntax, type ConditionSyntax } from '../language/cel.js';
 import { findUnguardedReads } from './field-guards.js';
+import { describeNesting, findNestedComprehensions } from './nested-comprehensions.js';
 import { ACTION_ALIASES, LIMIT_PATTERN, type ConflictStrategy, type PolicyRuleSpec } from '../document/schema.js';
 import { isShadowed, rank } from './shadowing.js';
 import type { Path, PolicySource } from '../document/source.js';
@@ -69,6 +70,15 @@ export function checkDocument(source: PolicySource): PolicyIssue[] {
           conditionPath,
           `rule '${name}' reads ${read.field} without a guard: a request without ${read.unguarded[0]} makes the condition an error, ${consequence}`,
           `guard the read: ${read.guards.join(' && ')} && ...`,
+        );
+      }
+      for (const nested of findNestedComprehensions(rule.syntax.ast)) {
+        issueAt(
+          'warning',
+          'nested-comprehension',
+          conditionPath,
+          `rule '${name}' nests comprehensions over request data: it ${describeNesting(nested.ranges)}, so a request with long lists spends the evaluation budget and is denied (runtime_error:budget)`,
+          `bound the lists first (size(${nested.ranges[0] as string}) <= 100 && ...), or avoid the nesting`,
         );
       }
     }
