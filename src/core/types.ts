@@ -66,6 +66,8 @@ export type RuntimeErrorKind =
   | 'rego_error'
   | 'rego_malformed'
   | 'rego_undefined'
+  | 'rego_timeout'
+  | 'rego_memory'
   | 'opa_error'
   | 'opa_malformed'
   | 'opa_status'
