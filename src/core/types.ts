@@ -68,6 +68,7 @@ export type RuntimeErrorKind =
   | 'rego_undefined'
   | 'rego_timeout'
   | 'rego_memory'
+  | 'rego_input'
   | 'opa_error'
   | 'opa_malformed'
   | 'opa_status'

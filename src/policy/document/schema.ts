@@ -90,8 +90,8 @@ export const REGO_VERDICT_FORMS = ['allow', 'object'] as const;
 export const DEFAULT_REMOTE_TIMEOUT_MS = 250;
 /** Default wall-clock deadline of one local (wasm) Rego evaluation; past it, the evaluation is stopped and denies. */
 export const DEFAULT_REGO_TIMEOUT_MS = 25;
-/** Default most wasm memory one local Rego policy may use (its data, the request and the evaluation's heap). */
-export const DEFAULT_REGO_MEMORY_MB = 64;
+/** Default most wasm memory one local Rego policy may use (its data, the request and the evaluation's heap): room for any request within the default 1 MiB bound. */
+export const DEFAULT_REGO_MEMORY_MB = 128;
 
 const filePath = nonEmpty.describe('A file path, relative to this policy file');
 

@@ -8,6 +8,7 @@ import { describeThrown, engineFailure, type EngineOutcome, type LocalEngine } f
 import { positionOfByte, readEngineFile, type EngineFile, type EngineLoadContext } from './load-context.js';
 import { buildWasmBundle, findOpaBinary, OpaBuildError } from './opa-binary.js';
 import { normalizeQuery, readRegoVerdict, type RegoVerdictForm } from './rego-verdict.js';
+import { countJsonValues, INPUT_VALUES_PER_MS } from './rego-input.js';
 import { readTarGz } from './tar.js';
 import { compileWasm, evaluationPool, type CompiledWasm, type EvaluationPool, type WasmAnswer } from './wasm-pool.js';
 import { INITIAL_PAGES } from './wasm-worker-program.js';
@@ -68,6 +69,10 @@ export class RegoWasmEngine implements LocalEngine {
   }
 
   decide(request: NormalizedRequest): EngineOutcome {
+    const maxValues = this.bounds.timeoutMs * INPUT_VALUES_PER_MS;
+    if (countJsonValues(request, maxValues) > maxValues) {
+      return engineFailure('rego_input', `the request has more than ${maxValues} JSON values, more than the policy can read within timeout_ms (${this.bounds.timeoutMs} ms); refused before evaluation`);
+    }
     const answer = this.pool.evaluate(this.slot, request, this.bounds.timeoutMs);
     if (!answer.ok) return this.failure(answer);
     let results: unknown;
@@ -85,11 +90,11 @@ export class RegoWasmEngine implements LocalEngine {
   private failure(answer: Extract<WasmAnswer, { ok: false }>): EngineOutcome {
     switch (answer.failure) {
       case 'timeout':
-        return engineFailure('rego_timeout', `the evaluation did not finish within timeout_ms (${this.bounds.timeoutMs} ms) and was stopped (${answer.message})`);
+        return engineFailure('rego_timeout', `the evaluation did not finish within timeout_ms (${this.bounds.timeoutMs} ms): ${answer.message}`);
       case 'memory':
         return engineFailure('rego_memory', `the evaluation needed more than memory_mb (${this.bounds.memoryMb} MiB) and was stopped`);
       case 'too_large':
-        return engineFailure('rego_memory', `the evaluation was refused: ${answer.message}`);
+        return engineFailure('rego_input', `the evaluation was refused: ${answer.message}`);
       default:
         return engineFailure('rego_error', `wasm evaluation failed: ${answer.message}`);
     }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { CONTROL, CONTROL_INTS, FAILURE, STATE, WORKER_PROGRAM } from './wasm-worker-program.js';
+import { readFileSync } from 'node:fs';
+import { CONTROL, CONTROL_INTS, CPU_START_US, FAILURE, STATE, WORKER_PROGRAM } from './wasm-worker-program.js';
 
 /**
  * Bounded evaluation of OPA wasm policies: each evaluation runs on a worker thread, under a
@@ -49,6 +50,12 @@ export type WasmAnswer =
 
 /** Bytes of the buffer that carries the input to the worker and the result back (virtual: pages are touched only as used). */
 export const IO_BUFFER_BYTES = 16 * 1024 * 1024;
+/**
+ * `timeout_ms` is the evaluation's own CPU time where the platform reports it (Linux), so that a
+ * loaded machine does not turn a slow scheduler into a denied decision; but never more than this
+ * many times `timeout_ms` on the wall clock. Elsewhere it is wall-clock time.
+ */
+export const HARD_STOP_FACTOR = 2;
 /** How long the first worker of the process may take to start (waited for by the first decision only). */
 const FIRST_START_MS = 10_000;
 
@@ -102,6 +109,24 @@ class EvaluationWorker {
       const left = until - performance.now();
       if (left <= 0 || ready === -1 || this.exited) return false;
       Atomics.wait(this.control, CONTROL.ready, 0, left);
+    }
+  }
+
+  /**
+   * CPU time the current evaluation has used, in ms: 0 while the worker has not started it, null
+   * when the platform does not say (not Linux, or Node without `process.threadCpuUsage`).
+   */
+  evaluationCpuMs(): number | null {
+    const tid = this.control[CONTROL.tid] ?? 0;
+    if (tid <= 0) return null;
+    if (Atomics.load(this.control, CONTROL.running) !== 1) return 0;
+    try {
+      // `schedstat` starts with the thread's time on CPU, in ns.
+      const nowUs = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ', 1)[0]) / 1000;
+      const startUs = new Float64Array(this.control.buffer)[CPU_START_US] ?? nowUs;
+      return Number.isFinite(nowUs) ? Math.max(0, (nowUs - startUs) / 1000) : null;
+    } catch {
+      return null;
     }
   }
 
@@ -160,16 +185,23 @@ export class EvaluationPool {
     if (read < json.length) return { ok: false, failure: 'too_large', message: `the input is larger than the ${IO_BUFFER_BYTES} byte evaluation buffer` };
     control[CONTROL.slot] = slot;
     control[CONTROL.length] = written;
+    control[CONTROL.running] = 0;
     Atomics.store(control, CONTROL.state, STATE.eval);
     Atomics.notify(control, CONTROL.state);
+    const hardStop = deadline + timeoutMs * (HARD_STOP_FACTOR - 1);
     for (;;) {
       if (Atomics.load(control, CONTROL.state) !== STATE.eval) break;
-      const left = deadline - performance.now();
-      if (left <= 0) {
-        this.replaceActive();
-        return { ok: false, failure: 'timeout', message: `stopped at the ${timeoutMs} ms deadline` };
+      const now = performance.now();
+      if (now >= deadline) {
+        // Past the deadline on the wall clock: stop it, unless the machine, not the policy, took the time.
+        const cpuMs = worker.evaluationCpuMs();
+        if (cpuMs === null || cpuMs >= timeoutMs || now >= hardStop) {
+          this.replaceActive();
+          return { ok: false, failure: 'timeout', message: cpuMs === null || cpuMs >= timeoutMs ? 'stopped at the deadline' : 'stopped at the hard deadline: the machine gave it too little CPU' };
+        }
+        deadline = Math.min(hardStop, now + Math.max(1, timeoutMs - cpuMs));
       }
-      Atomics.wait(control, CONTROL.state, STATE.eval, left);
+      Atomics.wait(control, CONTROL.state, STATE.eval, deadline - now);
     }
     const state = Atomics.load(control, CONTROL.state);
     const text = Buffer.from(io.buffer, io.byteOffset, control[CONTROL.length]).toString('utf8');
@@ -179,9 +211,9 @@ export class EvaluationPool {
     return { ok: false, failure: failure === FAILURE.memory ? 'memory' : failure === FAILURE.tooLarge ? 'too_large' : 'error', message: text };
   }
 
-  /** Whether a stopped evaluation now would be followed by a ready worker (the standby has started). */
-  standbyReady(): boolean {
-    return this.standby !== null && Atomics.load(this.standby.control, CONTROL.ready) === 1;
+  /** Whether both workers have started (or none was needed yet): the next evaluation runs at once, and one stopped is followed by a ready worker. */
+  settled(): boolean {
+    return [this.active, this.standby].every((worker) => worker === null || Atomics.load(worker.control, CONTROL.ready) === 1);
   }
 
   /** The active worker once ready; null when none became ready in time. */

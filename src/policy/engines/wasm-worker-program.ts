@@ -10,9 +10,10 @@
  * slot; the input is UTF-8 JSON in the shared I/O buffer, copied straight into the policy's wasm
  * memory and evaluated through the ABI 1.2 `opa_eval` fast path (one call, no JSON parse on the
  * JS side); the result set's JSON is copied back into the I/O buffer. The policy's instance is
- * created on first use from the module (no recompile), with a `WebAssembly.Memory` whose
- * `maximum` is the policy's bound, and dropped after a failure so that the next call starts
- * from a fresh instance and fresh memory.
+ * created when it is registered, from the module (no recompile), with a `WebAssembly.Memory` whose
+ * `maximum` is the policy's bound, and rebuilt after a failure (or after growing past
+ * {@link RESET_BYTES}) once the answer is sent, so that the next call starts from a fresh
+ * instance and fresh memory.
  */
 
 /** Int32 indexes into the control block. */
@@ -29,16 +30,29 @@ export const CONTROL = {
   failure: 4,
   /** Bumped by the main thread after posting a registration: the worker takes it now, off any decision's clock. */
   mail: 5,
+  /** The worker's OS thread id (Linux), 0 when unknown: the main thread reads its CPU time from /proc. */
+  tid: 6,
+  /** Set to 1 by the worker once `CPU_START_US` holds this evaluation's start (cleared by the main thread before EVAL). */
+  running: 7,
 } as const;
 
-/** Int32 slots in the control block. */
-export const CONTROL_INTS = 8;
+/** Int32 slots in the control block: CONTROL's, then one Float64 (CPU_START_US). */
+export const CONTROL_INTS = 10;
+/** Float64 index in the control block: the worker thread's CPU time (us) when the evaluation started. */
+export const CPU_START_US = 4;
 
 /** Values of `CONTROL.state`. */
 export const STATE = { idle: 0, eval: 1, done: 2, failed: 3 } as const;
 
 /** Values of `CONTROL.failure`. */
 export const FAILURE = { error: 1, memory: 2, tooLarge: 3 } as const;
+
+/**
+ * Memory a policy instance may keep between evaluations. wasm memory never shrinks, so one large
+ * request would otherwise leave its instance at that size for good: past this, the instance is
+ * rebuilt after replying.
+ */
+export const RESET_BYTES = 16 * 1024 * 1024;
 
 /** Pages of wasm memory a policy instance starts with (OPA's modules ask for 2; opa-wasm's default is 5). */
 export const INITIAL_PAGES = 5;
@@ -47,6 +61,7 @@ export const INITIAL_PAGES = 5;
 export const WORKER_PROGRAM = String.raw`'use strict';
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const ctl = new Int32Array(workerData.control);
+const clock = new Float64Array(workerData.control);
 let loadPolicySync;
 try {
   ({ loadPolicySync } = require(workerData.opaWasm));
@@ -64,6 +79,13 @@ const F = ${JSON.stringify(FAILURE)};
 const PAGE = 65536;
 const encoder = new TextEncoder();
 const policies = new Map();
+// This thread's CPU time: how long an evaluation has really run, whatever else the machine is doing.
+const cpuNow = typeof process.threadCpuUsage === 'function' ? () => { const u = process.threadCpuUsage(); return u.user + u.system; } : null;
+try {
+  ctl[S.tid] = cpuNow ? Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()) || 0 : 0;
+} catch {
+  ctl[S.tid] = 0; // not Linux: the deadline is wall-clock only
+}
 
 function drain() {
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
@@ -133,15 +155,20 @@ function fail(kind, message) {
   return ST.failed;
 }
 
+/** The policy whose instance to rebuild after replying: it failed, or grew past RESET_BYTES. */
+let stale = null;
+
 function run() {
   const entry = policies.get(ctl[S.slot]);
   if (!entry) return fail(F.error, 'the policy is not loaded in the evaluation worker');
   try {
     const result = evaluate(entry, ctl[S.length]);
-    return reply(result) ? ST.done : fail(F.tooLarge, 'the result set is larger than the evaluation buffer');
+    const answered = reply(result) ? ST.done : fail(F.tooLarge, 'the result set is larger than the evaluation buffer');
+    if (entry.loaded.policy.mem.buffer.byteLength > ${RESET_BYTES}) stale = entry;
+    return answered;
   } catch (error) {
-    // A failed evaluation may leave the instance half-way (its heap, grown memory): start the next from a fresh one.
-    entry.loaded = null;
+    // A failed evaluation may leave the instance half-way (its heap, grown memory): the next starts from a fresh one.
+    stale = entry;
     const message = error instanceof Error ? error.message : String(error);
     const memory = error instanceof RangeError || /opa_malloc|memory/i.test(message);
     return fail(memory ? F.memory : F.error, message);
@@ -164,7 +191,21 @@ for (;;) {
     continue;
   }
   drain();
+  if (cpuNow) {
+    clock[${CPU_START_US}] = cpuNow();
+    Atomics.store(ctl, S.running, 1);
+  }
   Atomics.store(ctl, S.state, run());
   Atomics.notify(ctl, S.state);
+  if (stale) {
+    // After the reply, off the caller's clock: a fresh instance and memory for the next call.
+    stale.loaded = null;
+    try {
+      instance(stale);
+    } catch {
+      // the next evaluation reports it
+    }
+    stale = null;
+  }
 }
 `;

@@ -27,7 +27,7 @@ nested_allow if count([1 | input.args.a[_]; input.args.a[_]]) > 0
 
 default walk_allow := false
 
-walk_allow if count([p | walk(input.args.tree, [p, _])]) > 0
+walk_allow if count([1 | walk(input.args.tree, _); walk(input.args.tree, _)]) > 0
 
 default sprintf_allow := false
 
@@ -51,13 +51,13 @@ function evaluatorFor(query: string, bounds = '') {
 }
 
 /**
- * Waits until the pool's standby worker has started. A stopped evaluation's worker is replaced by
+ * Waits until the pool's workers have started. A stopped evaluation's worker is replaced by
  * the standby, and a new standby starts in the background; a second stop before it is up makes
  * calls refused meanwhile (tested below). Tests that stop evaluations one after another wait here.
  */
 async function standbyStarted(): Promise<void> {
-  for (let waited = 0; !evaluationPool().standbyReady(); waited += 20) {
-    if (waited > 15_000) throw new Error('the standby worker did not start');
+  for (let waited = 0; !evaluationPool().settled(); waited += 20) {
+    if (waited > 15_000) throw new Error('the evaluation workers did not start');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -81,18 +81,19 @@ describe('Rego wasm evaluation is bounded', () => {
     }
   });
 
-  it('a comprehension nested over a 10^4-element request array, walk over a wide tree, sprintf per element: each a typed deny', { timeout: 30_000 }, async () => {
-    const cases: [string, Record<string, unknown>][] = [
-      ['nested_allow', { a: Array.from({ length: 10_000 }, (_, i) => i) }],
-      ['walk_allow', { tree: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, { v: [i, i, i] }])) }],
-      ['sprintf_allow', { big: 1e6, s: 'x'.repeat(100) }],
+  it('a comprehension nested over a 10^4-element request array, walk nested over a tree, sprintf per element: each a typed deny', { timeout: 30_000 }, async () => {
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['nested_allow', { a: Array.from({ length: 10_000 }, (_, i) => i) }, 'rego_input'], // more values than 25 ms reads: refused before evaluation
+      ['nested_allow', { a: Array.from({ length: 5_000 }, (_, i) => i) }, 'rego_timeout'], // read, then 25 million iterations: stopped
+      ['walk_allow', { tree: Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [`k${i}`, { v: [i, i, i] }])) }, 'rego_timeout'],
+      ['sprintf_allow', { big: 1e6, s: 'x'.repeat(100) }, 'rego_timeout'], // a JavaScript builtin per element: stopped too
     ];
-    for (const [query, args] of cases) {
+    for (const [query, args, kind] of cases) {
       const evaluator = evaluatorFor(query);
       await standbyStarted();
       const [decision, ms] = timed(() => evaluator.evaluate({ tool_name: 't', args }));
       expect(decision.verdict, query).toBe('deny');
-      expect(decision.reason, query).toMatch(/^runtime_error:rego_(timeout|memory): /);
+      expect(decision.reason, query).toMatch(new RegExp(`^runtime_error:${kind}: `));
       expect(ms, query).toBeLessThan(WELL_UNDER_A_SECOND);
     }
   });
@@ -115,9 +116,21 @@ describe('Rego wasm evaluation is bounded', () => {
       expect(decision.verdict === 'deny' || decision.reason === 'Rego rule hostile/range_allow allows').toBe(true);
       expect(ms).toBeLessThan(WELL_UNDER_A_SECOND);
     }
-    expect(decisions.filter(([d], i) => i % 2 === 0).every(([d]) => /^runtime_error:rego_timeout: /.test(d.reason))).toBe(true);
+    expect(decisions.filter((_, i) => i % 2 === 0).every(([d]) => /^runtime_error:rego_timeout: /.test(d.reason))).toBe(true);
     await standbyStarted();
-    expect(evaluator.evaluate({ tool_name: 't', args: { big: 3 } }).verdict).toBe('allow');
+    expect(evaluator.evaluate({ tool_name: 't', args: { big: 3 } })).toMatchObject({ verdict: 'allow' });
+  });
+
+  it('a request with more JSON values than the deadline can parse is refused before evaluation (rego_input), and any 1 MiB request fits the default memory', { timeout: 30_000 }, async () => {
+    await standbyStarted();
+    const evaluator = evaluatorFor('fine');
+    const [decision, ms] = timed(() => evaluator.evaluate({ tool_name: 'search', args: { ids: Array(12_000).fill(0) } }));
+    expect(decision.reason).toBe('runtime_error:rego_input: rego:hostile/fine: the request has more than 10000 JSON values, more than the policy can read within timeout_ms (25 ms); refused before evaluation');
+    expect(ms).toBeLessThan(WELL_UNDER_A_SECOND);
+    expect(evaluator.evaluate({ tool_name: 'search', args: { ids: Array(5_000).fill(0) } })).toMatchObject({ verdict: 'allow' });
+    // The worst 1 MiB for wasm memory: 500,000 numbers need about 92 MiB; with a deadline that lets them be read, they fit the default 128.
+    const patient = evaluatorFor('fine', ', timeout_ms: 10000');
+    expect(patient.evaluate({ tool_name: 'search', args: { ids: Array(500_000).fill(0) } })).toMatchObject({ verdict: 'allow' });
   });
 
   it('reasons never carry the request: only the bound that stopped it', async () => {
