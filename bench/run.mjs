@@ -21,6 +21,7 @@ import { PolicyEngine } from '../dist/api/policy.js';
 import { engineRows } from './engine-rows.mjs';
 import { storeRows } from './store-rows.mjs';
 import { adapterRows } from './adapter-rows.mjs';
+import { worstRegoRows } from './worst-rego-rows.mjs';
 import {
   AgentMeshClient,
   AuditLogger,
@@ -386,6 +387,8 @@ if (!process.argv.includes('--adapters-only')) {
   await rowLoad();
   await storeRows({ pair, progress, gc, rows });
   await engineRows({ pair, progress, gc, rows });
+  // Worst cases: hostile requests and policies, each decided or refused within its target.
+  await worstRegoRows({ pair, progress, gc, rows });
 }
 await adapterRows({ pair, progress, gc, rows });
 const elapsedS = (Date.now() - started) / 1000;

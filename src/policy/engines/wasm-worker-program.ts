@@ -57,7 +57,7 @@ export const RESET_BYTES = 16 * 1024 * 1024;
 /** Pages of wasm memory a policy instance starts with (OPA's modules ask for 2; opa-wasm's default is 5). */
 export const INITIAL_PAGES = 5;
 
-/** workerData: { opaWasm: path, port, control: SAB, io: SAB, initialPages }. Messages: { slot, module, data?, maxPages } or { slot, release: true }. */
+/** workerData: { opaWasm: path, port, control: SAB, io: SAB }. Messages on the port: { slot, module, entrypoint, data?, maxPages } or { slot, release: true }. */
 export const WORKER_PROGRAM = String.raw`'use strict';
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const ctl = new Int32Array(workerData.control);
@@ -176,6 +176,7 @@ function run() {
 }
 
 let mail = Atomics.load(ctl, S.mail);
+let spinning = false;
 drain();
 Atomics.store(ctl, S.ready, 1);
 Atomics.notify(ctl, S.ready);
@@ -184,8 +185,14 @@ for (;;) {
     mail = Atomics.load(ctl, S.mail);
     drain();
   }
-  // Sleep on whatever the state is until it becomes EVAL or mail comes (the main thread notifies only then).
-  const state = Atomics.load(ctl, S.state);
+  // Sleep on whatever the state is until it becomes EVAL or mail comes (the main thread notifies
+  // only then); after an answer, watch a moment first: decisions come in bursts.
+  let state = Atomics.load(ctl, S.state);
+  if (state !== ST.eval && spinning) {
+    const until = performance.now() + workerData.spinMs;
+    while ((state = Atomics.load(ctl, S.state)) !== ST.eval && performance.now() < until);
+    spinning = false;
+  }
   if (state !== ST.eval) {
     Atomics.wait(ctl, S.state, state);
     continue;
@@ -197,6 +204,7 @@ for (;;) {
   }
   Atomics.store(ctl, S.state, run());
   Atomics.notify(ctl, S.state);
+  spinning = true;
   if (stale) {
     // After the reply, off the caller's clock: a fresh instance and memory for the next call.
     stale.loaded = null;
