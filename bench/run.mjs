@@ -24,6 +24,7 @@ import { storeRows } from './store-rows.mjs';
 import { adapterRows } from './adapter-rows.mjs';
 import { worstRequestRows } from './worst-request-rows.mjs';
 import { worstCelRows } from './worst-cel-rows.mjs';
+import { worstRegoRows } from './worst-rego-rows.mjs';
 import {
   AgentMeshClient,
   AuditLogger,
@@ -403,6 +404,7 @@ if (only === null || only === 'adapters') await adapterRows({ pair, progress, gc
 if (only === null || only === 'worst') {
   await worstRequestRows({ pair, progress, gc, rows });
   await worstCelRows({ pair, progress, gc, rows });
+  await worstRegoRows({ pair, progress, gc, rows });
 }
 const elapsedS = (Date.now() - started) / 1000;
 progress(`done in ${elapsedS.toFixed(1)} s`);

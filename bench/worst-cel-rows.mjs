@@ -39,7 +39,7 @@ export async function worstCelRows({ pair, progress, gc, rows }) {
     gc();
     rows.push({
       section: 'worst cases',
-      what: `CEL worst case: ${c.name} (govern(), refused: runtime_error:budget)`,
+      what: `CEL: ${c.name} (govern(), refused: runtime_error:budget)`,
       ours: r.ours, peer: null, by: 'p50',
       target: `p50 <= ${c.targetMs} ms`,
       met: r.ours.p50Ns / 1e6 <= c.targetMs,

@@ -29,7 +29,7 @@ describe('the published JSON Schema', () => {
     const engines = schema.properties.engines as { properties: Record<string, { properties?: Record<string, unknown>; required?: string[] }>; additionalProperties: boolean };
     expect(Object.keys(engines.properties).sort()).toEqual(['cedar', 'combine', 'rego']);
     expect(Object.keys(engines.properties.cedar?.properties ?? {}).sort()).toEqual(['entities', 'points', 'policies', 'schema']);
-    expect(Object.keys(engines.properties.rego?.properties ?? {}).sort()).toEqual(['bundle', 'data', 'points', 'query', 'remote', 'source', 'verdict', 'wasm']);
+    expect(Object.keys(engines.properties.rego?.properties ?? {}).sort()).toEqual(['bundle', 'data', 'memory_mb', 'points', 'query', 'remote', 'source', 'timeout_ms', 'verdict', 'wasm']);
     expect(engines.properties.rego?.required).toEqual(['query']);
     expect(engines.additionalProperties).toBe(false);
   });

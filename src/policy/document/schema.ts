@@ -89,6 +89,10 @@ export const ENGINE_COMBINATIONS = ['deny_overrides', 'allow_overrides', 'first_
 export const REGO_VERDICT_FORMS = ['allow', 'object'] as const;
 /** Default time a remote OPA call may take before it counts as a deny. */
 export const DEFAULT_REMOTE_TIMEOUT_MS = 250;
+/** Default deadline of one local (wasm) Rego evaluation (see HARD_STOP_FACTOR in engines/wasm-pool.ts); past it, the evaluation is stopped and denies. */
+export const DEFAULT_REGO_TIMEOUT_MS = 25;
+/** Default most wasm memory one local Rego policy may use (its data, the request and the evaluation's heap): room for any request within the default 1 MiB bound. */
+export const DEFAULT_REGO_MEMORY_MB = 128;
 
 const filePath = nonEmpty.describe('A file path, relative to this policy file');
 
@@ -124,6 +128,8 @@ export const regoEngineSchema = z
     remote: remoteOpaSchema.optional().describe("An OPA server's REST Data API (POST /v1/data/<query>)"),
     query: nonEmpty.describe("The rule that holds the verdict, e.g. 'agt/authz/allow' or 'data.agt.authz.decision'"),
     verdict: z.enum(REGO_VERDICT_FORMS).optional().describe('allow (default): the rule is a boolean. object: { decision, reason?, rule?, approvers? }'),
+    timeout_ms: z.number().int().min(1).max(10_000).optional().describe(`Local evaluation: deadline of one evaluation, its own CPU time on Linux (at most 1.6 times it on the wall clock), else wall-clock; default ${DEFAULT_REGO_TIMEOUT_MS}. Past it the evaluation is stopped and the decision is a deny`),
+    memory_mb: z.number().int().min(1).max(4096).optional().describe(`Local evaluation: most wasm memory the policy may use, in MiB; default ${DEFAULT_REGO_MEMORY_MB}. An evaluation that needs more is stopped and denies`),
   })
   .superRefine((rego, ctx) => {
     const given = (['source', 'bundle', 'wasm', 'remote'] as const).filter((key) => rego[key] !== undefined);
@@ -137,6 +143,11 @@ export const regoEngineSchema = z
     }
     if (rego.data !== undefined && rego.remote !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['data'], message: '`data` is for local evaluation; a remote OPA server has its own', params: { code: 'invalid-engine' } });
+    }
+    for (const key of ['timeout_ms', 'memory_mb'] as const) {
+      if (rego[key] === undefined || rego.remote === undefined) continue;
+      const hint = key === 'timeout_ms' ? 'set remote.timeout_ms instead' : 'a remote OPA server bounds its own memory';
+      ctx.addIssue({ code: 'custom', path: [key], message: `\`${key}\` bounds local evaluation; ${hint}`, params: { code: 'invalid-engine' } });
     }
   });
 

@@ -3,20 +3,26 @@ import { createRequire } from 'node:module';
 import { relative } from 'node:path';
 import type * as OpaWasm from '@open-policy-agent/opa-wasm';
 import type { NormalizedRequest } from '../../core/types.js';
-import type { RegoEngineSpec } from '../document/schema.js';
+import { DEFAULT_REGO_MEMORY_MB, DEFAULT_REGO_TIMEOUT_MS, type RegoEngineSpec } from '../document/schema.js';
 import { describeThrown, engineFailure, type EngineOutcome, type LocalEngine } from '../compile/engine.js';
 import { positionOfByte, readEngineFile, type EngineFile, type EngineLoadContext } from './load-context.js';
 import { buildWasmBundle, findOpaBinary, OpaBuildError } from './opa-binary.js';
 import { normalizeQuery, readRegoVerdict, type RegoVerdictForm } from './rego-verdict.js';
+import { countJsonValues, INPUT_VALUES_PER_MS } from './rego-input.js';
 import { readTarGz } from './tar.js';
-import { wasmEvaluator } from './wasm-evaluate.js';
+import { compileWasm, evaluationPool, type CompiledWasm, type EvaluationPool, type WasmAnswer } from './wasm-pool.js';
+import { INITIAL_PAGES } from './wasm-worker-program.js';
 
 /**
- * Rego, compiled to WebAssembly and evaluated in-process by `@open-policy-agent/opa-wasm`.
- * `.rego` sources are compiled at load by the real OPA binary (`opa build -t wasm`); a prebuilt
- * bundle or `policy.wasm` loads as is. Evaluation is one synchronous wasm call, so the sync
- * hot path stays sync. The rule's value is read by {@link readRegoVerdict}.
+ * Rego, compiled to WebAssembly and evaluated by `@open-policy-agent/opa-wasm`. `.rego` sources
+ * are compiled at load by the real OPA binary (`opa build -t wasm`); a prebuilt bundle or
+ * `policy.wasm` loads as is. Evaluation is bounded ({@link EvaluationPool}): it runs on a worker
+ * thread under a deadline (`timeout_ms`) in a wasm memory with a maximum (`memory_mb`), while
+ * `decide` stays synchronous. Running out of either is a deny that says so (`rego_timeout`,
+ * `rego_memory`). The rule's value is read by {@link readRegoVerdict}.
  */
+
+const PAGE_BYTES = 64 * 1024;
 
 type OpaModule = { loadPolicySync: typeof OpaWasm.loadPolicySync };
 
@@ -28,36 +34,70 @@ function opaWasm(): OpaModule {
   return opaModule;
 }
 
-/** A Rego policy loaded into a wasm instance, deciding with one entrypoint. */
+/** How one local Rego evaluation is bounded. */
+export interface RegoBounds {
+  /** Wall-clock deadline of one decision, in milliseconds. */
+  timeoutMs: number;
+  /** Most wasm memory the policy may use, in MiB. */
+  memoryMb: number;
+}
+
+/** Releases a collected engine's policy from the evaluation workers. */
+const releaseWhenCollected = new FinalizationRegistry<{ pool: EvaluationPool; slot: number }>(({ pool, slot }) => pool.release(slot));
+
+/** A Rego policy loaded into the evaluation workers, deciding with one entrypoint. */
 export class RegoWasmEngine implements LocalEngine {
   readonly kind = 'rego' as const;
   readonly remote = false as const;
   readonly label: string;
-  private readonly evaluateWasm: (input: unknown) => unknown;
+  private readonly pool = evaluationPool();
+  private readonly slot: number;
 
   constructor(
-    policy: OpaWasm.LoadedPolicy,
+    module: CompiledWasm,
     entrypoint: number,
+    data: unknown,
     private readonly query: string,
     private readonly form: RegoVerdictForm,
     /** SHA-256 of the wasm and data, folded into the policy revision. */
     readonly digest: string,
+    readonly bounds: RegoBounds,
   ) {
     this.label = `rego:${query}`;
-    this.evaluateWasm = wasmEvaluator(policy, entrypoint);
+    this.slot = this.pool.register({ module, entrypoint, data, maxPages: bounds.memoryMb * (1024 * 1024 / PAGE_BYTES) });
+    releaseWhenCollected.register(this, { pool: this.pool, slot: this.slot });
   }
 
   decide(request: NormalizedRequest): EngineOutcome {
+    const maxValues = this.bounds.timeoutMs * INPUT_VALUES_PER_MS;
+    if (countJsonValues(request, maxValues) > maxValues) {
+      return engineFailure('rego_input', `the request has more than ${maxValues} JSON values, more than the policy can read within timeout_ms (${this.bounds.timeoutMs} ms); refused before evaluation`);
+    }
+    const answer = this.pool.evaluate(this.slot, request, this.bounds.timeoutMs);
+    if (!answer.ok) return this.failure(answer);
     let results: unknown;
     try {
-      results = this.evaluateWasm(request);
-    } catch (error) {
-      return engineFailure('rego_error', `wasm evaluation failed: ${describeThrown(error)}`);
+      results = JSON.parse(answer.resultJson);
+    } catch {
+      return engineFailure('rego_malformed', 'the wasm policy returned a result set that is not JSON');
     }
     if (!Array.isArray(results)) return engineFailure('rego_malformed', 'the wasm policy returned no result set');
     const first: unknown = results[0];
     const value = typeof first === 'object' && first !== null ? (first as { result?: unknown }).result : undefined;
     return readRegoVerdict(value, this.form, this.query);
+  }
+
+  private failure(answer: Extract<WasmAnswer, { ok: false }>): EngineOutcome {
+    switch (answer.failure) {
+      case 'timeout':
+        return engineFailure('rego_timeout', `the evaluation did not finish within timeout_ms (${this.bounds.timeoutMs} ms): ${answer.message}`);
+      case 'memory':
+        return engineFailure('rego_memory', `the evaluation needed more than memory_mb (${this.bounds.memoryMb} MiB) and was stopped`);
+      case 'too_large':
+        return engineFailure('rego_input', `the evaluation was refused: ${answer.message}`);
+      default:
+        return engineFailure('rego_error', `wasm evaluation failed: ${answer.message}`);
+    }
   }
 }
 
@@ -122,12 +162,24 @@ export function loadRegoWasmEngine(spec: RegoEngineSpec, context: EngineLoadCont
     }
   }
 
+  const bounds: RegoBounds = { timeoutMs: spec.timeout_ms ?? DEFAULT_REGO_TIMEOUT_MS, memoryMb: spec.memory_mb ?? DEFAULT_REGO_MEMORY_MB };
+  const maxPages = bounds.memoryMb * (1024 * 1024 / PAGE_BYTES);
+  let module: CompiledWasm;
   let policy: OpaWasm.LoadedPolicy;
   try {
-    policy = opaWasm().loadPolicySync(wasm);
+    module = compileWasm(wasm);
+    // Loaded here once, in the same bounds as the workers, to read the entrypoints and to find a
+    // policy whose data alone does not fit at load rather than at its first decision.
+    policy = opaWasm().loadPolicySync(module as Parameters<OpaModule['loadPolicySync']>[0], { initial: Math.min(INITIAL_PAGES, maxPages), maximum: maxPages });
     if (data !== undefined) policy.setData(data as object);
   } catch (error) {
-    context.atKey([...key, spec.source !== undefined ? 'source' : spec.bundle !== undefined ? 'bundle' : 'wasm'], 'rego-wasm', `the wasm policy does not load: ${describeThrown(error)}`);
+    const message = describeThrown(error);
+    const memory = error instanceof RangeError || /opa_malloc|memory/i.test(message);
+    if (memory) {
+      context.atKey(spec.memory_mb !== undefined ? [...key, 'memory_mb'] : key, 'rego-wasm', `the policy and its data do not fit in memory_mb (${bounds.memoryMb} MiB): ${message}`, 'raise engines.rego.memory_mb');
+    } else {
+      context.atKey([...key, spec.source !== undefined ? 'source' : spec.bundle !== undefined ? 'bundle' : 'wasm'], 'rego-wasm', `the wasm policy does not load: ${message}`);
+    }
     return null;
   }
   const entrypoints = (policy.entrypoints ?? {}) as Record<string, number>;
@@ -138,7 +190,7 @@ export function loadRegoWasmEngine(spec: RegoEngineSpec, context: EngineLoadCont
     return null;
   }
   const digest = createHash('sha256').update(wasm).update('\u0000').update(JSON.stringify(data ?? null)).digest('hex');
-  return new RegoWasmEngine(policy, entrypoint, query, form, digest);
+  return new RegoWasmEngine(module, entrypoint, data, query, form, digest, bounds);
 }
 
 function fromBundle(files: Map<string, Buffer>): { wasm: Buffer; data: Buffer | undefined } {

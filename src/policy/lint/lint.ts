@@ -3,6 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { PolicyLoadError, type PolicyIssue } from '../../core/errors.js';
 import { compileWithEngines } from '../engines/load-engines.js';
 import { checkDocument } from './lint-checks.js';
+import { checkRegoRanges } from './rego-ranges.js';
 import { isPolicyFileName } from '../document/files.js';
 import { resolvePolicyFile } from '../loader.js';
 import type { PolicySource } from '../document/source.js';
@@ -67,7 +68,7 @@ export function lintPolicies(paths: readonly string[]): LintReport {
       if (!(error instanceof PolicyLoadError)) throw error;
       issues.push(...error.issues.map((issue) => ({ ...issue, file: issue.file ?? label })));
     }
-    issues.push(...checkDocument(resolved.merged));
+    issues.push(...checkDocument(resolved.merged), ...checkRegoRanges(resolved.merged));
   });
   issues.push(...crossDocumentChecks(own, issues));
 
