@@ -200,7 +200,7 @@ async function regoRow({ pair, rows, opa, dir, file, query, verdict, what }) {
   });
   const overheadUs = (r.ours.p50Ns - r.peer.p50Ns) / 1000;
   rows.push({
-    what: `Rego (wasm, in-process), ${what}: Kernel.decide vs raw opa-wasm evaluate (kernel adds ${overheadUs.toFixed(1)} us at p50)`,
+    what: `Rego (wasm), ${what}: Kernel.decide (evaluated on the bounded worker) vs raw in-process opa-wasm evaluate (kernel adds ${overheadUs.toFixed(1)} us at p50)`,
     ours: r.ours, peer: r.peer, peerLabel: 'raw', by: 'ops/s',
     target: '>= 80% of raw ops/s',
     met: r.ours.opsPerSec / r.peer.opsPerSec >= 0.8,
