@@ -1,0 +1,32 @@
+/**
+ * What a verified proof establishes about the agent acting. The kernel builds the request's
+ * `agent` from this alone in zero-trust mode, so a condition reading `agent.ring`, `agent.roles`
+ * or `agent.trust` reads facts an issuer signed, not what the caller claimed.
+ */
+
+/** How the action was proven. */
+export type ProofKind = 'envelope' | 'session' | 'jwt' | 'spiffe-x509' | 'spiffe-jwt';
+
+/** An agent identity that a proof established. */
+export interface VerifiedIdentity {
+  readonly ok: true;
+  /** The agent's DID (`did:key:z...`) or, for JWT and SPIFFE proofs, its subject (`spiffe://td/path`). */
+  readonly subject: string;
+  /** How it was proven. */
+  readonly proof: ProofKind;
+  /** Who vouched for it: the credential's `iss` (a DID or an OIDC issuer URL), or the SPIFFE trust domain. */
+  readonly issuer: string;
+  /** The credential's id (`jti`), when the proof rests on one. */
+  readonly credentialId: string | null;
+  /** Privilege ring 0 (most privileged) to 3, as the credential grants; 3 when it grants none. */
+  readonly ring: number;
+  readonly roles: readonly string[];
+  /** Tool-name globs the credential allows (`crm.*`); empty grants none, `['*']` grants all. */
+  readonly tools: readonly string[];
+  /** The credential's trust value, 0-1000 (the trust score starts here). */
+  readonly trust: number;
+  /** When the proof stops being valid, in ms since the epoch. */
+  readonly expiresAt: number;
+  /** SHA-256 (hex) of the delegation chain the authority came through, null for a direct credential. */
+  readonly delegationDigest: string | null;
+}
