@@ -3,7 +3,7 @@
 // held the calling thread for 1.4 s (numbers.range at 1e6) to minutes (3e7, then an opa_malloc
 // abort). Target: every one decided or refused in <= 50 ms (p99), with the reason checked before
 // anything is timed. Called by run.mjs with its harness.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Kernel, PolicyEvaluator } from '../dist/index.js';
@@ -12,45 +12,23 @@ import { findOpaBinary } from '../dist/policy/engines/opa-binary.js';
 
 const TARGET_MS = 50;
 
-const HOSTILE_REGO = `package worst
-
-import rego.v1
-
-default range := false
-
-range if count(numbers.range(1, input.args.big)) > 0
-
-default nested := false
-
-nested if count([1 | input.args.a[_]; input.args.a[_]]) > 0
-
-default walked := false
-
-walked if count([1 | walk(input.args.tree, _); walk(input.args.tree, _)]) > 0
-
-default formatted := false
-
-formatted if count(concat(",", [sprintf("%v-%v", [i, input.args.s]) | some i in numbers.range(1, input.args.big)])) > 0
-
-default fine := false
-
-fine if input.tool_name == "search"
-`;
+/** The hostile rules, shared with test/policy/engines/rego-bounds.test.ts. */
+const HOSTILE_REGO = readFileSync(new URL('../test/fixtures/engines/hostile.rego', import.meta.url), 'utf8');
 
 /** Each case: the rule, its engine options, the request's args, the runtime error it must end in. */
 const CASES = [
-  ['numbers.range(1, input.args.big), big = 1e6', 'range', '', { big: 1e6 }, 'rego_timeout'],
-  ['numbers.range(1, input.args.big), big = 3e7', 'range', '', { big: 3e7 }, 'rego_timeout'],
-  ['comprehension nested over a 10^4-element request array', 'nested', '', { a: Array.from({ length: 10_000 }, (_, i) => i) }, 'rego_input'],
-  ['comprehension nested over a 5,000-element request array', 'nested', '', { a: Array.from({ length: 5_000 }, (_, i) => i) }, 'rego_timeout'],
-  ['walk nested over a 5,000-value request tree', 'walked', '', { tree: Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [`k${i}`, { v: [i, i, i] }])) }, 'rego_timeout'],
-  ['sprintf (a JS builtin) per element of a request-sized range', 'formatted', '', { big: 1e6, s: 'x'.repeat(100) }, 'rego_timeout'],
+  ['numbers.range(1, input.args.big), big = 1e6', 'range_allow', '', { big: 1e6 }, 'rego_timeout'],
+  ['numbers.range(1, input.args.big), big = 3e7', 'range_allow', '', { big: 3e7 }, 'rego_timeout'],
+  ['comprehension nested over a 10^4-element request array', 'nested_allow', '', { a: Array.from({ length: 10_000 }, (_, i) => i) }, 'rego_input'],
+  ['comprehension nested over a 5,000-element request array', 'nested_allow', '', { a: Array.from({ length: 5_000 }, (_, i) => i) }, 'rego_timeout'],
+  ['walk nested over a 5,000-value request tree', 'walk_allow', '', { tree: Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [`k${i}`, { v: [i, i, i] }])) }, 'rego_timeout'],
+  ['sprintf (a JS builtin) per element of a request-sized range', 'sprintf_allow', '', { big: 1e6, s: 'x'.repeat(100) }, 'rego_timeout'],
   ['a 1 MiB request of 500,000 numbers', 'fine', '', { ids: Array(500_000).fill(0) }, 'rego_input'],
-  ['memory exhaustion (memory_mb: 16, timeout_ms: 2000)', 'range', ', memory_mb: 16, timeout_ms: 2000', { big: 5e6 }, 'rego_memory'],
+  ['memory exhaustion (memory_mb: 16, timeout_ms: 2000)', 'range_allow', ', memory_mb: 16, timeout_ms: 2000', { big: 5e6 }, 'rego_memory'],
 ];
 
 function kernelFor(dir, rule, options) {
-  const yaml = `apiVersion: governance.toolkit/v1\nname: worst\nengines:\n  rego: { source: worst.rego, query: worst/${rule}${options} }\n`;
+  const yaml = `apiVersion: governance.toolkit/v1\nname: worst\nengines:\n  rego: { source: worst.rego, query: hostile/${rule}${options} }\n`;
   const policy = new PolicyEvaluator({ sources: [parsePolicyText(yaml, join(dir, 'worst.yaml'), join(dir, 'worst.yaml'))] });
   return new Kernel({ policy, audit: false });
 }
@@ -83,7 +61,7 @@ export async function worstRegoRows({ pair, progress, rows }) {
     }
 
     progress('worst case: a normal decision right after a stopped one ...');
-    const hostile = kernelFor(dir, 'range', '');
+    const hostile = kernelFor(dir, 'range_allow', '');
     const normal = kernelFor(dir, 'fine', '');
     const attack = { agent: { id: 'bench' }, tool_name: 'db', action: { type: 'read' }, args: { big: 3e7 } };
     const search = { agent: { id: 'bench' }, tool_name: 'search', action: { type: 'read' }, args: {} };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,30 +14,8 @@ import { loadIssues, policyWith, tree } from './tree.js';
  * request decides as before.
  */
 
-const HOSTILE_REGO = `package hostile
-
-import rego.v1
-
-default range_allow := false
-
-range_allow if count(numbers.range(1, input.args.big)) > 0
-
-default nested_allow := false
-
-nested_allow if count([1 | input.args.a[_]; input.args.a[_]]) > 0
-
-default walk_allow := false
-
-walk_allow if count([1 | walk(input.args.tree, _); walk(input.args.tree, _)]) > 0
-
-default sprintf_allow := false
-
-sprintf_allow if count(concat(",", [sprintf("%v-%v", [i, input.args.s]) | some i in numbers.range(1, input.args.big)])) > 0
-
-default fine := false
-
-fine if input.tool_name == "search"
-`;
+/** Rules that are cheap to write and costly to run on a hostile request (shared with bench/worst-rego-rows.mjs). */
+const HOSTILE_REGO = readFileSync(new URL('../../fixtures/engines/hostile.rego', import.meta.url), 'utf8');
 
 /** A decision's wall-clock time in ms. */
 function timed<T>(fn: () => T): [T, number] {
