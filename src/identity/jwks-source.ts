@@ -157,12 +157,18 @@ function parseKeySet(json: unknown): JWTVerifyGetKey | IdentityFailure {
   const keys = typeof json === 'object' && json !== null ? (json as { keys?: unknown }).keys : undefined;
   if (!Array.isArray(keys)) return identityFailure('unavailable', "the JWKS is not an object with a 'keys' array");
   if (keys.length > MAX_KEYS) return identityFailure('unavailable', `the JWKS holds more than ${MAX_KEYS} keys`);
+  const signing: object[] = [];
   for (const key of keys) {
     if (typeof key !== 'object' || key === null || typeof (key as { kty?: unknown }).kty !== 'string') return identityFailure('unavailable', "a JWKS member is not a JWK with a 'kty'");
     if (PRIVATE_MEMBERS.some((name) => Object.hasOwn(key, name))) return identityFailure('unavailable', 'the JWKS holds private or symmetric key material; only public keys may be trusted');
+    // A SPIFFE bundle marks JWT-SVID keys `use: jwt-svid` and X.509 authorities `use: x509-svid`
+    // (which must never verify a JWT); an OIDC JWKS never uses either value.
+    const use = (key as { use?: unknown }).use;
+    if (use === 'x509-svid') continue;
+    signing.push(use === 'jwt-svid' ? { ...key, use: 'sig' } : key);
   }
   try {
-    return createLocalJWKSet({ keys } as JSONWebKeySet);
+    return createLocalJWKSet({ keys: signing } as JSONWebKeySet);
   } catch {
     return identityFailure('unavailable', 'the JWKS is malformed');
   }
