@@ -32,15 +32,17 @@ export function parseCertificates(inputs: CertificateInput | readonly Certificat
       out.push(parsed);
     } else if (typeof input === 'string') {
       if (input.length > MAX_CERTIFICATE_BYTES * 2 * maxCount) return identityFailure('too_large', `the PEM text is larger than ${maxCount} certificates can be`);
-      const blocks = [...input.matchAll(PEM_BLOCK)];
-      if (blocks.length === 0) return identityFailure('malformed', "the PEM text holds no '-----BEGIN CERTIFICATE-----' block");
-      for (const block of blocks) {
+      const before = out.length;
+      // The body's character class excludes '-', so each match attempt stops at the next dash: linear.
+      for (const block of input.matchAll(PEM_BLOCK)) {
         const der = Buffer.from((block[1] ?? '').replace(/\s+/g, ''), 'base64');
         if (der.byteLength > MAX_CERTIFICATE_BYTES) return identityFailure('too_large', `a certificate is larger than ${MAX_CERTIFICATE_BYTES} bytes`);
         const parsed = parseOne(der);
         if (parsed === null) return identityFailure('malformed', 'a PEM certificate block is not a valid certificate');
         out.push(parsed);
+        if (out.length > maxCount) break;
       }
+      if (out.length === before) return identityFailure('malformed', "the PEM text holds no '-----BEGIN CERTIFICATE-----' block");
     } else {
       return identityFailure('malformed', 'a certificate is not DER bytes, PEM text or an X509Certificate');
     }
@@ -102,4 +104,27 @@ function closingQuote(text: string, from: number): number {
     else if (text[i] === '"') return i;
   }
   return -1;
+}
+
+/** The part of a TLS peer certificate (`socket.getPeerCertificate(true)`) this module reads. */
+export interface PeerCertificateLink {
+  readonly raw: Buffer;
+  readonly issuerCertificate?: PeerCertificateLink;
+}
+
+/**
+ * The DER chain a TLS peer presented, leaf first, from `tlsSocket.getPeerCertificate(true)`:
+ * Node links each certificate to its issuer and a self-signed root to itself. At most
+ * `maxCount` links are followed; an empty certificate (no client certificate) gives `[]`.
+ */
+export function peerCertificateChain(peer: PeerCertificateLink | Record<string, never> | null | undefined, maxCount = 8): Buffer[] {
+  const chain: Buffer[] = [];
+  let link = peer !== null && peer !== undefined && 'raw' in peer ? (peer as PeerCertificateLink) : undefined;
+  while (link !== undefined && chain.length < maxCount + 1) {
+    chain.push(link.raw);
+    const next = link.issuerCertificate;
+    if (next === undefined || next === link || next.raw.equals(link.raw)) break;
+    link = next;
+  }
+  return chain;
 }

@@ -1,7 +1,9 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { connect, createServer, type TLSSocket } from 'node:tls';
 import { SignJWT, type JWK, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { JwtSvidVerifier, parseSpiffeId, X509SvidVerifier, type X509SvidOptions } from '../../src/identity/spiffe.js';
+import { JwtSvidVerifier, parseSpiffeId, peerCertificateChain, X509SvidVerifier, type X509SvidOptions } from '../../src/identity/spiffe.js';
 import { spiffeFixtures } from './spiffe-fixtures.js';
 
 const fx = spiffeFixtures();
@@ -96,6 +98,8 @@ describe('X.509-SVIDs', () => {
     expect(v.verify(Array.from({ length: 9 }, () => fx.pem.intermediate))).toMatchObject({ ok: false, kind: 'too_large' });
     expect(v.verify(fx.pem.leaf.repeat(9))).toMatchObject({ ok: false, kind: 'too_large' });
     expect(v.verify('x'.repeat(1_000_000))).toMatchObject({ ok: false, kind: 'too_large' });
+    expect(v.verify(`-----BEGIN CERTIFICATE-----${'A'.repeat(200_000)}`)).toMatchObject({ ok: false, kind: 'malformed' });
+    expect(v.verify('-----BEGIN CERTIFICATE-----\n'.repeat(8000))).toMatchObject({ ok: false, kind: 'malformed' });
   });
 
   it('a bad configuration throws at construction, naming the fix', () => {
@@ -103,6 +107,46 @@ describe('X.509-SVIDs', () => {
     expect(() => verifier({ trustDomain: 'example.org:443' })).toThrow(/port/);
     expect(() => verifier({ bundle: 'nonsense' })).toThrow(/trust bundle/);
     expect(() => verifier({ bundle: fx.pem.leaf })).toThrow(/CA certificate/);
+  });
+});
+
+describe('X.509-SVIDs as mTLS peers', () => {
+  /** What the server's verifier answers for a client presenting `clientCert` (PEM chain) with `clientKey`. */
+  async function handshake(clientCert: string, clientKey: string): Promise<unknown> {
+    const v = verifier();
+    const answers: unknown[] = [];
+    const server = createServer({ cert: fx.pem.directLeaf, key: fx.key('directLeaf'), requestCert: true, rejectUnauthorized: false }, (socket: TLSSocket) => {
+      answers.push(v.verify(peerCertificateChain(socket.getPeerCertificate(true))));
+      socket.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      await new Promise<void>((resolve, reject) => {
+        const client = connect({ host: '127.0.0.1', port, cert: clientCert, key: clientKey, rejectUnauthorized: false }, () => undefined);
+        client.on('error', reject);
+        client.on('close', () => resolve());
+        client.resume();
+      });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    return answers[0];
+  }
+
+  it("verifies the client's chain from a real TLS handshake, and refuses a wrong trust domain", async () => {
+    expect(await handshake(fx.pem.leaf + fx.pem.intermediate, fx.key('leaf'))).toMatchObject({ ok: true, subject: 'spiffe://example.org/ns/prod/sa/billing' });
+    expect(await handshake(fx.pem.forgedLeaf, fx.key('forgedLeaf'))).toMatchObject({ ok: false, kind: 'trust_domain' });
+  });
+
+  it('a peer with no certificate, or an endless issuer loop, is bounded', () => {
+    expect(verifier().verify(peerCertificateChain({}))).toMatchObject({ ok: false, kind: 'missing' });
+    expect(verifier().verify(peerCertificateChain(undefined))).toMatchObject({ ok: false, kind: 'missing' });
+    const a = { raw: der(fx.pem.leaf), issuerCertificate: undefined as unknown };
+    const b = { raw: der(fx.pem.intermediate), issuerCertificate: a };
+    a.issuerCertificate = b;
+    expect(peerCertificateChain(a as never)).toHaveLength(9);
+    expect(verifier().verify(peerCertificateChain(a as never))).toMatchObject({ ok: false, kind: 'too_large' });
   });
 });
 
