@@ -64,12 +64,12 @@ export async function verifyJwt(token: unknown, keys: JwksSource, checks: JwtChe
   if (!checks.algorithms.includes(alg)) return identityFailure('algorithm', `the JWT's algorithm is not allowed; accepted: ${checks.algorithms.join(', ')} ('none' and HMAC are always refused)`);
 
   const resolve = await keys.current();
-  if (!(typeof resolve === 'function')) return resolve;
+  if (typeof resolve !== 'function') return resolve;
   const first = await attempt(token, resolve, checks);
   if (first !== NO_MATCHING_KEY) return first;
   const refreshed = await keys.afterUnknownKey();
   if (refreshed === null) return identityFailure('signature', "no key in the issuer's JWKS matches the JWT's key id and algorithm");
-  if (!(typeof refreshed === 'function')) return refreshed;
+  if (typeof refreshed !== 'function') return refreshed;
   const second = await attempt(token, refreshed, checks);
   return second === NO_MATCHING_KEY ? identityFailure('signature', "no key in the issuer's JWKS matches the JWT's key id and algorithm") : second;
 }
