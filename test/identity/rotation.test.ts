@@ -1,4 +1,4 @@
-import { SignJWT } from 'jose';
+import { SignJWT, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { generateAgentKey } from '../../src/identity/agent-key.js';
 import { isFailure } from '../../src/identity/did-key.js';
@@ -64,7 +64,7 @@ describe('key rotation', () => {
     const good = await rotation(a);
     const hostile = [undefined, '', 'x'.repeat(3000), 'a.b.c', good.replace(/\.[^.]+$/, '.AAAA'),
       await new SignJWT({ iss: a.did, sub: 'did:web:x', iat: 1 }).setProtectedHeader({ alg: 'EdDSA', typ: ROTATION_TYP }).sign(a.privateKey),
-      await new SignJWT({ iss: a.did, sub: generateAgentKey().did, iat: 'now' }).setProtectedHeader({ alg: 'EdDSA', typ: ROTATION_TYP }).sign(a.privateKey),
+      await new SignJWT({ iss: a.did, sub: generateAgentKey().did, iat: 'now' } as unknown as JWTPayload).setProtectedHeader({ alg: 'EdDSA', typ: ROTATION_TYP }).sign(a.privateKey),
       await new SignJWT({ iss: a.did, sub: generateAgentKey().did, iat: 1 }).setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' }).sign(a.privateKey)];
     for (const statement of hostile) expect(isFailure(verifyRotation(statement)), String(statement).slice(0, 30)).toBe(true);
   });
