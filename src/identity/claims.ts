@@ -15,7 +15,18 @@ const JTI = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** Most tool globs and roles one credential may carry: a bound on what one token makes us walk. */
 export const MAX_LIST_ENTRIES = 64;
 
-const didKey = z.string().max(64).refine((did) => !isFailure(publicKeyOfDid(did)), { error: 'must be an Ed25519 did:key' });
+/** DIDs already found to be valid Ed25519 did:keys (decoding one builds a KeyObject; validity never changes). */
+const validDids = new Set<string>();
+
+function isEd25519DidKey(did: string): boolean {
+  if (validDids.has(did)) return true;
+  if (isFailure(publicKeyOfDid(did))) return false;
+  if (validDids.size >= 10_000) validDids.clear();
+  validDids.add(did);
+  return true;
+}
+
+const didKey = z.string().max(64).refine(isEd25519DidKey, { error: 'must be an Ed25519 did:key' });
 const numericDate = z.number({ error: 'must be a NumericDate (seconds since the epoch)' }).int({ error: 'must be whole seconds' }).min(0).max(1e11);
 
 /** Fields common to credentials and links. */

@@ -9,6 +9,7 @@ import type { RevocationCheck } from './revocation-check.js';
 import { DEFAULT_CLOCK_SKEW_SECONDS, timeWindowProblem } from './token-times.js';
 import type { TrustedIssuers } from './trusted-issuers.js';
 import type { ProofKind, VerifiedIdentity } from './verified.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /**
  * Credentials: an issuer (the operator's root key) states who an agent is and what it may be,
@@ -100,15 +101,9 @@ export async function issueCredential(issuer: AgentKey, grant: CredentialGrant, 
  * signature, claim shapes, validity window (with clock skew), revocation. Never throws.
  */
 export function verifyCredential(token: unknown, options: CredentialVerifyOptions): (VerifiedCredential & { readonly claims: CredentialClaims }) | IdentityFailure {
-  const decoded = decodeEdDsaJwt(token, CREDENTIAL_TYP, 'the credential', options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES);
-  if (isFailure(decoded)) return decoded;
-  const iss = decoded.payload.iss;
-  const issuerKey = typeof iss === 'string' ? options.trustedIssuers.keyOf(iss) : undefined;
-  if (issuerKey === undefined) return identityFailure('untrusted_issuer', "the credential's issuer is not one of the trusted issuers");
-  if (!signatureHolds(decoded, issuerKey)) return identityFailure('signature', "the credential's signature does not verify under its issuer's key");
-  const parsed = credentialClaimsSchema.safeParse(decoded.payload);
-  if (!parsed.success) return identityFailure('malformed', `the credential: ${claimProblem(parsed.error, decoded.payload)}`);
-  const claims = parsed.data;
+  const claims = checkedClaims(token, options);
+  if (isFailure(claims)) return claims;
+  if (options.trustedIssuers.keyOf(claims.iss) === undefined) return identityFailure('untrusted_issuer', "the credential's issuer is not one of the trusted issuers");
   const when = timeWindowProblem(claims, (options.clock ?? systemClock)(), options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS, 'the credential');
   if (when) return when;
   const revoked = options.revocations ? revocationProblem(options.revocations, claims, 'the credential') : null;
@@ -120,6 +115,26 @@ export function verifyCredential(token: unknown, options: CredentialVerifyOption
   };
 }
 
+/** Credentials whose signature and shape were checked (see ./verified-tokens.ts for why keeping them is sound). */
+const verifiedCredentials = new VerifiedTokens<CredentialClaims>();
+
+/** The claims of a credential whose size, algorithm, trusted issuer's signature and claim shapes hold. */
+function checkedClaims(token: unknown, options: CredentialVerifyOptions): CredentialClaims | IdentityFailure {
+  const maxBytes = options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES;
+  const known = typeof token === 'string' && token.length <= maxBytes ? verifiedCredentials.get(token) : undefined;
+  if (known) return known;
+  const decoded = decodeEdDsaJwt(token, CREDENTIAL_TYP, 'the credential', maxBytes);
+  if (isFailure(decoded)) return decoded;
+  const iss = decoded.payload.iss;
+  const issuerKey = typeof iss === 'string' ? options.trustedIssuers.keyOf(iss) : undefined;
+  if (issuerKey === undefined) return identityFailure('untrusted_issuer', "the credential's issuer is not one of the trusted issuers");
+  if (!signatureHolds(decoded, issuerKey)) return identityFailure('signature', "the credential's signature does not verify under its issuer's key");
+  const parsed = credentialClaimsSchema.safeParse(decoded.payload);
+  if (!parsed.success) return identityFailure('malformed', `the credential: ${claimProblem(parsed.error, decoded.payload)}`);
+  verifiedCredentials.set(token as string, parsed.data);
+  return parsed.data;
+}
+
 /**
  * Which part of a token's claims is revoked, named safely ('id (jti)', 'subject', 'issuer'), as
  * a `revoked` failure; an `unavailable` failure when the list cannot be read (never an allow);
@@ -127,10 +142,9 @@ export function verifyCredential(token: unknown, options: CredentialVerifyOption
  */
 export function revocationProblem(revocations: RevocationCheck, claims: { jti: string; sub: string; iss: string }, what: string): IdentityFailure | null {
   try {
-    if (revocations.isRevoked(claims.jti)) return identityFailure('revoked', `${what}'s id (jti) was revoked`);
-    if (revocations.isRevoked(claims.sub)) return identityFailure('revoked', `${what}'s subject was revoked`);
-    if (revocations.isRevoked(claims.iss)) return identityFailure('revoked', `${what}'s issuer was revoked`);
-    return null;
+    const revoked = revocations.firstRevoked([claims.jti, claims.sub, claims.iss]);
+    if (revoked < 0) return null;
+    return identityFailure('revoked', `${what}'s ${['id (jti)', 'subject', 'issuer'][revoked] ?? 'id'} was revoked`);
   } catch {
     return identityFailure('unavailable', `the revocation list could not be read while checking ${what}`);
   }

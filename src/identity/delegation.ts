@@ -9,6 +9,7 @@ import { identityFailure, type IdentityFailure } from './failure.js';
 import { decodeEdDsaJwt, DEFAULT_MAX_TOKEN_BYTES, signatureHolds, signEdDsaJwt } from './jws.js';
 import { DEFAULT_CLOCK_SKEW_SECONDS, timeWindowProblem } from './token-times.js';
 import { firstUncoveredGlob } from './tool-globs.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /**
  * Delegation: an agent hands part of its authority to another. A chain is the issuer-signed
@@ -102,15 +103,8 @@ export function verifyCredentialChain(chain: unknown, options: ChainVerifyOption
   for (let i = 1; i < chain.length; i++) {
     const what = `delegation link ${i}`;
     const token: unknown = chain[i];
-    const decoded = decodeEdDsaJwt(token, DELEGATION_TYP, what, options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES);
-    if (isFailure(decoded)) return decoded;
-    if (decoded.payload.iss !== parent.sub) return identityFailure('untrusted_issuer', `${what} is not issued by its parent (its iss is not the previous subject); an unknown parent is never skipped`);
-    const parentKey = parentKeyOf(parent.sub);
-    if (isFailure(parentKey)) return parentKey;
-    if (!signatureHolds(decoded, parentKey)) return identityFailure('signature', `${what}'s signature does not verify under its parent's key`);
-    const parsed = linkClaimsSchema.safeParse(decoded.payload);
-    if (!parsed.success) return identityFailure('malformed', `${what}: ${claimProblem(parsed.error, decoded.payload)}`);
-    const link = parsed.data;
+    const link = checkedLink(token, parent.sub, what, options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES);
+    if (isFailure(link)) return link;
     if (link.prev !== sha256(parentToken)) return identityFailure('untrusted_issuer', `${what} was signed for a different parent credential (prev does not match)`);
     const when = timeWindowProblem(link, now, skew, what);
     if (when) return when;
@@ -128,6 +122,29 @@ export function verifyCredentialChain(chain: unknown, options: ChainVerifyOption
     ring: parent.ring, roles: parent.roles, tools: parent.tools, trust: parent.trust,
     expiresAt: parent.exp * 1000, delegationDigest: sha256(canonicalJson(chain)),
   };
+}
+
+/** Links whose signature (by the key their `iss` names) and shape were checked; see ./verified-tokens.ts. */
+const verifiedLinks = new VerifiedTokens<LinkClaims>();
+
+/** The claims of a link issued by `parentDid`, whose size, algorithm, signature by that DID's key and shapes hold. */
+function checkedLink(token: unknown, parentDid: string, what: string, maxBytes: number): LinkClaims | IdentityFailure {
+  const known = typeof token === 'string' && token.length <= maxBytes ? verifiedLinks.get(token) : undefined;
+  if (known) return known.iss === parentDid ? known : notFromParent(what);
+  const decoded = decodeEdDsaJwt(token, DELEGATION_TYP, what, maxBytes);
+  if (isFailure(decoded)) return decoded;
+  if (decoded.payload.iss !== parentDid) return notFromParent(what);
+  const parentKey = parentKeyOf(parentDid);
+  if (isFailure(parentKey)) return parentKey;
+  if (!signatureHolds(decoded, parentKey)) return identityFailure('signature', `${what}'s signature does not verify under its parent's key`);
+  const parsed = linkClaimsSchema.safeParse(decoded.payload);
+  if (!parsed.success) return identityFailure('malformed', `${what}: ${claimProblem(parsed.error, decoded.payload)}`);
+  verifiedLinks.set(token as string, parsed.data);
+  return parsed.data;
+}
+
+function notFromParent(what: string): IdentityFailure {
+  return identityFailure('untrusted_issuer', `${what} is not issued by its parent (its iss is not the previous subject); an unknown parent is never skipped`);
 }
 
 /** The authority a token in the chain holds, as far as attenuation is concerned. */

@@ -5,4 +5,6 @@
 export interface RevocationCheck {
   /** True when `id` (a DID or a `jti`) was revoked. Must be cheap: it is asked on every action. */
   isRevoked(id: string): boolean;
+  /** The position of the first revoked id in `ids`, or -1; one freshness check for all of them. */
+  firstRevoked(ids: readonly string[]): number;
 }

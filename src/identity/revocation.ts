@@ -34,6 +34,11 @@ export class RevocationList implements RevocationCheck {
     return this.#store.has(id);
   }
 
+  /** The position of the first revoked id in `ids`, or -1. Throws when the store cannot be read. */
+  firstRevoked(ids: readonly string[]): number {
+    return this.#store.firstRevoked(ids);
+  }
+
   /** Every revocation, oldest first. */
   list(): RevocationEntry[] {
     return this.#store.list();

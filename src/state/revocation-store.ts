@@ -9,6 +9,8 @@ export interface RevocationStore {
   add(id: string, revokedAt: number): void;
   /** True when `id` is revoked, including by another process since the last call. Throws when the store cannot be read. */
   has(id: string): boolean;
+  /** The position of the first revoked id in `ids`, or -1, as of now (one freshness check for all). Throws when the store cannot be read. */
+  firstRevoked(ids: readonly string[]): number;
   /** Every revocation, oldest first. */
   list(): RevocationEntry[];
 }
@@ -32,6 +34,11 @@ export class MemoryRevocationStore implements RevocationStore {
   /** True when `id` was revoked. */
   has(id: string): boolean {
     return this.#revoked.has(id);
+  }
+
+  /** The position of the first revoked id in `ids`, or -1. */
+  firstRevoked(ids: readonly string[]): number {
+    return ids.findIndex((id) => this.#revoked.has(id));
   }
 
   /** Every revocation, oldest first. */

@@ -41,6 +41,12 @@ export class SqliteRevocationStore implements RevocationStore {
     return this.#revoked.has(id);
   }
 
+  /** The position of the first revoked id in `ids`, or -1, as of now (one data_version check for all). */
+  firstRevoked(ids: readonly string[]): number {
+    if (this.#dataVersion.get() !== this.#version) this.#refresh();
+    return ids.findIndex((id) => this.#revoked.has(id));
+  }
+
   /** Every revocation, oldest first. */
   list(): RevocationEntry[] {
     return this.#db.prepare<[], { id: string; revokedAt: number }>('SELECT id, revoked_at AS revokedAt FROM identity_revocations ORDER BY rowid').all();

@@ -147,8 +147,22 @@ describe('credentials: hostile tokens are denials with a typed reason', () => {
   });
 
   it('fails closed when the revocation list cannot be read', async () => {
-    const broken = { isRevoked: () => { throw new Error('disk I/O error'); } };
+    const broken = { isRevoked: () => { throw new Error('disk I/O error'); }, firstRevoked: () => { throw new Error('disk I/O error'); } };
     expect(verifyCredential(await issued(), { ...options, revocations: broken })).toMatchObject({ ok: false, kind: 'unavailable' });
+  });
+});
+
+describe('credentials: the verified-token cache', () => {
+  it('keeps only what is pure: trust, time and revocation are re-checked on every use', async () => {
+    const token = await issued({ ttlSeconds: 600, jti: 'cached-1' });
+    expect(verifyCredential(token, options)).toMatchObject({ ok: true });
+    expect(verifyCredential(token, options)).toMatchObject({ ok: true });
+    expect(verifyCredential(token, { ...options, trustedIssuers: TrustedIssuers.of([generateAgentKey().did]) as TrustedIssuers })).toMatchObject({ ok: false, kind: 'untrusted_issuer' });
+    expect(verifyCredential(token, { ...options, clock: () => NOW + 3_600_000 })).toMatchObject({ ok: false, kind: 'expired' });
+    const revocations = new RevocationList();
+    revocations.revoke('cached-1');
+    expect(verifyCredential(token, { ...options, revocations })).toMatchObject({ ok: false, kind: 'revoked' });
+    expect(verifyCredential(token, { ...options, maxTokenBytes: 100 })).toMatchObject({ ok: false, kind: 'too_large' });
   });
 });
 

@@ -87,6 +87,15 @@ describe('delegation: hostile chains are denials', () => {
     expect(verifyCredentialChain([rootToken, await forgeLink(parent, 'another token', {})], options)).toMatchObject({ ok: false, kind: 'untrusted_issuer' });
   });
 
+  it('re-checks a cached link against the chain it appears in', async () => {
+    const chain = await link(parent, [rootToken], { subject: child.did });
+    expect(verifyCredentialChain(chain, options)).toMatchObject({ ok: true });
+    // The same (verified, cached) link placed under another credential whose subject is not its issuer.
+    const other = await issueCredential(root, { subject: child.did, ring: 1, roles: [], tools: ['*'], trust: 900, ttlSeconds: 3600 }, clock);
+    expect(verifyCredentialChain([(other as { token: string }).token, chain[1]], options)).toMatchObject({ ok: false, kind: 'untrusted_issuer' });
+    expect(verifyCredentialChain(chain, { ...options, clock: () => NOW + 700_000 })).toMatchObject({ ok: false, kind: 'expired' });
+  });
+
   it('refuses a cycle', async () => {
     const toChild = await link(parent, [rootToken], { subject: child.did });
     const back = await forgeLink(child, toChild[1] as string, { sub: parent.did, jti: 'l-2' });
