@@ -19,9 +19,10 @@ export class VerifiedTokens<Claims> {
     return this.#entries.get(token);
   }
 
-  /** Remembers that `token` verified, with its claims. */
+  /** Remembers that `token` verified, with its claims, frozen: every later caller shares them, so none may change them. */
   set(token: string, claims: Claims): void {
     if (this.#entries.size >= this.capacity) this.#entries.delete(this.#entries.keys().next().value as string);
-    this.#entries.set(token, claims);
+    for (const value of Object.values(claims as object)) if (typeof value === 'object' && value !== null) Object.freeze(value);
+    this.#entries.set(token, Object.freeze(claims));
   }
 }

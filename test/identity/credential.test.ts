@@ -164,6 +164,14 @@ describe('credentials: the verified-token cache', () => {
     expect(verifyCredential(token, { ...options, revocations })).toMatchObject({ ok: false, kind: 'revoked' });
     expect(verifyCredential(token, { ...options, maxTokenBytes: 100 })).toMatchObject({ ok: false, kind: 'too_large' });
   });
+
+  it('cannot be poisoned by a caller that mutates what it was given', async () => {
+    const token = await issued({ jti: 'cached-2' });
+    const first = verifyCredential(token, options) as { tools: string[]; claims: { ring: number } };
+    expect(() => first.tools.push('*')).toThrow();
+    expect(() => { first.claims.ring = 0; }).toThrow();
+    expect(verifyCredential(token, options)).toMatchObject({ tools: ['crm.*', 'search'], ring: 2 });
+  });
 });
 
 describe('trusted issuers', () => {
