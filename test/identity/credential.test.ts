@@ -167,7 +167,7 @@ describe('credentials: the verified-token cache', () => {
 
   it('cannot be poisoned by a caller that mutates what it was given', async () => {
     const token = await issued({ jti: 'cached-2' });
-    const first = verifyCredential(token, options) as { tools: string[]; claims: { ring: number } };
+    const first = verifyCredential(token, options) as unknown as { tools: string[]; claims: { ring: number } };
     expect(() => first.tools.push('*')).toThrow();
     expect(() => { first.claims.ring = 0; }).toThrow();
     expect(verifyCredential(token, options)).toMatchObject({ tools: ['crm.*', 'search'], ring: 2 });
