@@ -1,6 +1,7 @@
-import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { ProvenAction } from './action-binding.js';
+import { constantTimeEqual } from './constant-time.js';
 import { identityFailure, type IdentityFailure } from './failure.js';
 import { ReplayWindow } from './replay-window.js';
 import { sessionMacInput } from './session-mac-input.js';
@@ -119,8 +120,8 @@ export class SessionMacVerifier {
       return identityFailure('expired', 'the session has expired: prove the action with a signed envelope to open a new one');
     }
     if (!session.window.wouldAccept(counter as number)) return identityFailure('replayed', "the session counter was already used or is below the session's replay window");
-    const expected = createHmac('sha256', session.key).update(sessionMacInput(action, session.did, counter as number, this.options.audience)).digest();
-    if (!timingSafeEqual(Buffer.from(mac, 'base64url'), expected)) {
+    const expected = createHmac('sha256', session.key).update(sessionMacInput(action, session.did, counter as number, this.options.audience)).digest('base64url');
+    if (!constantTimeEqual(mac, expected)) {
       return identityFailure('signature', "the session MAC does not verify for this action under the session's secret");
     }
     session.window.accept(counter as number);

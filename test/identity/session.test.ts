@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/core/canonical-json.js';
 import { argsDigestOf, type ProvenAction } from '../../src/identity/action-binding.js';
+import { constantTimeEqual } from '../../src/identity/constant-time.js';
 import type { IdentityFailure } from '../../src/identity/failure.js';
 import { ReplayWindow } from '../../src/identity/replay-window.js';
 import { SessionMacVerifier, type SessionProof } from '../../src/identity/session.js';
@@ -182,6 +183,14 @@ describe('ReplayWindow (IPsec/DTLS anti-replay)', () => {
 
   it('refuses bad window sizes', () => {
     for (const size of [0, -1, 1.5, 65_537]) expect(() => new ReplayWindow(size)).toThrow(RangeError);
+  });
+});
+
+describe('constantTimeEqual', () => {
+  it('is string equality (for the MAC comparison, without an early exit)', () => {
+    expect(constantTimeEqual('abc', 'abc')).toBe(true);
+    expect(constantTimeEqual('', '')).toBe(true);
+    for (const other of ['abd', 'xbc', 'ab', 'abcd', 'ABC']) expect(constantTimeEqual('abc', other)).toBe(false);
   });
 });
 
