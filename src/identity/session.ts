@@ -106,6 +106,15 @@ export class SessionMacVerifier {
 
   /** The identity `proof` establishes for `action` (the request's tool, stage and args digest), or why it establishes none. */
   verify(proof: unknown, action: ProvenAction): VerifiedIdentity | IdentityFailure {
+    try {
+      return this.check(proof, action);
+    } catch {
+      // Unreachable for JSON data; a getter or proxy that throws is still a refusal, not a crash.
+      return identityFailure('malformed', 'the session proof could not be read');
+    }
+  }
+
+  private check(proof: unknown, action: ProvenAction): VerifiedIdentity | IdentityFailure {
     if (proof === undefined || proof === null) return identityFailure('missing', 'the action carries no session proof');
     if (typeof proof !== 'object' || Array.isArray(proof)) return identityFailure('malformed', 'the session proof is not an object');
     const { sessionId, counter, mac } = proof as Record<string, unknown>;

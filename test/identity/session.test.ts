@@ -145,6 +145,15 @@ describe('session MAC: every hostile case is refused with a typed reason, never 
     for (const mac of [42, null, '', 'x'.repeat(1_000_000), 'A'.repeat(42) + '+']) expect(failure(verifier.verify({ ...proof, mac }, ACTION)).kind).toBe('malformed');
   });
 
+  it('a proof whose properties throw when read is refused, not a crash', () => {
+    const { verifier, client } = setup();
+    const hostile = { ...client.prove(ACTION) };
+    Object.defineProperty(hostile, 'counter', { enumerable: true, get: () => { throw new Error('boom'); } });
+    expect(failure(verifier.verify(hostile, ACTION)).kind).toBe('malformed');
+    const proxy = new Proxy({}, { get: () => { throw new Error('boom'); } });
+    expect(failure(verifier.verify(proxy, ACTION)).kind).toBe('malformed');
+  });
+
   it('never shows the secret: not in messages, not when the client is logged or serialized', () => {
     const { verifier, session, client } = setup();
     const results = [verifier.verify({ ...client.prove(ACTION), mac: session.secret.slice(0, 43) }, ACTION), verifier.verify({ ...client.prove(ACTION), sessionId: session.secret.slice(0, 22) }, ACTION)];
