@@ -99,6 +99,21 @@ export class SessionMacVerifier {
     this.sessions.delete(sessionId);
   }
 
+  /**
+   * Ends every session of an agent (by DID) or resting on a credential (by its id), as a
+   * revocation must: their next actions are refused and have to verify in full. Returns how many ended.
+   */
+  endAllOf(subjectOrCredentialId: string): number {
+    let ended = 0;
+    for (const [id, session] of this.sessions) {
+      if (session.did === subjectOrCredentialId || session.identity.credentialId === subjectOrCredentialId) {
+        this.sessions.delete(id);
+        ended++;
+      }
+    }
+    return ended;
+  }
+
   /** Sessions currently held (some may have expired and await removal). */
   get size(): number {
     return this.sessions.size;

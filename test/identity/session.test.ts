@@ -126,6 +126,18 @@ describe('session MAC: every hostile case is refused with a typed reason, never 
     expect(failure(verifier.verify(client.prove(ACTION), ACTION)).kind).toBe('untrusted_issuer');
   });
 
+  it('every session of a revoked agent or credential can be ended at once', () => {
+    const { verifier, client } = setup();
+    const second = new SessionClient(verifier.issue(IDENTITY));
+    const bystander = new SessionClient(verifier.issue({ ...IDENTITY, subject: 'did:key:zBystander', credentialId: 'cred-2' }));
+    expect(verifier.endAllOf('cred-1')).toBe(2);
+    expect(failure(verifier.verify(client.prove(ACTION), ACTION)).kind).toBe('untrusted_issuer');
+    expect(failure(verifier.verify(second.prove(ACTION), ACTION)).kind).toBe('untrusted_issuer');
+    expect(verifier.verify(bystander.prove(ACTION), ACTION).ok).toBe(true);
+    expect(verifier.endAllOf('did:key:zBystander')).toBe(1);
+    expect(verifier.size).toBe(0);
+  });
+
   it('bounded sessions: past the limit the oldest is dropped and must verify in full again (fail closed)', () => {
     const { verifier, client } = setup({ maxSessions: 2 });
     const second = new SessionClient(verifier.issue(IDENTITY));
