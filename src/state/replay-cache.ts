@@ -61,7 +61,8 @@ export class MemoryReplayCache implements ReplayCache {
     if (this.expiries.size >= this.capacity) return 'full';
     // An expiry already past is kept until the current bucket ends: remembering too long is safe, too short is not.
     const keepUntil = Math.max(expiresAt, now);
-    const bucketIndex = Math.ceil(keepUntil / this.resolutionMs);
+    // After the clock stepped back, a bucket may already have been swept past: use the first live one instead.
+    const bucketIndex = Math.max(Math.ceil(keepUntil / this.resolutionMs), this.sweptBelow);
     this.expiries.set(nonce, keepUntil);
     const bucket = this.buckets.get(bucketIndex);
     if (bucket) bucket.push(nonce);

@@ -59,6 +59,17 @@ describe('MemoryReplayCache.checkAndRemember: seen-or-remember in one step', () 
     expect(cache.checkAndRemember('b', later + 10, T0)).toBe('replayed');
   });
 
+  it('a nonce remembered after the clock stepped back is still forgotten once time passes it (no leak)', () => {
+    const cache = new MemoryReplayCache({ resolutionMs: 1_000 });
+    for (let i = 0; i < 10; i++) cache.checkAndRemember(`live${i}`, T0 + 100_000 + i * 1_000, T0 + 5_000);
+    expect(cache.checkAndRemember('b', T0 + 1_000, T0)).toBe('fresh'); // the clock stepped back 5 s
+    expect(cache.checkAndRemember('b', T0 + 1_000, T0 + 500)).toBe('replayed');
+    // Time moves on in small steps: 'b' (expired) must go, the ten live nonces stay.
+    expect(cache.checkAndRemember('c', T0 + 200_000, T0 + 6_000)).toBe('fresh');
+    expect(cache.size).toBe(11);
+    expect(cache.checkAndRemember('b', T0 + 7_000, T0 + 6_001)).toBe('fresh');
+  });
+
   it('holds only live nonces under a steady stream (memory bounded by the window, not by traffic)', () => {
     const cache = new MemoryReplayCache({ capacity: 2_000 });
     let fresh = 0;
