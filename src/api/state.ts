@@ -1,3 +1,5 @@
 /** `agent-governance-toolkit/state`: where shared state lives (rate-limit windows); in memory now, SQLite and Redis later. */
 export { MemorySlidingWindowStore } from '../state/sliding-window.js';
 export type { SlidingWindowStore, WindowState, ConsumeResult } from '../state/sliding-window.js';
+export { MemoryReplayCache } from '../state/replay-cache.js';
+export type { ReplayCache, ReplayVerdict, MemoryReplayCacheOptions } from '../state/replay-cache.js';

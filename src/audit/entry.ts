@@ -187,10 +187,8 @@ export function entryHash(entry: object): string {
   return EntryEncoder.hashOf(hashedContent(entry));
 }
 
-/** SHA-256 (hex) of a value's canonical JSON. */
-export function digest(value: unknown): string {
-  return hash('sha256', canonicalJson(value), 'hex');
-}
+/** SHA-256 (hex) of a value's canonical JSON (defined in core so identity proofs share it). */
+export { digest } from '../core/digest.js';
 
 const FIELD_COUNT = ENTRY_FIELDS.length;
 
