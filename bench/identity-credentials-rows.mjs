@@ -47,24 +47,28 @@ export async function identityCredentialRows({ pair, progress, rows }) {
     for (let i = 0; i < 3_000; i++) cold.push((await issueCredential(root, { subject: agent.did, ring: 2, roles: ['support'], tools: ['crm.*'], ttlSeconds: 3600, jti: `cold-${i}` })).token);
     let r = await pair({ ours: (i) => (verifyCredential(cold[i % cold.length], options).ok ? 1 : 0), peer: (i) => rawVerify(cold[i % cold.length], root.publicKey), n: 2_000, warm: 200, rounds: 1 });
     rows.push({
+      section: 'identity (credentials, delegation, revocation)',
       what: 'verify a credential the first time (EdDSA JWT, 1,000 revocations in SQLite) vs one raw Ed25519 verify',
       ours: r.ours, peer: r.peer, peerLabel: 'raw', by: 'p50', target: 'p50 <= raw + 25 us', met: r.ours.p50Ns <= r.peer.p50Ns + 25_000,
     });
 
     r = await pair({ ours: () => (verifyCredential(token, options).ok ? 1 : 0), peer: () => rawVerify(token, root.publicKey), n: 20_000, warm: 2_000 });
     rows.push({
+      section: 'identity (credentials, delegation, revocation)',
       what: 'verify a credential again (verified-token cache; trust, time, revocation re-checked) vs one raw Ed25519 verify',
       ours: r.ours, peer: r.peer, peerLabel: 'raw', by: 'p50', target: 'p50 <= 5 us', met: r.ours.p50Ns <= 5_000,
     });
 
     r = await pair({ ours: () => (verifyCredentialChain(chain, options).ok ? 1 : 0), peer: () => rawVerify(token, root.publicKey) + rawVerify(chain[1], agent.publicKey), n: 10_000, warm: 1_000 });
     rows.push({
+      section: 'identity (credentials, delegation, revocation)',
       what: 'verify a delegation chain again (credential + 1 link, cached; attenuation, digest re-done) vs two raw Ed25519 verifies',
       ours: r.ours, peer: r.peer, peerLabel: 'raw', by: 'p50', target: 'p50 <= 20 us', met: r.ours.p50Ns <= 20_000,
     });
 
     r = await pair({ ours: () => (revocations.isRevoked(agent.did) ? 0 : 1), peer: null, n: 200_000, warm: 20_000 });
     rows.push({
+      section: 'identity (credentials, delegation, revocation)',
       what: 'revocation check, SQLite store unchanged since the last check (data_version + Set lookup)',
       ours: r.ours, peer: null, by: 'p50', target: 'p50 <= 3 us', met: r.ours.p50Ns <= 3_000,
     });
@@ -77,6 +81,7 @@ export async function identityCredentialRows({ pair, progress, rows }) {
       n: 4_000, warm: 400,
     });
     rows.push({
+      section: 'identity (credentials, delegation, revocation)',
       what: 'another connection revokes, then the revocation check here (re-reads the delta); raw = the write alone',
       ours: r.ours, peer: r.peer, peerLabel: 'raw', by: 'p50', target: 'every revocation seen on the next check', met: seen,
     });

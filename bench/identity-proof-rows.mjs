@@ -33,7 +33,7 @@ export async function identityProofRows({ pair, progress, rows }) {
   const N = 20_000;
   const WARM = 2_000;
 
-  progress('identity: verify a signed envelope (fresh nonce) ...');
+  progress('verify a signed envelope (fresh nonce) ...');
   {
     const verifier = new EnvelopeVerifier({ audience: AUD, credentials, replayCache: new MemoryReplayCache({ capacity: 1_000_000 }) });
     // Signed up front (each with its own nonce), so the timed calls are verification alone.
@@ -43,10 +43,10 @@ export async function identityProofRows({ pair, progress, rows }) {
     const bytes = Buffer.from(envelopeSigningInput(envelopes[0]));
     const sig = Buffer.from(envelopes[0].sig, 'base64url');
     const r = await pair({ ours: () => (verifier.verify(envelopes[next++], ACTION).ok ? 1 : 0), peer: () => (verify(null, bytes, publicKey, sig) ? 1 : 0), n: N, warm: WARM, rounds: 4 });
-    rows.push({ what: 'identity: verify a signed envelope (Ed25519, fresh nonce) vs raw crypto.verify, p50', ours: r.ours, peer: r.peer, peerLabel: 'raw', by: 'p50', target: 'p50 <= 70 us', met: r.ours.p50Ns <= 70_000 });
+    rows.push({ section: 'identity (per-action proofs)', what: 'verify a signed envelope (Ed25519, fresh nonce) vs raw crypto.verify, p50', ours: r.ours, peer: r.peer, peerLabel: 'raw', by: 'p50', target: 'p50 <= 70 us', met: r.ours.p50Ns <= 70_000 });
   }
 
-  progress('identity: sign an envelope vs the peer\'s AgentIdentity.sign ...');
+  progress('sign an envelope vs the peer\'s AgentIdentity.sign ...');
   {
     const peerIdentity = AgentIdentity.generate('bench-agent');
     const payload = new TextEncoder().encode(envelopeSigningInput({ ...ACTION, did: identity.subject, nonce: 'A'.repeat(22), iat: Date.now(), aud: AUD }));
@@ -55,10 +55,10 @@ export async function identityProofRows({ pair, progress, rows }) {
       peer: () => (peerIdentity.sign(payload).length > 0 ? 1 : 0),
       n: N, warm: WARM, rounds: 4,
     });
-    rows.push({ what: 'identity: sign an envelope (nonce + canonical JSON + Ed25519) vs peer AgentIdentity.sign (bytes only)', ours: r.ours, peer: r.peer, peerLabel: 'AGT TS SDK', by: 'p50', target: 'faster than the peer', met: r.ours.p50Ns < r.peer.p50Ns });
+    rows.push({ section: 'identity (per-action proofs)', what: 'sign an envelope (nonce + canonical JSON + Ed25519) vs peer AgentIdentity.sign (bytes only)', ours: r.ours, peer: r.peer, peerLabel: 'AGT TS SDK', by: 'p50', target: 'faster than the peer', met: r.ours.p50Ns < r.peer.p50Ns });
   }
 
-  progress('identity: verify a session MAC ...');
+  progress('verify a session MAC ...');
   {
     const verifier = new SessionMacVerifier({ audience: AUD, ttlMs: 3_600_000 });
     const client = new SessionClient(verifier.issue(identity));
@@ -68,7 +68,7 @@ export async function identityProofRows({ pair, progress, rows }) {
     const key = createSecretKey(Buffer.alloc(32, 7));
     const input = sessionMacInput(ACTION, identity.subject, 1, AUD);
     const r = await pair({ ours: () => (verifier.verify(proofs[next++], ACTION).ok ? 1 : 0), peer: () => createHmac('sha256', key).update(input).digest().length, n: N, warm: WARM, rounds: 4 });
-    rows.push({ what: 'identity: verify a session MAC (HMAC-SHA-256 + replay window) vs raw createHmac, p50', ours: r.ours, peer: r.peer, peerLabel: 'raw', by: 'p50', target: 'p50 <= 3 us', met: r.ours.p50Ns <= 3_000 });
+    rows.push({ section: 'identity (per-action proofs)', what: 'verify a session MAC (HMAC-SHA-256 + replay window) vs raw createHmac, p50', ours: r.ours, peer: r.peer, peerLabel: 'raw', by: 'p50', target: 'p50 <= 3 us', met: r.ours.p50Ns <= 3_000 });
   }
 }
 

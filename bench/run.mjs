@@ -6,6 +6,7 @@
 //   node bench/run.mjs --json  machine-readable results on stdout
 //   node bench/run.mjs --adapters-only   only the framework adapter rows
 //   node bench/run.mjs --worst-only      only the worst-case rows (hostile requests, policies and conditions)
+//   node bench/run.mjs --identity-only   only the identity rows (proofs, credentials, JWT and SPIFFE)
 //
 // Method: each operation is warmed up, then timed one call at a time with
 // process.hrtime.bigint() (async calls are awaited). p50/p99 are nearest-rank percentiles of
@@ -25,6 +26,9 @@ import { adapterRows } from './adapter-rows.mjs';
 import { worstRequestRows } from './worst-request-rows.mjs';
 import { worstCelRows } from './worst-cel-rows.mjs';
 import { worstRegoRows } from './worst-rego-rows.mjs';
+import { identityProofRows } from './identity-proof-rows.mjs';
+import { identityCredentialRows } from './identity-credentials-rows.mjs';
+import { identityExternalRows } from './identity-external-rows.mjs';
 import {
   AgentMeshClient,
   AuditLogger,
@@ -326,10 +330,17 @@ function speedup(row) {
   return row.by === 'ops/s' ? row.ours.opsPerSec / row.peer.opsPerSec : row.peer.p50Ns / row.ours.p50Ns;
 }
 
+/** Section headings for rows that name one; a row without a section goes in the first table. */
+const SECTION_TITLES = { 'worst cases': 'worst cases (hostile requests: decided or refused)' };
+
 function table(env) {
-  const worst = rows.filter((r) => r.section === 'worst cases');
-  const main = tableOf(rows.filter((r) => r.section === undefined));
-  return [env, '', main, ...(worst.length ? ['', '### worst cases (hostile requests: decided or refused)', '', tableOf(worst)] : [])].join('\n');
+  const out = [env];
+  const main = rows.filter((r) => r.section === undefined);
+  if (main.length) out.push('', tableOf(main));
+  for (const section of new Set(rows.map((r) => r.section).filter((name) => name !== undefined))) {
+    out.push('', `### ${SECTION_TITLES[section] ?? section}`, '', tableOf(rows.filter((r) => r.section === section)));
+  }
+  return out.join('\n');
 }
 
 function tableOf(rows) {
@@ -386,7 +397,7 @@ let overheadNs;
 const started = Date.now();
 progress(`${env.node}, ${env.cpu}, ${env.cores} cores — running (about two minutes) ...`);
 // --adapters-only: just the framework adapter rows (they need no store and run in seconds).
-const only = process.argv.includes('--adapters-only') ? 'adapters' : process.argv.includes('--worst-only') ? 'worst' : null;
+const only = ['adapters', 'worst', 'identity'].find((name) => process.argv.includes(`--${name}-only`)) ?? null;
 if (only === null) {
   await rowEvaluate(100, 50_000, 5_000, 1);
   await rowEvaluate(1000, 50_000, 500, 2);
@@ -401,6 +412,11 @@ if (only === null) {
 if (only === null || only === 'adapters') await adapterRows({ pair, progress, gc, rows });
 // Worst cases last: their inputs (100 MiB strings, 10^6-key objects) would leave garbage and a
 // grown heap behind for the rows after them.
+if (only === null || only === 'identity') {
+  await identityProofRows({ pair, progress, gc, rows });
+  await identityCredentialRows({ pair, progress, gc, rows });
+  await identityExternalRows({ pair, progress, gc, rows });
+}
 if (only === null || only === 'worst') {
   await worstRequestRows({ pair, progress, gc, rows });
   await worstCelRows({ pair, progress, gc, rows });
