@@ -61,24 +61,12 @@ export interface CredentialVerifyOptions {
   readonly maxTokenBytes?: number;
 }
 
-/** The authority a verified credential (or delegation chain) establishes; see {@link toVerifiedIdentity}. */
-export interface VerifiedCredential {
-  readonly ok: true;
-  /** The agent's did:key. */
-  readonly subject: string;
-  /** The root issuer's did:key. */
-  readonly issuer: string;
-  /** The root credential's `jti`. */
-  readonly credentialId: string;
-  readonly ring: number;
-  readonly roles: readonly string[];
-  readonly tools: readonly string[];
-  readonly trust: number;
-  /** Epoch ms after which the authority lapses. */
-  readonly expiresAt: number;
-  /** SHA-256 (hex) of the delegation chain, null for a credential used directly. */
-  readonly delegationDigest: string | null;
-}
+/**
+ * The authority a verified credential (or delegation chain) establishes; see {@link toVerifiedIdentity}.
+ * The facts of a {@link VerifiedIdentity} without the proof kind (the per-action proof adds it),
+ * and always with the root credential's `jti` as `credentialId`. `issuer` is the root issuer's did:key.
+ */
+export type VerifiedCredential = Omit<VerifiedIdentity, 'proof' | 'credentialId'> & { readonly credentialId: string };
 
 const DEFAULT_TRUST = 500;
 

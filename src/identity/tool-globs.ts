@@ -1,3 +1,5 @@
+import { globMatches } from '../core/glob.js';
+
 /**
  * Whether one set of tool globs grants no more than another, for delegation (a child's tools
  * must be a subset of its parent's). Globs mean what they mean in policies: `*` matches any run
@@ -34,24 +36,4 @@ function globCovers(parent: string, child: string): boolean {
   if (star !== parent.length - 1) return false;
   const literal = parent.slice(0, -1);
   return child.slice(0, child.indexOf('*')).startsWith(literal);
-}
-
-/** The policy glob semantics (src/policy/language/glob.ts), restated here: identity sits below policy. */
-export function globMatches(pattern: string, name: string): boolean {
-  if (pattern === '*') return true;
-  if (!pattern.includes('*')) return name === pattern;
-  if (pattern.endsWith('.*') && !pattern.slice(0, -2).includes('*') && name === pattern.slice(0, -2)) return true;
-  const parts = pattern.split('*');
-  const first = parts[0] as string;
-  const last = parts[parts.length - 1] as string;
-  if (!name.startsWith(first) || name.length < first.length + last.length || !name.endsWith(last)) return false;
-  let position = first.length;
-  const end = name.length - last.length;
-  for (let i = 1; i < parts.length - 1; i++) {
-    const part = parts[i] as string;
-    const found = name.indexOf(part, position);
-    if (found < 0 || found + part.length > end) return false;
-    position = found + part.length;
-  }
-  return true;
 }
