@@ -29,6 +29,7 @@ export type {
   AgentRef,
   Decision,
   DecisionError,
+  DecisionIdentity,
   Diagnostics,
   GovernanceRequest,
   MatchedRule,

@@ -1,11 +1,11 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import { describeError, GovernanceError } from '../core/errors.js';
 import { uuidv7 } from '../core/ids.js';
-import type { Decision, GovernanceRequest, NormalizedRequest } from '../core/types.js';
-import { digest, EntryEncoder, GENESIS_HASH, isHexHash, withIdentities, type AuditEntry } from './entry.js';
+import type { Decision, DecisionIdentity, GovernanceRequest, NormalizedRequest } from '../core/types.js';
+import { digest, EntryEncoder, GENESIS_HASH, isEntryIdentity, isHexHash, withIdentities, type AuditEntry, type EntryIdentity } from './entry.js';
 import { MemoryAuditSink, type AuditSink } from './sink.js';
 import type { VerifyResult } from './verify.js';
-import { hash } from 'node:crypto';
+import { argsDigestOfJson } from '../core/args-digest.js';
 import { boundedFacts } from '../core/snapshot.js';
 
 /** What an entry is made from: the request as decided, and its decision. */
@@ -86,6 +86,7 @@ export class AuditLog {
       decisionId: decision.decisionId,
       inputIdentity,
       enforcedIdentity,
+      ...(decision.identity === undefined || decision.identity === null ? {} : { identity: entryIdentity(decision.identity) }),
       prevHash: this.prevHash,
       hash: '',
     };
@@ -169,6 +170,13 @@ function actionTypeOf(action: unknown, tool: string | null): string | null {
   return action === undefined || action === null ? tool : null;
 }
 
+/** A decision's verified identity as the entry records it: exactly its four members (anything else is a caller bug). */
+function entryIdentity(identity: DecisionIdentity): EntryIdentity {
+  const copy = { subject: identity.subject, proof: identity.proof, credentialId: identity.credentialId, delegationDigest: identity.delegationDigest };
+  if (!isEntryIdentity(copy)) throw new TypeError('decision.identity must be { subject, proof, credentialId, delegationDigest } with strings (the digest null or 64 lowercase hex digits)');
+  return Object.freeze(copy);
+}
+
 /** A decision's identity as the entry records it: null, or a SHA-256 hex digest (anything else is a caller bug). */
 function identity(value: string | null | undefined, name: string): string | null {
   if (value === null || value === undefined) return null;
@@ -189,7 +197,7 @@ function isEmpty(value: object): boolean {
 /** The arguments' digest; for a request the kernel sealed, from the canonical JSON it already made. */
 function argsDigestOf(request: unknown, args: unknown): string {
   const argsJson = boundedFacts(request)?.argsJson;
-  if (argsJson !== undefined) return argsJson === '{}' ? EMPTY_ARGS_DIGEST : hash('sha256', argsJson, 'hex');
+  if (argsJson !== undefined) return argsDigestOfJson(argsJson);
   return args === undefined || args === null || isEmpty(args as object) ? EMPTY_ARGS_DIGEST : safeDigest(args);
 }
 

@@ -47,10 +47,37 @@ export interface AuditEntry {
    * `enforcedIdentity`, which an approval binds to); null when there is none. Hashed, as above.
    */
   enforcedIdentity: string | null;
+  /**
+   * Who the kernel's identity step proved the agent to be (the decision's `identity`): present
+   * only when a proof was verified, and then hashed as an object; absent otherwise, so entries
+   * without one encode exactly as before. Never a key, secret or token.
+   */
+  identity?: EntryIdentity;
   /** `hash` of the previous entry; 64 zeros for the first. */
   prevHash: string;
   /** SHA-256 (hex) of this entry's canonical JSON without `hash`. */
   hash: string;
+}
+
+/** The verified identity an entry records: the subject (DID), proof kind, credential id and delegation digest. */
+export interface EntryIdentity {
+  readonly subject: string;
+  readonly proof: string;
+  readonly credentialId: string | null;
+  readonly delegationDigest: string | null;
+}
+
+/** True for an {@link EntryIdentity} with exactly its four members, each of the right type. */
+export function isEntryIdentity(value: unknown): value is EntryIdentity {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    Object.keys(v).length === 4 &&
+    typeof v.subject === 'string' &&
+    typeof v.proof === 'string' &&
+    (v.credentialId === null || typeof v.credentialId === 'string') &&
+    (v.delegationDigest === null || isHexHash(v.delegationDigest))
+  );
 }
 
 /** The previous hash of the first entry. */
@@ -71,6 +98,7 @@ const HASHED_FIELDS = [
   'decisionId',
   'enforcedIdentity',
   'entryId',
+  'identity',
   'inputIdentity',
   'policy',
   'policyRevision',
@@ -117,6 +145,7 @@ export function hashedContent(entry: object): string {
 function fallbackContent(entry: object): string {
   const { hash: _ignored, ...rest } = entry as Record<string, unknown>;
   for (const field of OPTIONAL_FIELDS) if (rest[field] === null) delete rest[field];
+  if (rest.identity === null) delete rest.identity;
   return canonicalJson(rest);
 }
 
@@ -149,17 +178,18 @@ export class EntryEncoder {
       ',"decisionId":' + this.q(3, e.decisionId) +
       (enforced === null ? '' : ',"enforcedIdentity":"' + enforced + '"') +
       ',"entryId":' + this.q(5, e.entryId) +
+      (e.identity === undefined || e.identity === null ? '' : ',"identity":' + identityContent(e.identity)) +
       (input === null ? '' : ',"inputIdentity":"' + input + '"') +
-      ',"policy":' + this.q(7, e.policy) +
-      ',"policyRevision":' + this.q(8, e.policyRevision) +
-      ',"prevHash":' + this.q(9, e.prevHash) +
-      ',"reason":' + this.q(10, e.reason) +
-      ',"rule":' + this.q(11, e.rule) +
+      ',"policy":' + this.q(8, e.policy) +
+      ',"policyRevision":' + this.q(9, e.policyRevision) +
+      ',"prevHash":' + this.q(10, e.prevHash) +
+      ',"reason":' + this.q(11, e.reason) +
+      ',"rule":' + this.q(12, e.rule) +
       ',"seq":' + String(e.seq) +
-      ',"stage":' + this.q(13, e.stage) +
-      ',"timestamp":' + this.q(14, e.timestamp) +
-      ',"tool":' + this.q(15, e.tool) +
-      ',"verdict":' + this.q(16, e.verdict) +
+      ',"stage":' + this.q(14, e.stage) +
+      ',"timestamp":' + this.q(15, e.timestamp) +
+      ',"tool":' + this.q(16, e.tool) +
+      ',"verdict":' + this.q(17, e.verdict) +
       '}'
     );
   }
@@ -180,6 +210,11 @@ export class EntryEncoder {
     this.lastQuoted[field] = quoted;
     return quoted;
   }
+}
+
+/** The canonical JSON of an entry's identity (its members in RFC 8785 order). */
+function identityContent(identity: EntryIdentity): string {
+  return canonicalJson({ credentialId: identity.credentialId, delegationDigest: identity.delegationDigest, proof: identity.proof, subject: identity.subject });
 }
 
 /** SHA-256 (hex) of an entry's hashed content. */
@@ -207,6 +242,10 @@ export function hasExactShape(entry: object): boolean {
       count--;
     } else if (value !== null && !isHexHash(value)) return false;
   }
+  if (e.identity === undefined) {
+    if (Object.hasOwn(entry, 'identity')) return false;
+    count--;
+  } else if (e.identity !== null && !isEntryIdentity(e.identity)) return false;
   return (
     Number.isSafeInteger(e.seq) &&
     typeof e.entryId === 'string' &&

@@ -1,4 +1,4 @@
-import { ENTRY_FIELDS, EntryEncoder, GENESIS_HASH, hasExactShape, isHexHash, OPTIONAL_FIELDS } from './entry.js';
+import { ENTRY_FIELDS, EntryEncoder, GENESIS_HASH, hasExactShape, isEntryIdentity, isHexHash, OPTIONAL_FIELDS } from './entry.js';
 import { hash } from 'node:crypto';
 import { describeError } from '../core/errors.js';
 import { HashThread, SLOT_BYTES, SLOT_RECORDS, type HashSlot } from './hash-thread.js';
@@ -173,12 +173,13 @@ function structuralProblem(raw: unknown, index: number, prevHash: string): strin
 function describeShapeProblem(entry: Record<string, unknown>): string {
   const known: readonly string[] = ENTRY_FIELDS;
   const optional: readonly string[] = OPTIONAL_FIELDS;
-  const missing = known.filter((key) => !Object.hasOwn(entry, key) && !optional.includes(key));
+  const missing = known.filter((key) => !Object.hasOwn(entry, key) && !optional.includes(key) && key !== 'identity');
   if (missing.length) return `missing field(s) ${missing.join(', ')}`;
   const extra = Object.keys(entry).filter((key) => !known.includes(key));
   if (extra.length) return `unexpected field(s) ${extra.join(', ')}`;
   const badIdentity = optional.find((key) => Object.hasOwn(entry, key) && entry[key] !== null && !isHexHash(entry[key]));
   if (badIdentity) return `${badIdentity} is not null or 64 lowercase hex digits`;
+  if (Object.hasOwn(entry, 'identity') && entry.identity !== null && !isEntryIdentity(entry.identity)) return 'identity is not { subject, proof, credentialId, delegationDigest }';
   return 'a field has the wrong type';
 }
 

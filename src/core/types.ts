@@ -203,4 +203,22 @@ export interface Decision {
   enforcedIdentity: string | null;
   durationUs: number;
   diagnostics: Diagnostics;
+  /**
+   * Who the kernel's identity step proved the agent to be (absent when no proof was verified:
+   * permissive mode without a proof, or a request that failed before or at verification).
+   * Recorded in the audit entry; never a key, secret or token.
+   */
+  identity?: DecisionIdentity;
+}
+
+/** The verified identity a decision was made for, as the decision and its audit entry record it. */
+export interface DecisionIdentity {
+  /** The agent's DID, or its JWT / SPIFFE subject. */
+  readonly subject: string;
+  /** How the action was proven (`envelope`, `session`, `jwt`, `spiffe-x509`, `spiffe-jwt`). */
+  readonly proof: string;
+  /** The credential's id (`jti`), when the proof rests on one. */
+  readonly credentialId: string | null;
+  /** SHA-256 (hex) of the delegation chain, null for a direct credential. */
+  readonly delegationDigest: string | null;
 }

@@ -37,7 +37,9 @@ export type IdentityFailureKind =
   /** The request asserts identity facts (ring, roles, trust) itself where only verified ones count. */
   | 'self_asserted'
   /** A key source (JWKS endpoint, trust bundle) could not be read: never an allow. */
-  | 'unavailable';
+  | 'unavailable'
+  /** The verified credential's `tools` globs do not grant the tool called. */
+  | 'not_granted';
 
 /** A refused identity: the kind and a message safe to audit. */
 export interface IdentityFailure {

@@ -30,6 +30,12 @@ export interface Action {
   callId?: string;
   /** Per-call values merged over the kernel's `context`. */
   context?: Record<string, unknown>;
+  /**
+   * The action's identity proof (e.g. `{ kind: 'jwt', token }`), for the kernel's identity
+   * verifier. JSON data, copied and bounded like the arguments; never part of the request
+   * conditions see, and never recorded (the decision records who it proved, not the proof).
+   */
+  proof?: unknown;
 }
 
 /** Runs the governed tool with the kernel's checked (and transformed) copy of the arguments. */

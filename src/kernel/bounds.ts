@@ -1,11 +1,11 @@
 import { GovernanceConfigError } from '../core/errors.js';
 import { actionIdentity } from '../core/identity.js';
-import { joinPath, type RequestLimits } from '../core/limits.js';
+import { DEFAULT_REQUEST_LIMITS, joinPath, type RequestLimits } from '../core/limits.js';
 import { parseStage, STAGE_NAMES } from '../core/request.js';
-import { BOUNDED, sealBounded, snapshotJson } from '../core/snapshot.js';
+import { BOUNDED, boundedFacts, sealBounded, snapshotJson } from '../core/snapshot.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { toolNameProblem } from '../core/tool-name.js';
-import type { NormalizedRequest, Stage } from '../core/types.js';
+import type { DecisionIdentity, NormalizedRequest, Stage } from '../core/types.js';
 import type { Action } from './action.js';
 import { SUBJECT_OF as SUBJECT } from '../policy/index.js';
 
@@ -17,6 +17,12 @@ export interface Bounded {
   subject: unknown;
   agentId: string;
   inputIdentity: string;
+  /** The action's identity proof: a frozen copy, or undefined when it carried none. Never in `request`. */
+  proof?: unknown;
+  /** Why the proof could not be copied (not JSON data, too deep, too large), by structure only. */
+  proofProblem?: string;
+  /** Who the identity step verified the agent to be; every decision on this request records it. */
+  identity?: DecisionIdentity;
 }
 
 /** An action the bounds step refused, with the request as far as it could be read (for the audit). */
@@ -49,9 +55,9 @@ export function bound(action: Action, defaults: BoundsDefaults): Bounded | Unbou
     request: { stage, agent: defaults.agent, tool_name: tool, action: tool === null ? EMPTY : { type: tool }, args: EMPTY, input: null, output: null, context: defaults.context },
     message,
   });
-  let point: unknown, tool: unknown, args: unknown, actionType: unknown, content: unknown, agent: unknown, context: unknown;
+  let point: unknown, tool: unknown, args: unknown, actionType: unknown, content: unknown, agent: unknown, context: unknown, proof: unknown;
   try {
-    ({ point, tool, args, action: actionType, content, agent, context } = action);
+    ({ point, tool, args, action: actionType, content, agent, context, proof } = action);
   } catch {
     return fail('the action could not be read (a getter or proxy threw)');
   }
@@ -99,6 +105,14 @@ export function bound(action: Action, defaults: BoundsDefaults): Bounded | Unbou
     subjectValue = copy.value;
     bytes += copy.bytes;
   }
+  let proofValue: unknown;
+  let proofProblem: string | undefined;
+  if (proof !== undefined && proof !== null) {
+    // Its own, tighter bounds: a proof is a token or a short chain, never a document.
+    const copy = snapshotJson(proof, PROOF_LIMITS);
+    if (copy.ok) proofValue = copy.value;
+    else proofProblem = copy.path ? `${joinPath('proof', copy.path)}: ${copy.message}` : `the proof ${copy.message}`;
+  }
   if (actionType !== undefined && typeof actionType !== 'string') return fail('the action type must be a string', toolName);
   const type = typeof actionType === 'string' ? actionType : typeof argsValue.action === 'string' ? argsValue.action : toolName;
 
@@ -121,7 +135,39 @@ export function bound(action: Action, defaults: BoundsDefaults): Bounded | Unbou
   const subject = subjectName === 'args' ? argsValue : subjectValue;
   const agentId = typeof agentValue.id === 'string' ? agentValue.id : 'anonymous';
   const inputIdentity = actionIdentity({ stage, tool: toolName, action: type, agent: agentId, subject }, subjectName === 'args' ? argsJson : undefined);
-  return { ok: true, request, subject, agentId, inputIdentity };
+  const bounded: Bounded = { ok: true, request, subject, agentId, inputIdentity };
+  if (proofValue !== undefined) bounded.proof = proofValue;
+  if (proofProblem !== undefined) bounded.proofProblem = proofProblem;
+  return bounded;
+}
+
+/** Bounds on an action's proof: 64 KiB of canonical JSON, 8 levels (a token, a certificate chain). */
+export const PROOF_LIMITS: RequestLimits = Object.freeze({ maxBytes: 64 * 1024, maxDepth: 8 });
+
+/**
+ * The bounded action with the request's `agent` replaced by a verified one (frozen by the
+ * caller): the request is re-sealed around the same frozen parts and its identity recomputed
+ * from the canonical JSON of the arguments made at the bounds step (no second copy of anything).
+ */
+export function withAgent(bounded: Bounded, agent: Readonly<Record<string, unknown>>, agentId: string): Bounded {
+  const facts = boundedFacts(bounded.request);
+  const argsJson = facts?.argsJson ?? canonicalJson(bounded.request.args);
+  const { request } = bounded;
+  const rebuilt = sealBounded({
+    stage: request.stage,
+    agent,
+    tool_name: request.tool_name,
+    action: request.action,
+    args: request.args,
+    input: request.input,
+    output: request.output,
+    context: request.context,
+    [BOUNDED]: { limits: facts?.limits ?? DEFAULT_REQUEST_LIMITS, argsJson, of: null },
+  }) as NormalizedRequest;
+  const type = typeof request.action.type === 'string' ? request.action.type : null;
+  const subjectIsArgs = SUBJECT[request.stage] === 'args';
+  const inputIdentity = actionIdentity({ stage: request.stage, tool: request.tool_name, action: type, agent: agentId, subject: bounded.subject }, subjectIsArgs ? argsJson : undefined);
+  return { ok: true, request: rebuilt, subject: bounded.subject, agentId, inputIdentity };
 }
 
 /** Snapshots a value given once, at construction (the kernel's agent and context). */

@@ -7,6 +7,7 @@ import type { ApprovalHandler } from './approvals.js';
 import type { Guard } from './guards.js';
 import { Kernel } from './kernel.js';
 import type { PolicyInput } from './policy-input.js';
+import type { KernelIdentityOptions } from './identity-step.js';
 
 /** How {@link govern} decides and records a tool's calls. */
 export interface GovernOptions {
@@ -32,7 +33,18 @@ export interface GovernOptions {
   guards?: readonly Guard[];
   /** A kernel to share with other tools and adapters (its policy, audit and limits); the options above then only name the tool. */
   kernel?: Kernel;
+  /** How agents are identified (see KernelOptions.identity); ignored with `kernel`, which has its own. */
+  identity?: KernelIdentityOptions;
+  /**
+   * The identity proof each call carries (see KernelOptions.identity): a fixed proof (a bearer
+   * token, an SVID chain), or a function that makes one for each call from its arguments (a
+   * signed envelope). A function that throws or rejects sends no proof, which zero-trust denies.
+   */
+  proof?: ProofSource;
 }
+
+/** A proof for every call, or a maker of one per call (given the call's arguments as passed). */
+export type ProofSource = { readonly kind: string; readonly [member: string]: unknown } | ((args: unknown) => unknown);
 
 /** A governed tool: same parameters, always async, plus what governs it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function is governable
@@ -71,12 +83,18 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
       ...(options.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: options.approvalTimeoutMs } : {}),
       ...(options.conflictStrategy !== undefined ? { conflictStrategy: options.conflictStrategy } : {}),
       ...(options.guards !== undefined ? { guards: options.guards } : {}),
+      ...(options.identity !== undefined ? { identity: options.identity } : {}),
     });
   const onDeny = options.onDeny;
+  const proofSource = options.proof;
 
   async function governed(this: unknown, ...callArgs: unknown[]): Promise<unknown> {
     const single = callArgs.length === 1 && isPlainObject(callArgs[0]);
     const action: Action = { tool: toolName, args: single ? callArgs[0] : callArgs.length === 0 ? undefined : { positional: callArgs } };
+    if (proofSource !== undefined) {
+      const proof = await proofFor(proofSource, action.args);
+      if (proof !== undefined) action.proof = proof;
+    }
     // The tool gets the kernel's checked copy, spread back into the call's shape.
     const outcome = await kernel.handle(action, (args) => tool.apply(this, single ? [args] : callArgs.length === 0 ? [] : ((args.positional as unknown[] | undefined) ?? [])));
     if (outcome.kind === 'output') return outcome.output;
@@ -103,6 +121,16 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
     audit: { value: kernel.audit },
     kernel: { value: kernel },
   }) as unknown as GovernedTool<F>;
+}
+
+/** The proof for one call; a maker that fails yields none (the kernel then decides without one). */
+async function proofFor(source: ProofSource, args: unknown): Promise<unknown> {
+  if (typeof source !== 'function') return source;
+  try {
+    return await source(args);
+  } catch {
+    return undefined;
+  }
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

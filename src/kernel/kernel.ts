@@ -1,5 +1,6 @@
 import { describeError, GovernanceConfigError } from '../core/errors.js';
 import { actionIdentity } from '../core/identity.js';
+import { systemClock } from '../core/clock.js';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../core/limits.js';
 import { snapshotJson } from '../core/snapshot.js';
 import type { AgentRef, Decision, GovernanceRequest, NormalizedRequest } from '../core/types.js';
@@ -15,6 +16,7 @@ import { HeldCalls } from './held-calls.js';
 import { limitsGuard, policyGuard, runGuards } from './pipeline.js';
 import { evaluatorFor, type PolicyInput } from './policy-input.js';
 import { applyTransform } from './transform.js';
+import { verifyIdentity, type IdentityOutcome, type KernelIdentityOptions } from './identity-step.js';
 
 /** How a {@link Kernel} decides, records and enforces. */
 export interface KernelOptions {
@@ -41,6 +43,12 @@ export interface KernelOptions {
   guards?: readonly Guard[];
   /** Bounds on every request; default 1 MiB of canonical JSON, 64 levels deep. */
   limits?: RequestLimits;
+  /**
+   * How agents are identified (the identity step, before every guard). Absent: agents are who
+   * the caller says they are, as before. With it, an action's `proof` is verified and the
+   * request's `agent` is built from what it proves; in `zero-trust` mode every action needs one.
+   */
+  identity?: KernelIdentityOptions;
 }
 
 /** How {@link Kernel.handle} treats a call decided now and run later. */
@@ -80,6 +88,7 @@ export class Kernel {
   private readonly approvals: ApprovalHandler | undefined;
   private readonly approvalTimeoutMs: number;
   private readonly checksOutput: boolean;
+  private readonly identity: KernelIdentityOptions | undefined;
 
   constructor(options: KernelOptions) {
     if (!options || options.policy === undefined || options.policy === null) throw new GovernanceConfigError('the kernel needs options.policy: a policy path, document or evaluator');
@@ -91,6 +100,7 @@ export class Kernel {
     this.approvals = options.approvals;
     this.approvalTimeoutMs = options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
     this.checksOutput = this.evaluator.hasRulesFor('post_tool');
+    this.identity = identitySettings(options.identity);
   }
 
   /** Whether the policy has anything to say at a point (callers skip points nobody governs; tool calls are always decided). */
@@ -113,9 +123,18 @@ export class Kernel {
    * developer's check and the policy combine, and either one asks.
    */
   async handle(action: Action, run?: RunTool, options: HandleOptions = {}): Promise<Outcome> {
-    const bounded = bound(action, this.defaults);
+    let bounded = bound(action, this.defaults);
     const callId = typeof action.callId === 'string' ? action.callId : undefined;
     if (!bounded.ok) return this.refuseUnbounded(bounded, callId, options.hold === true && !run);
+    if (this.identity) {
+      const proven = await this.prove(bounded);
+      if (!proven.ok) {
+        const refused = this.finish(bounded, proven.decision).decision;
+        if (options.hold && callId !== undefined && !run) this.held.hold(callId, { tool: bounded.request.tool_name ?? '', decision: refused, inputIdentity: bounded.inputIdentity, approved: false });
+        return this.refuse(refused, bounded.request);
+      }
+      bounded = proven.bounded;
+    }
     const request = bounded.request;
     const tool = request.tool_name ?? '';
     if (callId !== undefined && request.stage === 'pre_tool') {
@@ -251,9 +270,18 @@ export class Kernel {
    * what `agt policy eval` and dashboards need. Synchronous; a policy with remote engines or an
    * asynchronous guard needs {@link decideAsync}, and is denied here.
    */
-  decide(request: GovernanceRequest): Decision {
-    const bounded = this.boundRequest(request);
+  decide(request: GovernanceRequest, options: DecideOptions = {}): Decision {
+    let bounded = this.boundRequest(request, options.proof);
     if (!bounded.ok) return this.record(bounded.request, failed('invalid_request', bounded.message, bounded.request.stage, this.evaluator.revision));
+    if (this.identity) {
+      const proven = this.prove(bounded);
+      if (proven instanceof Promise) {
+        proven.catch(() => undefined);
+        return this.record(bounded.request, failed('guard', 'the identity verifier answers asynchronously; use decideAsync()', bounded.request.stage, this.evaluator.revision));
+      }
+      if (!proven.ok) return this.finish(bounded, proven.decision).decision;
+      bounded = proven.bounded;
+    }
     const guarded = this.guard(bounded);
     if (guarded instanceof Promise) {
       // Not finished (so not recorded): the one decision recorded for this request is the denial.
@@ -264,9 +292,14 @@ export class Kernel {
   }
 
   /** {@link decide}, waiting for remote engines and asynchronous guards. Never rejects. */
-  async decideAsync(request: GovernanceRequest): Promise<Decision> {
-    const bounded = this.boundRequest(request);
+  async decideAsync(request: GovernanceRequest, options: DecideOptions = {}): Promise<Decision> {
+    let bounded = this.boundRequest(request, options.proof);
     if (!bounded.ok) return this.record(bounded.request, failed('invalid_request', bounded.message, bounded.request.stage, this.evaluator.revision));
+    if (this.identity) {
+      const proven = await this.prove(bounded);
+      if (!proven.ok) return this.finish(bounded, proven.decision).decision;
+      bounded = proven.bounded;
+    }
     return (await this.decideNow(bounded)).decision;
   }
 
@@ -291,7 +324,13 @@ export class Kernel {
     );
   }
 
-  private boundRequest(request: GovernanceRequest): ReturnType<typeof bound> {
+  /** The identity step: the bounded action with its verified agent, or its denial. Never rejects. */
+  private prove(bounded: Bounded): IdentityOutcome | Promise<IdentityOutcome> {
+    const settings = this.identity as KernelIdentityOptions;
+    return verifyIdentity(bounded, settings, settings.clock ?? systemClock, this.evaluator.revision);
+  }
+
+  private boundRequest(request: GovernanceRequest, proof?: unknown): ReturnType<typeof bound> {
     let action: Action;
     try {
       const r = request ?? {};
@@ -303,6 +342,7 @@ export class Kernel {
         ...(actionField !== undefined ? { action: actionField as string } : {}),
         ...(r.agent !== undefined ? { agent: r.agent as AgentRef } : {}),
         ...(r.context !== undefined ? { context: r.context } : {}),
+        ...(proof !== undefined ? { proof } : {}),
       };
       const stage = r.stage;
       const content = stage === 'post_tool' || stage === 'post_tool_call' || stage === 'post_model_call' || stage === 'pre_output' || stage === 'output' ? r.output : r.input;
@@ -316,7 +356,11 @@ export class Kernel {
   /** The post_tool request for a cleared call's result (or what it threw): the same tool, arguments, action, agent and context. */
   private boundOutput(cleared: Cleared, content: unknown): ReturnType<typeof bound> {
     const type = actionTypeOf(cleared.request);
-    return bound({ point: 'post_tool', tool: cleared.tool, args: cleared.args, ...(type === undefined ? {} : { action: type }), agent: cleared.request.agent as AgentRef, context: cleared.request.context, content }, this.defaults);
+    const bounded = bound({ point: 'post_tool', tool: cleared.tool, args: cleared.args, ...(type === undefined ? {} : { action: type }), agent: cleared.request.agent as AgentRef, context: cleared.request.context, content }, this.defaults);
+    // The output of a call already proven is the same agent's: its verified identity carries over.
+    const identity = cleared.decision.identity;
+    if (bounded.ok && identity) bounded.identity = identity;
+    return bounded;
   }
 
   /** Guards, identities, record: the decision as enforcement will see it. */
@@ -335,6 +379,7 @@ export class Kernel {
   private finish(bounded: Bounded, decision: Decision): Decided {
     decision.inputIdentity = bounded.inputIdentity;
     decision.enforcedIdentity = bounded.inputIdentity;
+    if (bounded.identity) decision.identity = bounded.identity;
     let enforced = bounded.subject;
     if (decision.transform && (decision.allowed || decision.verdict === 'require_approval')) {
       const rewritten = this.rewrite(bounded.subject, decision);
@@ -454,6 +499,21 @@ export class Kernel {
     }
     return { kind: 'refused', refusal: refusalOf(decision), decision, request };
   }
+}
+
+/** Options of {@link Kernel.decide} and {@link Kernel.decideAsync}. */
+export interface DecideOptions {
+  /** The request's identity proof, verified by the kernel's identity step (see KernelOptions.identity). */
+  proof?: unknown;
+}
+
+/** KernelOptions.identity checked once, at construction: a bad mode or verifier is a configuration error. */
+function identitySettings(identity: KernelIdentityOptions | undefined): KernelIdentityOptions | undefined {
+  if (identity === undefined) return undefined;
+  if (identity === null || typeof identity !== 'object') throw new GovernanceConfigError('options.identity must be an object: { mode, verifier }');
+  if (identity.mode !== 'zero-trust' && identity.mode !== 'permissive') throw new GovernanceConfigError("options.identity.mode must be 'zero-trust' or 'permissive'");
+  if (typeof identity.verifier?.verify !== 'function') throw new GovernanceConfigError('options.identity.verifier must have a verify(proof, facts) method (see identity/verifier.ts)');
+  return identity;
 }
 
 function actionTypeOf(request: GovernanceRequest | NormalizedRequest): string | undefined {

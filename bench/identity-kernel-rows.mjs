@@ -1,0 +1,65 @@
+// Bench rows for issue 10's kernel identity step: Kernel.decide() of an allowed call with a
+// memory audit log, with zero-trust identity (a synchronous verifier that answers a fixed
+// verified identity: the step's own cost, without any proof's cryptography) beside the same
+// kernel without identity. The difference is what the identity step adds to every decision
+// (self-assertion checks, args digest, verified agent, re-sealed request, hashed identity).
+//
+// Called by run.mjs with its harness: `await identityKernelRows({ pair, progress, rows })`.
+// Standalone (after `npm run build`): `node --expose-gc bench/identity-kernel-rows.mjs`.
+import { AuditLog, Kernel, PolicyEvaluator } from '../dist/index.js';
+
+const POLICY = `apiVersion: governance.toolkit/v1
+name: bench
+default_action: deny
+rules:
+  - { name: inner, condition: "agent.ring <= 1", action: allow }
+`;
+
+const VERIFIED = Object.freeze({
+  ok: true, subject: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK', proof: 'session', issuer: 'did:key:z6MkissuerBench',
+  credentialId: 'cred-1', ring: 1, roles: Object.freeze(['support']), tools: Object.freeze(['crm.*']), trust: 600, expiresAt: Number.MAX_SAFE_INTEGER, delegationDigest: null,
+});
+
+export async function identityKernelRows({ pair, progress, rows }) {
+  progress('identity: the kernel identity step ...');
+  const policy = PolicyEvaluator.fromYaml(POLICY);
+  const proven = new Kernel({ policy, audit: new AuditLog(), identity: { mode: 'zero-trust', verifier: { verify: () => VERIFIED } } });
+  const plain = new Kernel({ policy, audit: new AuditLog() });
+  const request = { tool_name: 'crm.read', args: { id: 7, fields: ['name', 'email'] } };
+  const asserted = { ...request, agent: { id: 'bench', ring: 1 } };
+  const options = { proof: { kind: 'session', mac: 'x'.repeat(43) } };
+  if (proven.decide(request, options).verdict !== 'allow' || plain.decide(asserted).verdict !== 'allow') throw new Error('identity kernel bench fixtures are not allowed');
+  const r = await pair({ ours: () => (proven.decide(request, options).allowed ? 1 : 0), peer: () => (plain.decide(asserted).allowed ? 1 : 0), n: 20_000, warm: 2_000 });
+  rows.push({
+    what: 'Kernel.decide() allowed + memory audit, zero-trust identity step (fixed verifier) vs no identity',
+    ours: r.ours, peer: r.peer, peerLabel: 'no identity', by: 'p50', target: 'p50 <= no identity + 3 us', met: r.ours.p50Ns <= r.peer.p50Ns + 3_000,
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { default: vm } = await import('node:vm');
+  const gc = globalThis.gc ?? vm.runInNewContext('gc');
+  const now = process.hrtime.bigint;
+  const sample = (fn, n, warm) => {
+    for (let i = 0; i < warm; i++) fn(i);
+    const s = new Float64Array(n);
+    const t0 = now();
+    for (let i = 0; i < n; i++) { const a = now(); fn(i); s[i] = Number(now() - a); }
+    return { samples: s, totalNs: Number(now() - t0) };
+  };
+  const summary = ({ samples, totalNs }) => {
+    samples.sort();
+    return { n: samples.length, opsPerSec: samples.length / (totalNs / 1e9), p50Ns: samples[samples.length >> 1], p99Ns: samples[Math.floor(samples.length * 0.99)] };
+  };
+  const pair = async ({ ours, peer, n, warm }) => {
+    const result = { ours: summary(sample(ours, n, warm)), peer: peer ? summary(sample(peer, n, warm)) : null };
+    gc?.();
+    return result;
+  };
+  const rows = [];
+  await identityKernelRows({ pair, progress: (m) => process.stderr.write(`  ${m}\n`), rows });
+  const us = (ns) => `${(ns / 1000).toFixed(2)} us`;
+  for (const row of rows) {
+    process.stdout.write(`${row.what}\n  ours p50 ${us(row.ours.p50Ns)} p99 ${us(row.ours.p99Ns)} | ${row.peerLabel} p50 ${us(row.peer.p50Ns)} p99 ${us(row.peer.p99Ns)} | target ${row.target}: ${row.met ? 'met' : 'NOT met'}\n`);
+  }
+}

@@ -1,0 +1,158 @@
+import { argsDigestOfJson } from '../core/args-digest.js';
+import type { Clock } from '../core/clock.js';
+import { failedDecision } from '../core/failed-decision.js';
+import { canonicalJson } from '../core/canonical-json.js';
+import { boundedFacts } from '../core/snapshot.js';
+import type { Decision, DecisionIdentity, Stage } from '../core/types.js';
+import { identityFailure, identityReason, type IdentityFailure, type IdentityFailureKind } from '../identity/failure.js';
+import { globMatches } from '../identity/tool-globs.js';
+import type { ActionFacts, IdentityAnswer, IdentityVerifier } from '../identity/verifier.js';
+import type { VerifiedIdentity } from '../identity/verified.js';
+import { withAgent, type Bounded } from './bounds.js';
+
+/**
+ * Step 1 of the pipeline, identity: the action's proof is verified and the request's `agent` is
+ * rebuilt from what it proved, and from nothing else, so a condition reading `agent.ring`,
+ * `agent.roles` or `agent.trust` reads facts an issuer signed.
+ */
+
+/** How the kernel establishes who acts (KernelOptions.identity). */
+export interface KernelIdentityOptions {
+  /**
+   * `zero-trust`: every action must carry a proof, and an action (or the kernel's default agent)
+   * that asserts ring, roles or trust itself is denied. `permissive`: an action without a proof
+   * is decided on its asserted agent, as without identity; one with a proof is verified all the
+   * same (a bad proof is a denial, never ignored).
+   */
+  mode: 'zero-trust' | 'permissive';
+  /** Verifies each action's proof (see identity/verifier.ts and identity/proof-kinds.ts). */
+  verifier: IdentityVerifier;
+  /** The clock verifiers are handed as `facts.now` (default the wall clock). */
+  clock?: Clock;
+}
+
+/** The bounded action with its verified agent, or the denial that ends it (not yet recorded). */
+export type IdentityOutcome = { ok: true; bounded: Bounded; identity: DecisionIdentity | null } | { ok: false; decision: Decision };
+
+/** Agent fields only a verified credential may set. */
+const ASSERTED_FACTS = ['ring', 'roles', 'trust'] as const;
+
+const FAILURE_KINDS: ReadonlySet<string> = new Set<IdentityFailureKind>([
+  'missing', 'malformed', 'too_large', 'signature', 'algorithm', 'expired', 'not_yet_valid', 'replayed', 'replay_cache_full',
+  'revoked', 'audience', 'untrusted_issuer', 'delegation', 'trust_domain', 'self_asserted', 'unavailable', 'not_granted',
+]);
+
+/** Runs the identity step for one bounded action. Never throws; a verifier that throws or answers nonsense is a denial. */
+export function verifyIdentity(bounded: Bounded, options: KernelIdentityOptions, clock: Clock, revision: string): IdentityOutcome | Promise<IdentityOutcome> {
+  const stage = bounded.request.stage;
+  const deny = (failure: IdentityFailure, identity?: DecisionIdentity): IdentityOutcome => ({ ok: false, decision: identityDenial(failure, stage, revision, identity) });
+  if (bounded.proofProblem !== undefined) {
+    return deny(identityFailure(/\bbytes\b/.test(bounded.proofProblem) ? 'too_large' : 'malformed', `${bounded.proofProblem} (a proof must be JSON data within 64 KiB and 8 levels)`));
+  }
+  if (bounded.proof === undefined && options.mode === 'permissive') return { ok: true, bounded, identity: null };
+  const asserted = bounded.request.agent;
+  const claimed = ASSERTED_FACTS.find((fact) => asserted[fact] !== undefined);
+  if (claimed !== undefined) {
+    return deny(identityFailure('self_asserted', `the agent asserts its own ${claimed}; ring, roles and trust come only from a verified credential`));
+  }
+  if (bounded.proof === undefined) return deny(identityFailure('missing', 'this kernel runs in zero-trust mode: every action must carry an identity proof'));
+  const facts: ActionFacts = { tool: bounded.request.tool_name, stage, argsDigest: argsDigestOfJson(argsJsonOf(bounded)), now: clock() };
+  let answer: IdentityAnswer | Promise<IdentityAnswer>;
+  try {
+    answer = options.verifier.verify(bounded.proof, facts);
+  } catch (error) {
+    return verifierBroke(error, stage, revision);
+  }
+  if (answer instanceof Promise) {
+    return answer.then(
+      (settled) => conclude(bounded, settled, facts, revision),
+      (error: unknown) => verifierBroke(error, stage, revision),
+    );
+  }
+  return conclude(bounded, answer, facts, revision);
+}
+
+/** The verifier's answer checked (it is code the kernel does not trust to be well-formed) and applied to the request. */
+function conclude(bounded: Bounded, answer: unknown, facts: ActionFacts, revision: string): IdentityOutcome {
+  const stage = facts.stage;
+  const failure = asFailure(answer);
+  if (failure) return { ok: false, decision: identityDenial(failure, stage, revision) };
+  if (!isVerifiedIdentity(answer)) return verifierBroke('answered something that is neither a verified identity nor an identity failure', stage, revision);
+  const identity: DecisionIdentity = Object.freeze({ subject: answer.subject, proof: answer.proof, credentialId: answer.credentialId, delegationDigest: answer.delegationDigest });
+  const deny = (kind: IdentityFailureKind, message: string): IdentityOutcome => ({ ok: false, decision: identityDenial(identityFailure(kind, message), stage, revision, identity) });
+  if (answer.expiresAt <= facts.now) return deny('expired', 'the verified identity has expired');
+  const asserted = bounded.request.agent;
+  if (asserted.id !== undefined && asserted.id !== answer.subject) return deny('self_asserted', 'the agent id asserted with the action is not the subject its proof verifies');
+  if (asserted.did !== undefined && asserted.did !== answer.subject) return deny('self_asserted', 'the agent DID asserted with the action is not the subject its proof verifies');
+  if (stage === 'pre_tool') {
+    const tool = facts.tool;
+    if (tool === null || !answer.tools.some((glob) => globMatches(glob, tool))) return deny('not_granted', "the verified credential's tools do not grant this tool");
+  }
+  const verified = withAgent(bounded, agentOf(answer), answer.subject);
+  verified.identity = identity;
+  return { ok: true, bounded: verified, identity };
+}
+
+/** The request's agent, built only from the verified identity. */
+function agentOf(verified: VerifiedIdentity): Readonly<Record<string, unknown>> {
+  return Object.freeze({
+    id: verified.subject,
+    ...(verified.subject.startsWith('did:key:') ? { did: verified.subject } : {}),
+    ring: verified.ring,
+    roles: Object.freeze([...verified.roles]),
+    trust: verified.trust,
+    tools: Object.freeze([...verified.tools]),
+    proof: verified.proof,
+    issuer: verified.issuer,
+    credential_id: verified.credentialId,
+    delegation: verified.delegationDigest,
+  });
+}
+
+function asFailure(answer: unknown): IdentityFailure | null {
+  if (typeof answer !== 'object' || answer === null || (answer as { ok?: unknown }).ok !== false) return null;
+  const { kind, message } = answer as { kind?: unknown; message?: unknown };
+  // An unknown kind or a missing message is still a denial: never an allow.
+  return identityFailure(typeof kind === 'string' && FAILURE_KINDS.has(kind) ? (kind as IdentityFailureKind) : 'malformed', typeof message === 'string' ? message : 'the proof was refused');
+}
+
+function isVerifiedIdentity(answer: unknown): answer is VerifiedIdentity {
+  if (typeof answer !== 'object' || answer === null) return false;
+  const a = answer as Record<string, unknown>;
+  return (
+    a.ok === true &&
+    typeof a.subject === 'string' && a.subject !== '' &&
+    typeof a.proof === 'string' &&
+    typeof a.issuer === 'string' &&
+    (a.credentialId === null || typeof a.credentialId === 'string') &&
+    Number.isInteger(a.ring) && (a.ring as number) >= 0 && (a.ring as number) <= 3 &&
+    isStringList(a.roles) && isStringList(a.tools) &&
+    typeof a.trust === 'number' && a.trust >= 0 && a.trust <= 1000 &&
+    typeof a.expiresAt === 'number' && !Number.isNaN(a.expiresAt) &&
+    (a.delegationDigest === null || typeof a.delegationDigest === 'string')
+  );
+}
+
+function isStringList(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+function argsJsonOf(bounded: Bounded): string {
+  return boundedFacts(bounded.request)?.argsJson ?? canonicalJson(bounded.request.args);
+}
+
+/** The denial for a refused identity: reason `identity:<kind>: <message>`, step `identity`. */
+export function identityDenial(failure: IdentityFailure, stage: Stage, revision: string, identity?: DecisionIdentity): Decision {
+  const decision = failedDecision('guard', failure.message, stage, revision);
+  decision.reason = decision.message = identityReason(failure);
+  decision.diagnostics = { matchedRules: [], errors: [], step: 'identity' };
+  if (identity) decision.identity = identity;
+  return decision;
+}
+
+function verifierBroke(error: unknown, stage: Stage, revision: string): IdentityOutcome {
+  const why = typeof error === 'string' ? error : `threw ${error instanceof Error ? error.name : 'a non-error'}`;
+  const decision = failedDecision('guard', `the identity verifier ${why}`, stage, revision);
+  decision.diagnostics.step = 'identity';
+  return { ok: false, decision };
+}
