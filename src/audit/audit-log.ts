@@ -5,7 +5,7 @@ import type { Decision, DecisionIdentity, GovernanceRequest, NormalizedRequest }
 import { digest, EntryEncoder, GENESIS_HASH, isEntryIdentity, isHexHash, withIdentities, type AuditEntry, type EntryIdentity } from './entry.js';
 import { MemoryAuditSink, type AuditSink } from './sink.js';
 import type { VerifyResult } from './verify.js';
-import { argsDigestOfJson } from '../core/args-digest.js';
+import { argsDigestOfJson } from '../core/digest.js';
 import { boundedFacts } from '../core/snapshot.js';
 
 /** What an entry is made from: the request as decided, and its decision. */

@@ -9,3 +9,11 @@ import { canonicalJson } from './canonical-json.js';
 export function digest(value: unknown): string {
   return hash('sha256', canonicalJson(value), 'hex');
 }
+
+const EMPTY_ARGS_JSON = '{}';
+const EMPTY_ARGS_DIGEST = hash('sha256', EMPTY_ARGS_JSON, 'hex');
+
+/** {@link digest} of the arguments, given their canonical JSON (the kernel's bounds step has it already). */
+export function argsDigestOfJson(argsJson: string): string {
+  return argsJson === EMPTY_ARGS_JSON ? EMPTY_ARGS_DIGEST : hash('sha256', argsJson, 'hex');
+}

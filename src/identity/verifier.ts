@@ -18,7 +18,7 @@ export interface ActionFacts {
   readonly stage: Stage;
   /**
    * SHA-256 (hex) of the arguments' RFC 8785 canonical JSON: the same digest the audit entry
-   * records as `argsDigest` (see core/args-digest.ts).
+   * records as `argsDigest` (see core/digest.ts).
    */
   readonly argsDigest: string;
   /** The kernel's clock, ms since the epoch, read once for this action. */

@@ -1,11 +1,11 @@
-import { argsDigestOfJson } from '../core/args-digest.js';
+import { argsDigestOfJson } from '../core/digest.js';
 import type { Clock } from '../core/clock.js';
 import { failedDecision } from '../core/failed-decision.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { boundedFacts } from '../core/snapshot.js';
 import type { Decision, DecisionIdentity, Stage } from '../core/types.js';
 import { identityFailure, identityReason, type IdentityFailure, type IdentityFailureKind } from '../identity/failure.js';
-import { globMatches } from '../identity/tool-globs.js';
+import { globMatches } from '../core/glob.js';
 import type { ActionFacts, IdentityAnswer, IdentityVerifier } from '../identity/verifier.js';
 import type { VerifiedIdentity } from '../identity/verified.js';
 import { withAgent, type Bounded } from './bounds.js';

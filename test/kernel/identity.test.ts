@@ -10,7 +10,7 @@ import { SignJWT, type JWK } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { JsonlAuditSink } from '../../src/audit/jsonl-sink.js';
-import { argsDigestOfJson } from '../../src/core/args-digest.js';
+import { argsDigestOfJson } from '../../src/core/digest.js';
 import { GovernanceConfigError, GovernanceDenied } from '../../src/core/errors.js';
 import { generateAgentKey, type AgentKey } from '../../src/identity/agent-key.js';
 import { issueCredential, toVerifiedIdentity, verifyCredential } from '../../src/identity/credential.js';
