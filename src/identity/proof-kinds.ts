@@ -1,5 +1,7 @@
+import type { EnvelopeVerifier } from './envelope.js';
 import { identityFailure } from './failure.js';
 import type { JwtBearerVerifier } from './jwt-bearer.js';
+import type { SessionMacVerifier } from './session.js';
 import type { JwtSvidVerifier } from './spiffe-jwt.js';
 import type { X509SvidVerifier } from './spiffe-x509.js';
 import type { ActionFacts, IdentityAnswer, IdentityVerifier } from './verifier.js';
@@ -11,7 +13,11 @@ import type { ActionFacts, IdentityAnswer, IdentityVerifier } from './verifier.j
  * - `{ kind: 'jwt', token }`: an OIDC / Entra bearer token ({@link JwtBearerVerifier});
  * - `{ kind: 'spiffe-x509', chain }`: an X.509-SVID chain, leaf first, as PEM text or a list of
  *   PEM strings ({@link X509SvidVerifier});
- * - `{ kind: 'spiffe-jwt', token }`: a JWT-SVID ({@link JwtSvidVerifier}).
+ * - `{ kind: 'spiffe-jwt', token }`: a JWT-SVID ({@link JwtSvidVerifier});
+ * - `{ kind: 'envelope', envelope }`: the agent's signature over this very action, with its
+ *   credential ({@link EnvelopeVerifier});
+ * - `{ kind: 'session', sessionId, counter, mac }`: an HMAC over this very action under a session
+ *   opened by a full verification ({@link SessionMacVerifier}).
  *
  * Bearer kinds prove who holds the token, not which action it was presented for: anyone holding
  * it can present it again until it expires. Prefer a signed envelope or session MAC where the
@@ -59,6 +65,26 @@ export function x509SvidProof(verifier: Pick<X509SvidVerifier, 'verify'>): Ident
       const pems = typeof chain === 'string' ? chain : Array.isArray(chain) && chain.every((item) => typeof item === 'string') ? (chain as string[]) : undefined;
       if (pems === undefined) return identityFailure('malformed', "an X.509-SVID proof's chain must be PEM text or a list of PEM strings");
       return verifier.verify(pems);
+    },
+  };
+}
+
+/** `{ kind: 'envelope', envelope }` verified by an {@link EnvelopeVerifier} against the action being decided. */
+export function envelopeProof(verifier: Pick<EnvelopeVerifier, 'verify'>): IdentityVerifier {
+  return {
+    verify(proof, facts) {
+      if (facts.tool === null) return identityFailure('malformed', 'a signed envelope proves a tool call, and this action names no tool');
+      return verifier.verify(memberOf(proof, 'envelope'), { tool: facts.tool, stage: facts.stage, argsDigest: facts.argsDigest });
+    },
+  };
+}
+
+/** `{ kind: 'session', sessionId, counter, mac }` verified by a {@link SessionMacVerifier} against the action being decided. */
+export function sessionProof(verifier: Pick<SessionMacVerifier, 'verify'>): IdentityVerifier {
+  return {
+    verify(proof, facts) {
+      if (facts.tool === null) return identityFailure('malformed', 'a session MAC proves a tool call, and this action names no tool');
+      return verifier.verify(proof, { tool: facts.tool, stage: facts.stage, argsDigest: facts.argsDigest });
     },
   };
 }
