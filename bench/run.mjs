@@ -29,6 +29,7 @@ import { worstRegoRows } from './worst-rego-rows.mjs';
 import { identityProofRows } from './identity-proof-rows.mjs';
 import { identityCredentialRows } from './identity-credentials-rows.mjs';
 import { identityExternalRows } from './identity-external-rows.mjs';
+import { identityKernelRows } from './identity-kernel-rows.mjs';
 import {
   AgentMeshClient,
   AuditLogger,
@@ -416,6 +417,7 @@ if (only === null || only === 'identity') {
   await identityProofRows({ pair, progress, gc, rows });
   await identityCredentialRows({ pair, progress, gc, rows });
   await identityExternalRows({ pair, progress, gc, rows });
+  await identityKernelRows({ pair, progress, gc, rows });
 }
 if (only === null || only === 'worst') {
   await worstRequestRows({ pair, progress, gc, rows });

@@ -5,7 +5,7 @@ import type { Decision, DecisionIdentity, GovernanceRequest, NormalizedRequest }
 import { digest, EntryEncoder, GENESIS_HASH, isEntryIdentity, isHexHash, withIdentities, type AuditEntry, type EntryIdentity } from './entry.js';
 import { MemoryAuditSink, type AuditSink } from './sink.js';
 import type { VerifyResult } from './verify.js';
-import { argsDigestOfJson } from '../core/digest.js';
+import { argsDigestOfRequest } from '../core/digest.js';
 import { boundedFacts } from '../core/snapshot.js';
 
 /** What an entry is made from: the request as decided, and its decision. */
@@ -196,8 +196,8 @@ function isEmpty(value: object): boolean {
  */
 /** The arguments' digest; for a request the kernel sealed, from the canonical JSON it already made. */
 function argsDigestOf(request: unknown, args: unknown): string {
-  const argsJson = boundedFacts(request)?.argsJson;
-  if (argsJson !== undefined) return argsDigestOfJson(argsJson);
+  const sealed = argsDigestOfRequest(request);
+  if (sealed !== undefined) return sealed;
   return args === undefined || args === null || isEmpty(args as object) ? EMPTY_ARGS_DIGEST : safeDigest(args);
 }
 

@@ -17,6 +17,13 @@ export function compileGlob(pattern: string): NameMatcher {
   return (name) => (bare !== null && name === bare) || matchParts(name, parts);
 }
 
+/** A matcher for a list of globs: true when any matches. */
+export function compileGlobList(patterns: readonly string[]): NameMatcher {
+  const exact = new Set(patterns.filter((p) => !p.includes('*')));
+  const wild = patterns.filter((p) => p.includes('*')).map(compileGlob);
+  return (name) => exact.has(name) || wild.some((match) => match(name));
+}
+
 /** Whether `name` matches `pattern` (compiling it once; for a pattern used many times, keep {@link compileGlob}'s matcher). */
 export function globMatches(pattern: string, name: string): boolean {
   return compileGlob(pattern)(name);

@@ -1,11 +1,10 @@
-import { argsDigestOfJson } from '../core/digest.js';
+import { argsDigestOfJson, argsDigestOfRequest } from '../core/digest.js';
 import type { Clock } from '../core/clock.js';
 import { failedDecision } from '../core/failed-decision.js';
 import { canonicalJson } from '../core/canonical-json.js';
-import { boundedFacts } from '../core/snapshot.js';
 import type { Decision, DecisionIdentity, Stage } from '../core/types.js';
 import { identityFailure, identityReason, type IdentityFailure, type IdentityFailureKind } from '../identity/failure.js';
-import { globMatches } from '../core/glob.js';
+import { compileGlobList, type NameMatcher } from '../core/glob.js';
 import type { ActionFacts, IdentityAnswer, IdentityVerifier } from '../identity/verifier.js';
 import type { VerifiedIdentity } from '../identity/verified.js';
 import { withAgent, type Bounded } from './bounds.js';
@@ -56,7 +55,7 @@ export function verifyIdentity(bounded: Bounded, options: KernelIdentityOptions,
     return deny(identityFailure('self_asserted', `the agent asserts its own ${claimed}; ring, roles and trust come only from a verified credential`));
   }
   if (bounded.proof === undefined) return deny(identityFailure('missing', 'this kernel runs in zero-trust mode: every action must carry an identity proof'));
-  const facts: ActionFacts = { tool: bounded.request.tool_name, stage, argsDigest: argsDigestOfJson(argsJsonOf(bounded)), now: clock() };
+  const facts: ActionFacts = { tool: bounded.request.tool_name, stage, argsDigest: argsDigestOfRequest(bounded.request) ?? argsDigestOfJson(canonicalJson(bounded.request.args)), now: clock() };
   let answer: IdentityAnswer | Promise<IdentityAnswer>;
   try {
     answer = options.verifier.verify(bounded.proof, facts);
@@ -78,7 +77,7 @@ function conclude(bounded: Bounded, answer: unknown, facts: ActionFacts, revisio
   const failure = asFailure(answer);
   if (failure) return { ok: false, decision: identityDenial(failure, stage, revision) };
   if (!isVerifiedIdentity(answer)) return verifierBroke('answered something that is neither a verified identity nor an identity failure', stage, revision);
-  const identity: DecisionIdentity = Object.freeze({ subject: answer.subject, proof: answer.proof, credentialId: answer.credentialId, delegationDigest: answer.delegationDigest });
+  const { identity, agent, grants } = derivedFrom(answer);
   const deny = (kind: IdentityFailureKind, message: string): IdentityOutcome => ({ ok: false, decision: identityDenial(identityFailure(kind, message), stage, revision, identity) });
   if (answer.expiresAt <= facts.now) return deny('expired', 'the verified identity has expired');
   const asserted = bounded.request.agent;
@@ -86,11 +85,37 @@ function conclude(bounded: Bounded, answer: unknown, facts: ActionFacts, revisio
   if (asserted.did !== undefined && asserted.did !== answer.subject) return deny('self_asserted', 'the agent DID asserted with the action is not the subject its proof verifies');
   if (stage === 'pre_tool') {
     const tool = facts.tool;
-    if (tool === null || !answer.tools.some((glob) => globMatches(glob, tool))) return deny('not_granted', "the verified credential's tools do not grant this tool");
+    if (tool === null || !grants(tool)) return deny('not_granted', "the verified credential's tools do not grant this tool");
   }
-  const verified = withAgent(bounded, agentOf(answer), answer.subject);
+  const verified = withAgent(bounded, agent, answer.subject);
   verified.identity = identity;
   return { ok: true, bounded: verified, identity };
+}
+
+/** What the kernel derives from one verified identity: the decision's identity, the request's agent, the tool grants. */
+interface Derived {
+  readonly identity: DecisionIdentity;
+  readonly agent: Readonly<Record<string, unknown>>;
+  readonly grants: NameMatcher;
+}
+
+/**
+ * Derived once per verified identity object when the verifier hands out a frozen one (a session
+ * answers every action with its session's identity): a session-proven call then pays no copies
+ * and no glob compilation. A mutable answer could change after the check, so it is derived anew.
+ */
+const derivedCache = new WeakMap<VerifiedIdentity, Derived>();
+
+function derivedFrom(answer: VerifiedIdentity): Derived {
+  const cached = derivedCache.get(answer);
+  if (cached) return cached;
+  const derived: Derived = {
+    identity: Object.freeze({ subject: answer.subject, proof: answer.proof, credentialId: answer.credentialId, delegationDigest: answer.delegationDigest }),
+    agent: agentOf(answer),
+    grants: compileGlobList(answer.tools),
+  };
+  if (Object.isFrozen(answer) && Object.isFrozen(answer.tools) && Object.isFrozen(answer.roles)) derivedCache.set(answer, derived);
+  return derived;
 }
 
 /** The request's agent, built only from the verified identity. */
@@ -135,10 +160,6 @@ function isVerifiedIdentity(answer: unknown): answer is VerifiedIdentity {
 
 function isStringList(value: unknown): value is readonly string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
-}
-
-function argsJsonOf(bounded: Bounded): string {
-  return boundedFacts(bounded.request)?.argsJson ?? canonicalJson(bounded.request.args);
 }
 
 /** The denial for a refused identity: reason `identity:<kind>: <message>`, step `identity`. */

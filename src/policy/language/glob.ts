@@ -1,16 +1,8 @@
+import { compileGlobList, type NameMatcher } from '../../core/glob.js';
 import { canonicalToolName } from '../../core/tool-name.js';
 
-import { compileGlob, type NameMatcher } from '../../core/glob.js';
-
-/** Glob lists for tool, action and agent names; the glob itself is core's (shared with identity). */
-export { compileGlob, type NameMatcher };
-
-/** A matcher for a list of globs: true when any matches. */
-export function compileGlobList(patterns: readonly string[]): NameMatcher {
-  const exact = new Set(patterns.filter((p) => !p.includes('*')));
-  const wild = patterns.filter((p) => p.includes('*')).map(compileGlob);
-  return (name) => exact.has(name) || wild.some((match) => match(name));
-}
+/** Glob lists for tool, action and agent names; the globs themselves are core's (shared with identity). */
+export { compileGlob, compileGlobList, type NameMatcher } from '../../core/glob.js';
 
 /**
  * A matcher for a list of tool-name globs that also matches in canonical form: a name that
