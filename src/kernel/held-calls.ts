@@ -10,6 +10,12 @@ export interface HeldDecision {
   /** Cleared by a human's approval rather than by the policy alone. */
   approved: boolean;
   /**
+   * The agent the identity step verified when the call was decided (identity facts only: no
+   * proof, key or token). Its run is the same proven call and is not proven again: a signed
+   * envelope's nonce is spent once, at the decision.
+   */
+  agent?: Readonly<Record<string, unknown>>;
+  /**
    * A refusal for the call whatever tool and arguments its run presents: a tool call in a model
    * answer the policy stopped at post_model_call, which a framework may still try to run.
    */

@@ -9,7 +9,7 @@ import type { PolicyEvaluator, ConflictStrategy } from '../policy/index.js';
 import { RateLimiter } from '../reliability/rate-limits.js';
 import { refusalOf, type Action, type Cleared, type Failed, type Held, type Outcome, type Passed, type Refused, type RunTool } from './action.js';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, requestApproval, type ApprovalHandler } from './approvals.js';
-import { bound, snapshotSetting, type Bounded, type BoundsDefaults, type Unbounded } from './bounds.js';
+import { bound, snapshotSetting, withAgent, type Bounded, type BoundsDefaults, type Unbounded } from './bounds.js';
 import { derive, failed } from './decisions.js';
 import type { Guard } from './guards.js';
 import { HeldCalls } from './held-calls.js';
@@ -126,7 +126,10 @@ export class Kernel {
     let bounded = bound(action, this.defaults);
     const callId = typeof action.callId === 'string' ? action.callId : undefined;
     if (!bounded.ok) return this.refuseUnbounded(bounded, callId, options.hold === true && !run);
-    if (this.identity) {
+    const provenBefore = this.identity && callId !== undefined ? this.provenWhenHeld(callId, bounded) : null;
+    if (provenBefore) {
+      bounded = provenBefore;
+    } else if (this.identity) {
       const proven = await this.prove(bounded);
       if (!proven.ok) {
         const refused = this.finish(bounded, proven.decision).decision;
@@ -175,7 +178,7 @@ export class Kernel {
     }
     const outcome = await this.enforce(request, decided);
     if (options.hold && callId !== undefined && !run && (outcome.kind === 'run' || outcome.kind === 'refused')) {
-      this.held.hold(callId, { tool, decision: outcome.decision, inputIdentity: bounded.inputIdentity, approved: false });
+      this.held.hold(callId, { tool, decision: outcome.decision, inputIdentity: bounded.inputIdentity, approved: false, ...(this.identity ? { agent: request.agent } : {}) });
     }
     if (outcome.kind !== 'run' || !run) return outcome;
     return this.runAndCheck(outcome, run);
@@ -198,7 +201,7 @@ export class Kernel {
     const inputIdentity = held.decision.inputIdentity ?? '';
     const outcome = answer.allowed ? ((await this.enforceAgain(held.request, held.args, answer)) as Cleared | Refused) : await this.refuse(answer, held.request);
     // Held for the framework's run either way: it runs what was approved, or reads the refusal.
-    this.held.hold(id, { tool: held.tool, decision: outcome.decision, inputIdentity, approved: outcome.kind === 'run' });
+    this.held.hold(id, { tool: held.tool, decision: outcome.decision, inputIdentity, approved: outcome.kind === 'run', ...(this.identity ? { agent: held.request.agent } : {}) });
     return outcome;
   }
 
@@ -444,6 +447,24 @@ export class Kernel {
   }
 
   /** A decision held for this call and tool, spent: the run must present the very arguments it was made on. */
+  /**
+   * The action as the call held under `callId` was proven (its verified agent), when it is that
+   * very call (same tool, arguments and agent): the run of a call decided ahead is the call that
+   * was proven, so it is not proven again (a signed envelope's nonce is spent once). Anything
+   * else, and an action that asserts identity facts itself, is proven afresh.
+   */
+  private provenWhenHeld(callId: string, bounded: Bounded & { ok: true }): Bounded | null {
+    if (bounded.request.stage !== 'pre_tool') return null;
+    const held = this.held.peek(callId);
+    const agent = held?.agent;
+    if (!held || agent === undefined || held.tool !== (bounded.request.tool_name ?? '')) return null;
+    const asserted = bounded.request.agent;
+    if (asserted.ring !== undefined || asserted.roles !== undefined || asserted.trust !== undefined) return null;
+    const proven = withAgent(bounded, agent, String(agent.id));
+    // Only the very call that was proven: other arguments (or another agent) are proven afresh.
+    return proven.inputIdentity === held.inputIdentity ? proven : null;
+  }
+
   private async spendHeld(callId: string, bounded: Bounded): Promise<Cleared | Refused | null> {
     const held = this.held.take(callId, bounded.request.tool_name ?? '');
     if (!held) return null;

@@ -91,6 +91,30 @@ describe('signed envelopes through the kernel', () => {
   });
 });
 
+describe('decide now, run later, with a signed envelope', () => {
+  it('proves the call once, when it is decided: its run spends the held decision, not the nonce again', async () => {
+    const { credential, kernel } = await setup();
+    const args = { id: 5 };
+    const proof = signed(credential, 'crm.read', args);
+    const asked = await kernel.handle({ tool: 'crm.read', args, callId: 'call-1', proof }, undefined, { hold: true });
+    expect(asked.kind).toBe('run');
+    const ran = await kernel.handle({ tool: 'crm.read', args, callId: 'call-1', proof }, () => 'row 5');
+    expect(ran).toMatchObject({ kind: 'output', output: 'row 5', decision: { identity: { subject: agent.did } } });
+    // Spent: the same call id and proof again is decided afresh, and the envelope's nonce is used up.
+    expect(reasonOf(await kernel.handle({ tool: 'crm.read', args, callId: 'call-1', proof }, () => 'again'))).toMatch(/^identity:replayed:/);
+  });
+
+  it('does not let a held call run with other arguments or a self-asserted ring', async () => {
+    const { credential, kernel } = await setup();
+    const args = { id: 5 };
+    const proof = signed(credential, 'crm.read', args);
+    expect((await kernel.handle({ tool: 'crm.read', args, callId: 'call-2', proof }, undefined, { hold: true })).kind).toBe('run');
+    expect(reasonOf(await kernel.handle({ tool: 'crm.read', args: { id: 6 }, callId: 'call-2', proof }, () => 'other'))).toMatch(/^identity:(signature|replayed):/);
+    expect((await kernel.handle({ tool: 'crm.read', args, callId: 'call-3', proof: signed(credential, 'crm.read', args) }, undefined, { hold: true })).kind).toBe('run');
+    expect(reasonOf(await kernel.handle({ tool: 'crm.read', args, callId: 'call-3', agent: { id: agent.did, ring: 0 }, proof }, () => 'x'))).toMatch(/^identity:self_asserted:/);
+  });
+});
+
 describe('session MACs through the kernel', () => {
   it('allows each MAC once, for the action it was made for', async () => {
     const { credential, sessions, kernel } = await setup();
