@@ -214,7 +214,10 @@ export class Kernel {
     const held = this.held.peek(action.callId);
     if (!held?.approved) return false;
     const bounded = bound(action, this.defaults);
-    return bounded.ok && bounded.request.tool_name === held.tool && bounded.inputIdentity === held.inputIdentity;
+    if (!bounded.ok) return false;
+    // With identity, the approved call is the one proven when it was decided: read as that agent.
+    if (this.identity) return this.provenWhenHeld(action.callId, bounded) !== null;
+    return bounded.request.tool_name === held.tool && bounded.inputIdentity === held.inputIdentity;
   }
 
   /**

@@ -115,6 +115,28 @@ describe('decide now, run later, with a signed envelope', () => {
   });
 });
 
+describe('an approval with a signed envelope', () => {
+  it('holds the proven call for a human; once approved, that very call is approved and runs, another is not', async () => {
+    const { credential, envelopes } = await setup();
+    const approving = PolicyEvaluator.fromYaml(`apiVersion: governance.toolkit/v1
+name: approvals
+default_action: deny
+rules:
+  - { name: writes-need-a-human, condition: "tool_name == 'crm.write' && agent.ring <= 2", action: require_approval, approvers: [ops] }
+`);
+    const kernel = new Kernel({ policy: approving, audit: new AuditLog({ clock }), identity: { mode: 'zero-trust', verifier: byProofKind({ envelope: envelopeProof(envelopes) }), clock } });
+    const args = { id: 1, name: 'Ada' };
+    const proof = signed(credential, 'crm.write', args);
+    const held = await kernel.handle({ tool: 'crm.write', args, callId: 'w-1', proof });
+    expect(held.kind).toBe('approval');
+    expect((await kernel.settle('w-1', true)).kind).toBe('run');
+    expect(kernel.wasApproved({ tool: 'crm.write', args, callId: 'w-1', proof })).toBe(true);
+    expect(kernel.wasApproved({ tool: 'crm.write', args: { id: 1, name: 'Eve' }, callId: 'w-1', proof })).toBe(false);
+    expect(kernel.wasApproved({ tool: 'crm.write', args, callId: 'w-1', agent: { id: agent.did, ring: 0 }, proof })).toBe(false);
+    expect(await kernel.handle({ tool: 'crm.write', args, callId: 'w-1', proof }, () => 'written')).toMatchObject({ kind: 'output', output: 'written', decision: { identity: { subject: agent.did } } });
+  });
+});
+
 describe('session MACs through the kernel', () => {
   it('allows each MAC once, for the action it was made for', async () => {
     const { credential, sessions, kernel } = await setup();
