@@ -4,14 +4,12 @@
 // (SQLite: PRAGMA data_version, then a Set lookup; re-read only after another connection wrote).
 //
 // Called by run.mjs with its harness: `await identityCredentialRows({ pair, progress, gc, rows })`.
-// Standalone (after `npm run build`): `node bench/identity-credentials-rows.mjs` prints the rows.
+// Run with the others: `node bench/run.mjs --identity-only` (after `npm run build`).
 import { Buffer } from 'node:buffer';
 import { verify } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { generateAgentKey } from '../dist/identity/agent-key.js';
 import { issueCredential, verifyCredential } from '../dist/identity/credential.js';
 import { delegate, verifyCredentialChain } from '../dist/identity/delegation.js';
@@ -89,34 +87,5 @@ export async function identityCredentialRows({ pair, progress, rows }) {
     store.close();
     writer.close();
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-// Standalone: a minimal copy of run.mjs's harness, printing one line per row.
-if (import.meta.url === `file://${process.argv[1]}`) {
-  v8.setFlagsFromString('--expose-gc');
-  const gc = globalThis.gc ?? vm.runInNewContext('gc');
-  const now = process.hrtime.bigint;
-  const sample = (fn, n, warm) => {
-    for (let i = 0; i < warm; i++) fn(i);
-    const s = new Float64Array(n);
-    const t0 = now();
-    for (let i = 0; i < n; i++) { const a = now(); fn(i); s[i] = Number(now() - a); }
-    return { samples: s, totalNs: Number(now() - t0) };
-  };
-  const summary = ({ samples, totalNs }) => {
-    samples.sort();
-    return { n: samples.length, opsPerSec: samples.length / (totalNs / 1e9), p50Ns: samples[samples.length >> 1], p99Ns: samples[Math.floor(samples.length * 0.99)] };
-  };
-  const pair = async ({ ours, peer, n, warm }) => {
-    const result = { ours: summary(sample(ours, n, warm)), peer: peer ? summary(sample(peer, n, warm)) : null };
-    gc();
-    return result;
-  };
-  const rows = [];
-  await identityCredentialRows({ pair, progress: (m) => process.stderr.write(`  ${m}\n`), gc, rows });
-  const us = (ns) => `${(ns / 1000).toFixed(2)} us`;
-  for (const row of rows) {
-    process.stdout.write(`${row.what}\n  ours p50 ${us(row.ours.p50Ns)} p99 ${us(row.ours.p99Ns)}${row.peer ? ` | ${row.peerLabel} p50 ${us(row.peer.p50Ns)}` : ''} | target ${row.target}: ${row.met ? 'met' : 'NOT met'}\n`);
   }
 }

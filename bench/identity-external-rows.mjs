@@ -4,15 +4,14 @@
 // for these; the targets below are ours (a JWT or SVID proof should cost about what a signed
 // envelope does, <= 70 us, plus the signature algorithm's own price).
 //
-// Called by run.mjs with its harness (`identityExternalRows({ pair, progress, rows })`), or on its
-// own after `npm run build`:   node bench/identity-external-rows.mjs
+// Called by run.mjs with its harness (`identityExternalRows({ pair, progress, rows })`); run the
+// identity rows alone with `node bench/run.mjs --identity-only` (after `npm run build`).
 import { Buffer } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { JwtBearerVerifier } from '../dist/identity/jwt-bearer.js';
 import { JwksSource } from '../dist/identity/jwks-source.js';
@@ -109,40 +108,5 @@ export async function identityExternalRows({ pair, progress, rows }) {
       n: 10_000, warm: 1_000, rounds: 4,
     });
     rows.push({ section, what: 'X.509-SVID: parse DER chain + verify to bundle, vs raw parse + 2 X509Certificate.verify', ours: r.ours, peer: r.peer, peerLabel: 'raw node:crypto', refOnly: true, by: 'p50', target: 'p50 <= 300 us', met: r.ours.p50Ns / 1e3 <= 300 });
-  }
-}
-
-// Standalone: a minimal harness (median of rounds' p50s is left to the caller: run it 3 times).
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const now = process.hrtime.bigint;
-  const sample = async (fn, n, warm, isAsync) => {
-    for (let i = 0; i < warm; i++) {
-      if (isAsync) await fn();
-      else fn();
-    }
-    const samples = new Float64Array(n);
-    const t0 = now();
-    for (let i = 0; i < n; i++) {
-      const a = now();
-      if (isAsync) await fn();
-      else fn();
-      samples[i] = Number(now() - a);
-    }
-    return { samples, totalNs: Number(now() - t0) };
-  };
-  const summarize = ({ samples, totalNs }) => {
-    samples.sort();
-    return { opsPerSec: samples.length / (totalNs / 1e9), p50Ns: samples[samples.length >> 1], p99Ns: samples[Math.ceil(samples.length * 0.99) - 1] };
-  };
-  const pair = async ({ ours, peer, n, warm, async: isAsync = false }) => ({
-    ours: summarize(await sample(ours, n, warm, isAsync)),
-    peer: peer ? summarize(await sample(peer, n, warm, isAsync)) : null,
-  });
-  const rows = [];
-  await identityExternalRows({ pair, progress: (m) => process.stderr.write(`  ${m}\n`), rows });
-  const us = (ns) => (ns / 1e3).toFixed(1);
-  for (const row of rows) {
-    const ref = row.peer ? `   (${row.peerLabel}: p50 ${us(row.peer.p50Ns)} us)` : '';
-    console.log(`${row.what}\n  p50 ${us(row.ours.p50Ns)} us  p99 ${us(row.ours.p99Ns)} us  ${Math.round(row.ours.opsPerSec)}/s  target ${row.target}: ${row.met ? 'met' : 'NOT met'}${ref}`);
   }
 }

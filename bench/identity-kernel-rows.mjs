@@ -5,7 +5,7 @@
 // (self-assertion checks, args digest, verified agent, re-sealed request, hashed identity).
 //
 // Called by run.mjs with its harness: `await identityKernelRows({ pair, progress, rows })`.
-// Standalone (after `npm run build`): `node --expose-gc bench/identity-kernel-rows.mjs`.
+// Run with the other identity rows: `node bench/run.mjs --identity-only` (after `npm run build`).
 import { AuditLog, Kernel, PolicyEvaluator, govern } from '../dist/index.js';
 import { argsDigestOf } from '../dist/identity/action-binding.js';
 import { byProofKind, sessionProof } from '../dist/identity/proof-kinds.js';
@@ -65,32 +65,4 @@ export async function identityKernelRows({ pair, progress, rows }) {
     ours: g.ours, peer: g.peer, peerLabel: 'no identity', by: 'p50', refOnly: true,
     target: 'p50 <= 8 us, p99 <= 40 us', met: g.ours.p50Ns <= 8_000 && g.ours.p99Ns <= 40_000,
   });
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { default: vm } = await import('node:vm');
-  const gc = globalThis.gc ?? vm.runInNewContext('gc');
-  const now = process.hrtime.bigint;
-  const sample = (fn, n, warm) => {
-    for (let i = 0; i < warm; i++) fn(i);
-    const s = new Float64Array(n);
-    const t0 = now();
-    for (let i = 0; i < n; i++) { const a = now(); fn(i); s[i] = Number(now() - a); }
-    return { samples: s, totalNs: Number(now() - t0) };
-  };
-  const summary = ({ samples, totalNs }) => {
-    samples.sort();
-    return { n: samples.length, opsPerSec: samples.length / (totalNs / 1e9), p50Ns: samples[samples.length >> 1], p99Ns: samples[Math.floor(samples.length * 0.99)] };
-  };
-  const pair = async ({ ours, peer, n, warm }) => {
-    const result = { ours: summary(sample(ours, n, warm)), peer: peer ? summary(sample(peer, n, warm)) : null };
-    gc?.();
-    return result;
-  };
-  const rows = [];
-  await identityKernelRows({ pair, progress: (m) => process.stderr.write(`  ${m}\n`), rows });
-  const us = (ns) => `${(ns / 1000).toFixed(2)} us`;
-  for (const row of rows) {
-    process.stdout.write(`${row.what}\n  ours p50 ${us(row.ours.p50Ns)} p99 ${us(row.ours.p99Ns)} | ${row.peerLabel} p50 ${us(row.peer.p50Ns)} p99 ${us(row.peer.p99Ns)} | target ${row.target}: ${row.met ? 'met' : 'NOT met'}\n`);
-  }
 }

@@ -1,8 +1,8 @@
 // Bench rows for the per-action identity proofs (issue 10, item 3): verifying a signed envelope
 // with a fresh nonce, verifying a session MAC, and signing an envelope beside the peer's
 // AgentIdentity.sign. The credential check is a fixed fake (the credential module caches its own
-// verification; these rows measure the proof). Called by run.mjs with its harness, or alone:
-//   npm run build && node bench/identity-proof-rows.mjs     (three runs, prints each and the medians)
+// verification; these rows measure the proof). Called by run.mjs with its harness;
+//   npm run build && node bench/run.mjs --identity-only     (the identity rows alone)
 import { Buffer } from 'node:buffer';
 import { TextEncoder } from 'node:util';
 import { createHmac, createPublicKey, createSecretKey, generateKeyPairSync, verify } from 'node:crypto';
@@ -70,54 +70,4 @@ export async function identityProofRows({ pair, progress, rows }) {
     const r = await pair({ ours: () => (verifier.verify(proofs[next++], ACTION).ok ? 1 : 0), peer: () => createHmac('sha256', key).update(input).digest().length, n: N, warm: WARM, rounds: 4 });
     rows.push({ section: 'identity (per-action proofs)', what: 'verify a session MAC (HMAC-SHA-256 + replay window) vs raw createHmac, p50', ours: r.ours, peer: r.peer, peerLabel: 'raw', by: 'p50', target: 'p50 <= 3 us', met: r.ours.p50Ns <= 3_000 });
   }
-}
-
-// ---- standalone: a minimal copy of run.mjs's harness, three runs, medians ----
-
-function sample(fn, n, warm) {
-  for (let i = 0; i < warm; i++) fn(i);
-  const samples = new Float64Array(n);
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) {
-    const a = process.hrtime.bigint();
-    fn(i);
-    samples[i] = Number(process.hrtime.bigint() - a);
-  }
-  return { samples, totalNs: Number(process.hrtime.bigint() - t0) };
-}
-
-function summarize(parts) {
-  const all = Float64Array.from(parts.flatMap((p) => [...p.samples])).sort();
-  const totalNs = parts.reduce((s, p) => s + p.totalNs, 0);
-  const pct = (q) => all[Math.min(all.length - 1, Math.ceil(q * all.length) - 1)];
-  return { n: all.length, opsPerSec: all.length / (totalNs / 1e9), p50Ns: pct(0.5), p99Ns: pct(0.99) };
-}
-
-async function standalonePair({ ours, peer, n, warm, rounds = 4 }) {
-  const parts = { ours: [], peer: [] };
-  for (let r = 0; r < rounds; r++) {
-    const w = r === 0 ? warm : Math.ceil(warm / 10);
-    if (ours) parts.ours.push(sample(ours, Math.ceil(n / rounds), w));
-    if (peer) parts.peer.push(sample(peer, Math.ceil(n / rounds), w));
-  }
-  return { ours: ours ? summarize(parts.ours) : null, peer: peer ? summarize(parts.peer) : null };
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const us = (ns) => (ns / 1000).toFixed(2);
-  const runs = [];
-  for (let run = 1; run <= 3; run++) {
-    const rows = [];
-    await identityProofRows({ pair: standalonePair, progress: () => {}, rows });
-    runs.push(rows);
-    console.log(`run ${run}`);
-    for (const row of rows) console.log(`  ${row.what}: ours p50 ${us(row.ours.p50Ns)} us, p99 ${us(row.ours.p99Ns)} us${row.peer ? `; peer p50 ${us(row.peer.p50Ns)} us` : ''} (${row.target}: ${row.met ? 'met' : 'NOT met'})`);
-  }
-  console.log('medians of 3 runs (p50)');
-  const median = (xs) => [...xs].sort((a, b) => a - b)[1];
-  runs[0].forEach((row, i) => {
-    const ours = median(runs.map((r) => r[i].ours.p50Ns));
-    const peer = row.peer ? median(runs.map((r) => r[i].peer.p50Ns)) : null;
-    console.log(`  ${row.what}: ours ${us(ours)} us${peer === null ? '' : `, peer ${us(peer)} us`} [${row.target}]`);
-  });
 }
