@@ -3,3 +3,5 @@ export { MemorySlidingWindowStore } from '../state/sliding-window.js';
 export type { SlidingWindowStore, WindowState, ConsumeResult } from '../state/sliding-window.js';
 export { MemoryReplayCache } from '../state/replay-cache.js';
 export type { ReplayCache, ReplayVerdict, MemoryReplayCacheOptions } from '../state/replay-cache.js';
+export { SqliteReplayCache } from '../state/sqlite-replay-cache.js';
+export type { SqliteReplayCacheOptions } from '../state/sqlite-replay-cache.js';
