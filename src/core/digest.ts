@@ -23,18 +23,19 @@ export function argsDigestOfJson(argsJson: string): string {
 const sealedArgsDigests = new WeakMap<object, string>();
 
 /**
- * The arguments' digest of a request the kernel sealed, hashed once however many steps ask (the
- * identity step binds proofs to it, the audit entry records it); undefined for any other object.
+ * The arguments' digest of a request the kernel sealed; undefined for any other object. With
+ * `remember`, the digest is kept for later askers of the same arguments (the identity step binds
+ * a proof to it, and the audit entry then records it without hashing again); without, a kept one
+ * is reused but nothing is stored, so a kernel without identity pays no bookkeeping per decision.
  */
-export function argsDigestOfRequest(request: unknown): string | undefined {
+export function argsDigestOfRequest(request: unknown, remember = false): string | undefined {
   const facts = boundedFacts(request);
   if (facts === undefined) return undefined;
   const args: unknown = (request as { args?: unknown }).args;
   if (typeof args !== 'object' || args === null) return argsDigestOfJson(facts.argsJson);
-  let known = sealedArgsDigests.get(args);
-  if (known === undefined) {
-    known = argsDigestOfJson(facts.argsJson);
-    sealedArgsDigests.set(args, known);
-  }
-  return known;
+  const known = sealedArgsDigests.get(args);
+  if (known !== undefined) return known;
+  const digested = argsDigestOfJson(facts.argsJson);
+  if (remember) sealedArgsDigests.set(args, digested);
+  return digested;
 }

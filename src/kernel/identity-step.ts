@@ -55,7 +55,7 @@ export function verifyIdentity(bounded: Bounded, options: KernelIdentityOptions,
     return deny(identityFailure('self_asserted', `the agent asserts its own ${claimed}; ring, roles and trust come only from a verified credential`));
   }
   if (bounded.proof === undefined) return deny(identityFailure('missing', 'this kernel runs in zero-trust mode: every action must carry an identity proof'));
-  const facts: ActionFacts = { tool: bounded.request.tool_name, stage, argsDigest: argsDigestOfRequest(bounded.request) ?? argsDigestOfJson(canonicalJson(bounded.request.args)), now: clock() };
+  const facts: ActionFacts = { tool: bounded.request.tool_name, stage, argsDigest: argsDigestOfRequest(bounded.request, true) ?? argsDigestOfJson(canonicalJson(bounded.request.args)), now: clock() };
   let answer: IdentityAnswer | Promise<IdentityAnswer>;
   try {
     answer = options.verifier.verify(bounded.proof, facts);
