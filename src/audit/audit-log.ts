@@ -190,11 +190,11 @@ function isEmpty(value: object): boolean {
 }
 
 /**
- * The digest of the arguments; for arguments that are not JSON data (the kernel denies those as
- * invalid requests) a digest of the reason instead. It must not throw: that denial has to be
- * recorded too.
+ * The digest of the arguments: for a request the kernel sealed, from the canonical JSON it already
+ * made (and the digest the identity step may have taken); for arguments that are not JSON data
+ * (the kernel denies those as invalid requests) a digest of the reason instead. It must not
+ * throw: that denial has to be recorded too.
  */
-/** The arguments' digest; for a request the kernel sealed, from the canonical JSON it already made. */
 function argsDigestOf(request: unknown, args: unknown): string {
   const sealed = argsDigestOfRequest(request);
   if (sealed !== undefined) return sealed;

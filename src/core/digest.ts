@@ -19,23 +19,13 @@ export function argsDigestOfJson(argsJson: string): string {
   return argsJson === EMPTY_ARGS_JSON ? EMPTY_ARGS_DIGEST : hash('sha256', argsJson, 'hex');
 }
 
-/** Digests of sealed requests' arguments, by their frozen copy (which a request rebuilt around it shares). */
-const sealedArgsDigests = new WeakMap<object, string>();
-
 /**
- * The arguments' digest of a request the kernel sealed; undefined for any other object. With
- * `remember`, the digest is kept for later askers of the same arguments (the identity step binds
- * a proof to it, and the audit entry then records it without hashing again); without, a kept one
- * is reused but nothing is stored, so a kernel without identity pays no bookkeeping per decision.
+ * The arguments' digest of a request the kernel sealed; undefined for any other object. The
+ * digest is kept with the request's bounded facts, so the identity step (which binds a proof to
+ * it) and the audit entry (which records it) hash the arguments once between them.
  */
-export function argsDigestOfRequest(request: unknown, remember = false): string | undefined {
+export function argsDigestOfRequest(request: unknown): string | undefined {
   const facts = boundedFacts(request);
   if (facts === undefined) return undefined;
-  const args: unknown = (request as { args?: unknown }).args;
-  if (typeof args !== 'object' || args === null) return argsDigestOfJson(facts.argsJson);
-  const known = sealedArgsDigests.get(args);
-  if (known !== undefined) return known;
-  const digested = argsDigestOfJson(facts.argsJson);
-  if (remember) sealedArgsDigests.set(args, digested);
-  return digested;
+  return (facts.argsDigest ??= argsDigestOfJson(facts.argsJson));
 }

@@ -165,6 +165,8 @@ export interface BoundedFacts {
   limits: RequestLimits;
   /** RFC 8785 canonical JSON of the request's `args`, computed once for its identity. */
   argsJson: string;
+  /** SHA-256 (hex) of `argsJson` once someone asked (core/digest.ts): the identity step and the audit entry share one hash. */
+  argsDigest?: string;
   /** The request these facts were established for: a copy of it (a spread) is not that request. */
   of: object | null;
 }

@@ -16,13 +16,44 @@ export interface Bounded {
   /** The stage's subject in the request (arguments, input or output): what transforms rewrite. */
   subject: unknown;
   agentId: string;
-  inputIdentity: string;
+  /** The action identity (core/identity.ts) of the request as it stands: computed when first read. */
+  readonly inputIdentity: string;
   /** The action's identity proof: a frozen copy, or undefined when it carried none. Never in `request`. */
   proof?: unknown;
   /** Why the proof could not be copied (not JSON data, too deep, too large), by structure only. */
   proofProblem?: string;
   /** Who the identity step verified the agent to be; every decision on this request records it. */
   identity?: DecisionIdentity;
+}
+
+/**
+ * A bounded action whose identity is hashed on first read, not when it is built: the identity
+ * step replaces the request's agent (and so the identity) of every proven action, and a hash
+ * nobody reads is work on every call.
+ */
+class BoundedAction implements Bounded {
+  readonly ok = true;
+  proof?: unknown;
+  proofProblem?: string;
+  identity?: DecisionIdentity;
+  #identity: string | undefined;
+
+  constructor(
+    readonly request: NormalizedRequest,
+    readonly subject: unknown,
+    readonly agentId: string,
+    /** The subject's canonical JSON when the subject is the arguments (the bounds step has it). */
+    private readonly subjectJson: string | undefined,
+  ) {}
+
+  get inputIdentity(): string {
+    if (this.#identity === undefined) {
+      const request = this.request;
+      const type = typeof request.action.type === 'string' ? request.action.type : null;
+      this.#identity = actionIdentity({ stage: request.stage, tool: request.tool_name, action: type, agent: this.agentId, subject: this.subject }, this.subjectJson);
+    }
+    return this.#identity;
+  }
 }
 
 /** An action the bounds step refused, with the request as far as it could be read (for the audit). */
@@ -130,12 +161,11 @@ export function bound(action: Action, defaults: BoundsDefaults): Bounded | Unbou
     input: subjectName === 'input' ? subjectValue : null,
     output: subjectName === 'output' ? subjectValue : null,
     context: contextValue,
-    [BOUNDED]: { limits: defaults.limits, argsJson, of: null },
+    [BOUNDED]: { limits: defaults.limits, argsJson, argsDigest: undefined, of: null },
   }) as NormalizedRequest;
   const subject = subjectName === 'args' ? argsValue : subjectValue;
   const agentId = typeof agentValue.id === 'string' ? agentValue.id : 'anonymous';
-  const inputIdentity = actionIdentity({ stage, tool: toolName, action: type, agent: agentId, subject }, subjectName === 'args' ? argsJson : undefined);
-  const bounded: Bounded = { ok: true, request, subject, agentId, inputIdentity };
+  const bounded = new BoundedAction(request, subject, agentId, subjectName === 'args' ? argsJson : undefined);
   if (proofValue !== undefined) bounded.proof = proofValue;
   if (proofProblem !== undefined) bounded.proofProblem = proofProblem;
   return bounded;
@@ -162,12 +192,9 @@ export function withAgent(bounded: Bounded, agent: Readonly<Record<string, unkno
     input: request.input,
     output: request.output,
     context: request.context,
-    [BOUNDED]: { limits: facts?.limits ?? DEFAULT_REQUEST_LIMITS, argsJson, of: null },
+    [BOUNDED]: { limits: facts?.limits ?? DEFAULT_REQUEST_LIMITS, argsJson, argsDigest: facts?.argsDigest, of: null },
   }) as NormalizedRequest;
-  const type = typeof request.action.type === 'string' ? request.action.type : null;
-  const subjectIsArgs = SUBJECT[request.stage] === 'args';
-  const inputIdentity = actionIdentity({ stage: request.stage, tool: request.tool_name, action: type, agent: agentId, subject: bounded.subject }, subjectIsArgs ? argsJson : undefined);
-  return { ok: true, request: rebuilt, subject: bounded.subject, agentId, inputIdentity };
+  return new BoundedAction(rebuilt, bounded.subject, agentId, SUBJECT[request.stage] === 'args' ? argsJson : undefined);
 }
 
 /** Snapshots a value given once, at construction (the kernel's agent and context). */

@@ -55,7 +55,7 @@ export function verifyIdentity(bounded: Bounded, options: KernelIdentityOptions,
     return deny(identityFailure('self_asserted', `the agent asserts its own ${claimed}; ring, roles and trust come only from a verified credential`));
   }
   if (bounded.proof === undefined) return deny(identityFailure('missing', 'this kernel runs in zero-trust mode: every action must carry an identity proof'));
-  const facts: ActionFacts = { tool: bounded.request.tool_name, stage, argsDigest: argsDigestOfRequest(bounded.request, true) ?? argsDigestOfJson(canonicalJson(bounded.request.args)), now: clock() };
+  const facts: ActionFacts = { tool: bounded.request.tool_name, stage, argsDigest: argsDigestOfRequest(bounded.request) ?? argsDigestOfJson(canonicalJson(bounded.request.args)), now: clock() };
   let answer: IdentityAnswer | Promise<IdentityAnswer>;
   try {
     answer = options.verifier.verify(bounded.proof, facts);
@@ -74,22 +74,32 @@ export function verifyIdentity(bounded: Bounded, options: KernelIdentityOptions,
 /** The verifier's answer checked (it is code the kernel does not trust to be well-formed) and applied to the request. */
 function conclude(bounded: Bounded, answer: unknown, facts: ActionFacts, revision: string): IdentityOutcome {
   const stage = facts.stage;
-  const failure = asFailure(answer);
-  if (failure) return { ok: false, decision: identityDenial(failure, stage, revision) };
-  if (!isVerifiedIdentity(answer)) return verifierBroke('answered something that is neither a verified identity nor an identity failure', stage, revision);
-  const { identity, agent, grants } = derivedFrom(answer);
-  const deny = (kind: IdentityFailureKind, message: string): IdentityOutcome => ({ ok: false, decision: identityDenial(identityFailure(kind, message), stage, revision, identity) });
-  if (answer.expiresAt <= facts.now) return deny('expired', 'the verified identity has expired');
-  const asserted = bounded.request.agent;
-  if (asserted.id !== undefined && asserted.id !== answer.subject) return deny('self_asserted', 'the agent id asserted with the action is not the subject its proof verifies');
-  if (asserted.did !== undefined && asserted.did !== answer.subject) return deny('self_asserted', 'the agent DID asserted with the action is not the subject its proof verifies');
-  if (stage === 'pre_tool') {
-    const tool = facts.tool;
-    if (tool === null || !grants(tool)) return deny('not_granted', "the verified credential's tools do not grant this tool");
+  // A frozen identity derived before was checked then and cannot have changed: a session's
+  // actions skip the shape checks (WeakMap.get of a non-object is undefined).
+  let derived = derivedCache.get(answer as VerifiedIdentity);
+  if (derived === undefined) {
+    const failure = asFailure(answer);
+    if (failure) return { ok: false, decision: identityDenial(failure, stage, revision) };
+    if (!isVerifiedIdentity(answer)) return verifierBroke('answered something that is neither a verified identity nor an identity failure', stage, revision);
+    derived = derivedFrom(answer);
   }
-  const verified = withAgent(bounded, agent, answer.subject);
+  const verifiedAnswer = answer as VerifiedIdentity;
+  const { identity, agent, grants } = derived;
+  const problem = identityProblem(bounded, verifiedAnswer, facts, grants);
+  if (problem !== null) return { ok: false, decision: identityDenial(problem, stage, revision, identity) };
+  const verified = withAgent(bounded, agent, verifiedAnswer.subject);
   verified.identity = identity;
   return { ok: true, bounded: verified, identity };
+}
+
+/** Why a verified identity cannot act here: expired since, contradicted by what the action asserts, or not granted the tool. */
+function identityProblem(bounded: Bounded, answer: VerifiedIdentity, facts: ActionFacts, grants: NameMatcher): IdentityFailure | null {
+  if (answer.expiresAt <= facts.now) return identityFailure('expired', 'the verified identity has expired');
+  const asserted = bounded.request.agent;
+  if (asserted.id !== undefined && asserted.id !== answer.subject) return identityFailure('self_asserted', 'the agent id asserted with the action is not the subject its proof verifies');
+  if (asserted.did !== undefined && asserted.did !== answer.subject) return identityFailure('self_asserted', 'the agent DID asserted with the action is not the subject its proof verifies');
+  if (facts.stage === 'pre_tool' && (facts.tool === null || !grants(facts.tool))) return identityFailure('not_granted', "the verified credential's tools do not grant this tool");
+  return null;
 }
 
 /** What the kernel derives from one verified identity: the decision's identity, the request's agent, the tool grants. */

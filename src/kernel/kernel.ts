@@ -130,7 +130,8 @@ export class Kernel {
     if (provenBefore) {
       bounded = provenBefore;
     } else if (this.identity) {
-      const proven = await this.prove(bounded);
+      const proving = this.prove(bounded);
+      const proven = proving instanceof Promise ? await proving : proving;
       if (!proven.ok) {
         const refused = this.finish(bounded, proven.decision).decision;
         if (options.hold && callId !== undefined && !run) this.held.hold(callId, { tool: bounded.request.tool_name ?? '', decision: refused, inputIdentity: bounded.inputIdentity, approved: false });
