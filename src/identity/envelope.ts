@@ -4,7 +4,7 @@ import type { ReplayCache } from '../state/replay-cache.js';
 import type { ProvenAction } from './action-binding.js';
 import { isFailure, publicKeyOfDid } from './did-key.js';
 import { envelopeSigningInput, readEnvelope } from './envelope-fields.js';
-import { identityFailure, type IdentityFailure } from './failure.js';
+import { identityFailure, replayedBy, type IdentityFailure } from './failure.js';
 import type { VerifiedIdentity } from './verified.js';
 
 /**
@@ -97,7 +97,8 @@ export class EnvelopeVerifier {
     if (credential.subject !== envelope.did) return identityFailure('untrusted_issuer', "the credential vouches for another subject than the envelope's signer");
 
     const seen = this.options.replayCache.checkAndRemember(envelope.nonce, lastAccepted, now);
-    if (seen === 'replayed') return identityFailure('replayed', "the envelope's nonce was already used");
+    // Signature and credential held: the replayer is known, and its trust score pays for it.
+    if (seen === 'replayed') return replayedBy(credential, "the envelope's nonce was already used");
     if (seen === 'full') return identityFailure('replay_cache_full', 'the replay cache is full of fresh nonces; refusing rather than forgetting one');
     return { ...credential, proof: 'envelope' };
   }
