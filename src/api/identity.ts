@@ -7,7 +7,7 @@
 export { AgentKey, generateAgentKey, agentKeyFromJwk, publicKeyFromJwk } from '../identity/agent-key.js';
 export type { PublicEd25519Jwk, PrivateEd25519Jwk } from '../identity/agent-key.js';
 export { didKeyOf, publicKeyOfDid, isFailure } from '../identity/did-key.js';
-export { identityFailure, identityReason } from '../identity/failure.js';
+export { identityFailure, identityReason, replayedBy } from '../identity/failure.js';
 export type { IdentityFailure, IdentityFailureKind } from '../identity/failure.js';
 export type { VerifiedIdentity, ProofKind } from '../identity/verified.js';
 export type { IdentityVerifier, ActionFacts, IdentityAnswer } from '../identity/verifier.js';
@@ -38,3 +38,6 @@ export { X509SvidVerifier, JwtSvidVerifier, parseSpiffeId, peerCertificateChain 
 export type { X509SvidOptions, JwtSvidOptions, SpiffeId, SpiffeGrants, WorkloadGrant } from '../identity/spiffe.js';
 export { applyTrustEvent, trustAt, trustCeiling, TRUST_WEIGHTS } from '../identity/trust-score.js';
 export type { TrustEvent, TrustState, TrustRule } from '../identity/trust-score.js';
+export { TrustScores } from '../identity/trust-scores.js';
+export type { TrustScoresOptions } from '../identity/trust-scores.js';
+export type { RevocationCheck } from '../identity/revocation-check.js';
