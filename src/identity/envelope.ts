@@ -35,6 +35,21 @@ export interface EnvelopeVerifierOptions {
   readonly skewMs?: number;
   /** Most public keys kept parsed, by DID (default 10,000). */
   readonly keyCacheSize?: number;
+  /**
+   * Key rotations (a `RotationRegistry`): an envelope signed by a rotated-away key is refused
+   * (`identity:revoked`), and one signed by the current key of an identity is accepted with a
+   * credential issued to any earlier key of it. The verified subject stays the credential's
+   * (the identity as issued), so scores, revocations and the audit trail follow it across keys.
+   */
+  readonly rotations?: KeyRotations;
+}
+
+/** What the envelope verifier asks of a rotation registry (./rotation.ts). */
+export interface KeyRotations {
+  /** The current key's DID of the identity `did` belongs to. */
+  currentDid(did: string): string;
+  /** A failure when `did` was rotated away, else null. */
+  retiredProblem(did: string): IdentityFailure | null;
 }
 
 const DEFAULTS = { freshnessMs: 60_000, skewMs: 5_000, keyCacheSize: 10_000 };
@@ -91,10 +106,15 @@ export class EnvelopeVerifier {
       return identityFailure('signature', "the envelope's signature does not verify with its DID's key");
     }
     if (cached === undefined) this.remember(envelope.did, key);
+    const rotations = this.options.rotations;
+    const retired = rotations?.retiredProblem(envelope.did);
+    if (retired) return retired;
 
     const credential = this.options.credentials(envelope.credential, envelope.did, now);
     if (isFailure(credential)) return credential;
-    if (credential.subject !== envelope.did) return identityFailure('untrusted_issuer', "the credential vouches for another subject than the envelope's signer");
+    if (credential.subject !== envelope.did && rotations?.currentDid(credential.subject) !== envelope.did) {
+      return identityFailure('untrusted_issuer', "the credential vouches for another subject than the envelope's signer (nor one whose key rotated to it)");
+    }
 
     const seen = this.options.replayCache.checkAndRemember(envelope.nonce, lastAccepted, now);
     // Signature and credential held: the replayer is known, and its trust score pays for it.
