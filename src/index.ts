@@ -12,6 +12,7 @@ export type { GovernedTool, GovernOptions } from './kernel/govern.js';
 export { Kernel, defaultAuditLog } from './kernel/kernel.js';
 export type { KernelOptions, HandleOptions } from './kernel/kernel.js';
 export type { KernelIdentityOptions } from './kernel/identity-step.js';
+export type { TrustDenialKind } from './kernel/requirements-step.js';
 export type { Action, Outcome, Cleared, Held, Refused, Passed, Failed, Refusal, RunTool } from './kernel/action.js';
 export type { Guard, GuardContext } from './kernel/guards.js';
 export type { ApprovalHandler } from './kernel/approvals.js';

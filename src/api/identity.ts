@@ -7,7 +7,7 @@
 export { AgentKey, generateAgentKey, agentKeyFromJwk, publicKeyFromJwk } from '../identity/agent-key.js';
 export type { PublicEd25519Jwk, PrivateEd25519Jwk } from '../identity/agent-key.js';
 export { didKeyOf, publicKeyOfDid, isFailure } from '../identity/did-key.js';
-export { identityFailure, identityReason } from '../identity/failure.js';
+export { identityFailure, identityReason, replayedBy } from '../identity/failure.js';
 export type { IdentityFailure, IdentityFailureKind } from '../identity/failure.js';
 export type { VerifiedIdentity, ProofKind } from '../identity/verified.js';
 export type { IdentityVerifier, ActionFacts, IdentityAnswer } from '../identity/verifier.js';
@@ -41,3 +41,6 @@ export type { TrustEvent, TrustState, TrustRule } from '../identity/trust-score.
 export { agentProver } from '../identity/agent-prover.js';
 export type { AgentProver, AgentProverOptions, EnvelopeProofObject, SessionProofObject } from '../identity/agent-prover.js';
 export { SESSION_HANDSHAKE } from '../identity/session-handshake.js';
+export { TrustScores } from '../identity/trust-scores.js';
+export type { TrustScoresOptions } from '../identity/trust-scores.js';
+export type { RevocationCheck } from '../identity/revocation-check.js';

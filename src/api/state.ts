@@ -3,5 +3,8 @@ export { MemorySlidingWindowStore } from '../state/sliding-window.js';
 export type { SlidingWindowStore, WindowState, ConsumeResult } from '../state/sliding-window.js';
 export { MemoryReplayCache } from '../state/replay-cache.js';
 export type { ReplayCache, ReplayVerdict, MemoryReplayCacheOptions } from '../state/replay-cache.js';
+export { MemoryTrustScoreStore } from '../state/trust-score-store.js';
+export type { TrustScoreStore, StoredTrust } from '../state/trust-score-store.js';
+export { SqliteTrustScoreStore } from '../state/sqlite-trust-score-store.js';
 export { SqliteReplayCache } from '../state/sqlite-replay-cache.js';
 export type { SqliteReplayCacheOptions } from '../state/sqlite-replay-cache.js';

@@ -16,6 +16,8 @@ import { MemoryReplayCache, type ReplayCache } from '../state/replay-cache.js';
 import { MemoryRevocationStore, type RevocationEntry, type RevocationStore } from '../state/revocation-store.js';
 import { SqliteReplayCache } from '../state/sqlite-replay-cache.js';
 import { SqliteRevocationStore } from '../state/sqlite-revocation-store.js';
+import { SqliteTrustScoreStore } from '../state/sqlite-trust-score-store.js';
+import { MemoryTrustScoreStore, type TrustScoreStore } from '../state/trust-score-store.js';
 import { wireIdentity, type IdentityWiring } from './identity-wiring.js';
 import { loadDeployment, type DeploymentSource } from './load-deployment.js';
 import type { DeploymentConfig } from './resolve-config.js';
@@ -44,6 +46,9 @@ export class Governance {
   readonly #wiring: IdentityWiring | undefined;
   readonly #revocationStore: RevocationStore;
   readonly #replayCache: ReplayCache;
+  readonly #trustStore: TrustScoreStore;
+  /** Kernels made here: their batched trust gains are written when the Governance closes. */
+  readonly #kernels: Kernel[] = [];
   /** The revocation list every credential check of this deployment reads. */
   readonly revocations: RevocationList;
   #audit: AuditLog | undefined;
@@ -58,7 +63,8 @@ export class Governance {
     this.revocations = new RevocationList(this.#revocationStore, options.clock);
     const capacity = config.identity?.replayCacheCapacity;
     this.#replayCache = state.kind === 'sqlite' ? new SqliteReplayCache(state.path, capacity ? { capacity } : {}) : new MemoryReplayCache(capacity ? { capacity } : {});
-    this.#wiring = config.identity ? wireIdentity(config.identity, this.#replayCache, this.revocations, options.clock) : undefined;
+    this.#trustStore = state.kind === 'sqlite' ? new SqliteTrustScoreStore(state.path) : new MemoryTrustScoreStore();
+    this.#wiring = config.identity ? wireIdentity(config.identity, { replayCache: this.#replayCache, revocations: this.revocations, trustScores: this.#trustStore }, options.clock) : undefined;
     this.identity = this.#wiring?.kernel;
   }
 
@@ -80,7 +86,9 @@ export class Governance {
     this.#open();
     const policy = overrides.policy ?? this.#defaultPolicy(overrides.conflictStrategy !== undefined);
     const identity = overrides.identity ?? this.identity;
-    return new Kernel({ ...overrides, policy, audit: overrides.audit ?? this.audit, ...(identity ? { identity } : {}) });
+    const kernel = new Kernel({ ...overrides, policy, audit: overrides.audit ?? this.audit, ...(identity ? { identity } : {}) });
+    if (kernel.trustScores) this.#kernels.push(kernel);
+    return kernel;
   }
 
   /**
@@ -109,8 +117,9 @@ export class Governance {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const kernel of this.#kernels) kernel.trustScores?.flush();
     this.#audit?.close();
-    for (const store of [this.#replayCache, this.#revocationStore]) {
+    for (const store of [this.#replayCache, this.#revocationStore, this.#trustStore]) {
       if ('close' in store && typeof store.close === 'function') (store.close as () => void).call(store);
     }
   }

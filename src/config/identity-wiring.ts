@@ -11,6 +11,7 @@ import { JwtSvidVerifier } from '../identity/spiffe-jwt.js';
 import { X509SvidVerifier } from '../identity/spiffe-x509.js';
 import type { IdentityVerifier } from '../identity/verifier.js';
 import type { KernelIdentityOptions } from '../kernel/identity-step.js';
+import type { TrustScoreStore } from '../state/trust-score-store.js';
 import type { ReplayCache } from '../state/replay-cache.js';
 import type { IdentityDeployment } from './resolve-config.js';
 
@@ -27,8 +28,16 @@ export interface IdentityWiring {
   readonly sessions: SessionMacVerifier;
 }
 
-/** Builds the verifiers over the shared replay cache and revocation list. */
-export function wireIdentity(identity: IdentityDeployment, replayCache: ReplayCache, revocations: RevocationList, clock?: Clock): IdentityWiring {
+/** The state every verifier of a deployment shares (one SQLite file by default). */
+export interface IdentityState {
+  readonly replayCache: ReplayCache;
+  readonly revocations: RevocationList;
+  readonly trustScores: TrustScoreStore;
+}
+
+/** Builds the verifiers over the shared replay cache, revocation list and trust scores. */
+export function wireIdentity(identity: IdentityDeployment, state: IdentityState, clock?: Clock): IdentityWiring {
+  const { replayCache, revocations, trustScores } = state;
   const credentials: CredentialVerifier = (credential, _did, now) => {
     // A bare credential is a chain of one; a delegated agent carries [credential, ...links].
     const chain = typeof credential === 'string' ? [credential] : credential;
@@ -36,16 +45,14 @@ export function wireIdentity(identity: IdentityDeployment, replayCache: ReplayCa
     return isFailure(verified) ? verified : toVerifiedIdentity(verified, 'envelope');
   };
   const envelopes = new EnvelopeVerifier({ audience: identity.audience, credentials, replayCache, freshnessMs: identity.freshnessMs, skewMs: identity.clockSkewMs, ...(clock ? { clock } : {}) });
-  // `revocations` rides along for a SessionMacVerifier that checks the revocation list on each
-  // MAC (the trust work adds that option); one without it ignores the extra member.
-  const sessionOptions = { audience: identity.audience, ttlMs: identity.sessionTtlMs, revocations, ...(clock ? { clock } : {}) } as SessionMacOptions;
+  const sessionOptions: SessionMacOptions = { audience: identity.audience, ttlMs: identity.sessionTtlMs, revocations, ...(clock ? { clock } : {}) };
   const sessions = new SessionMacVerifier(sessionOptions);
   const verifiers: Record<string, IdentityVerifier> = { envelope: envelopeProof(envelopes), session: sessionProof(sessions) };
   const bearers = identity.oidc.map((options) => new JwtBearerVerifier({ ...options, ...(clock ? { clock } : {}) }));
   if (bearers.length > 0) verifiers.jwt = bearerProof({ verify: (token) => firstAccepting(bearers, token) });
   if (identity.x509Svid) verifiers['spiffe-x509'] = x509SvidProof(new X509SvidVerifier({ ...identity.x509Svid, ...(clock ? { clock } : {}) }));
   if (identity.jwtSvid) verifiers['spiffe-jwt'] = jwtSvidProof(new JwtSvidVerifier({ ...identity.jwtSvid, ...(clock ? { clock } : {}) }));
-  return { kernel: { mode: identity.mode, verifier: byProofKind(verifiers), ...(clock ? { clock } : {}) }, envelopes, sessions };
+  return { kernel: { mode: identity.mode, verifier: byProofKind(verifiers), trustScores, ...(clock ? { clock } : {}) }, envelopes, sessions };
 }
 
 /**

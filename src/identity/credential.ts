@@ -144,5 +144,6 @@ export function toVerifiedIdentity(authority: VerifiedCredential, proof: ProofKi
     ok: true, subject: authority.subject, proof, issuer: authority.issuer, credentialId: authority.credentialId,
     ring: authority.ring, roles: authority.roles, tools: authority.tools, trust: authority.trust,
     expiresAt: Math.min(expiresAt, authority.expiresAt), delegationDigest: authority.delegationDigest,
+    ...(authority.revocationIds ? { revocationIds: authority.revocationIds } : {}),
   };
 }

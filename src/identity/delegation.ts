@@ -100,6 +100,7 @@ export function verifyCredentialChain(chain: unknown, options: ChainVerifyOption
   let parent: Authority = { ...root.claims };
   let parentToken = chain[0] as string;
   const subjects = new Set([root.subject]);
+  const revocationIds = [root.claims.jti, root.subject];
   for (let i = 1; i < chain.length; i++) {
     const what = `delegation link ${i}`;
     const token: unknown = chain[i];
@@ -114,13 +115,14 @@ export function verifyCredentialChain(chain: unknown, options: ChainVerifyOption
     subjects.add(link.sub);
     const revoked = options.revocations ? revocationProblem(options.revocations, link, what) : null;
     if (revoked) return revoked;
+    revocationIds.push(link.jti, link.sub);
     parent = { sub: link.sub, jti: link.jti, ring: link.ring, trust: link.trust, tools: link.tools, roles: link.roles ?? parent.roles, exp: link.exp };
     parentToken = token as string;
   }
   return {
     ok: true, subject: parent.sub, issuer: root.issuer, credentialId: parent.jti,
     ring: parent.ring, roles: parent.roles, tools: parent.tools, trust: parent.trust,
-    expiresAt: parent.exp * 1000, delegationDigest: sha256(canonicalJson(chain)),
+    expiresAt: parent.exp * 1000, delegationDigest: sha256(canonicalJson(chain)), revocationIds,
   };
 }
 

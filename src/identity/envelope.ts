@@ -4,7 +4,7 @@ import type { ReplayCache } from '../state/replay-cache.js';
 import type { ProvenAction } from './action-binding.js';
 import { isFailure, publicKeyOfDid } from './did-key.js';
 import { envelopeSigningInput, readEnvelope } from './envelope-fields.js';
-import { identityFailure, type IdentityFailure } from './failure.js';
+import { identityFailure, replayedBy, type IdentityFailure } from './failure.js';
 import type { VerifiedIdentity } from './verified.js';
 
 /**
@@ -35,6 +35,21 @@ export interface EnvelopeVerifierOptions {
   readonly skewMs?: number;
   /** Most public keys kept parsed, by DID (default 10,000). */
   readonly keyCacheSize?: number;
+  /**
+   * Key rotations (a `RotationRegistry`): an envelope signed by a rotated-away key is refused
+   * (`identity:revoked`), and one signed by the current key of an identity is accepted with a
+   * credential issued to any earlier key of it. The verified subject stays the credential's
+   * (the identity as issued), so scores, revocations and the audit trail follow it across keys.
+   */
+  readonly rotations?: KeyRotations;
+}
+
+/** What the envelope verifier asks of a rotation registry (./rotation.ts). */
+export interface KeyRotations {
+  /** The current key's DID of the identity `did` belongs to. */
+  currentDid(did: string): string;
+  /** A failure when `did` was rotated away, else null. */
+  retiredProblem(did: string): IdentityFailure | null;
 }
 
 const DEFAULTS = { freshnessMs: 60_000, skewMs: 5_000, keyCacheSize: 10_000 };
@@ -91,13 +106,19 @@ export class EnvelopeVerifier {
       return identityFailure('signature', "the envelope's signature does not verify with its DID's key");
     }
     if (cached === undefined) this.remember(envelope.did, key);
+    const rotations = this.options.rotations;
+    const retired = rotations?.retiredProblem(envelope.did);
+    if (retired) return retired;
 
     const credential = this.options.credentials(envelope.credential, envelope.did, now);
     if (isFailure(credential)) return credential;
-    if (credential.subject !== envelope.did) return identityFailure('untrusted_issuer', "the credential vouches for another subject than the envelope's signer");
+    if (credential.subject !== envelope.did && rotations?.currentDid(credential.subject) !== envelope.did) {
+      return identityFailure('untrusted_issuer', "the credential vouches for another subject than the envelope's signer (nor one whose key rotated to it)");
+    }
 
     const seen = this.options.replayCache.checkAndRemember(envelope.nonce, lastAccepted, now);
-    if (seen === 'replayed') return identityFailure('replayed', "the envelope's nonce was already used");
+    // Signature and credential held: the replayer is known, and its trust score pays for it.
+    if (seen === 'replayed') return replayedBy(credential, "the envelope's nonce was already used");
     if (seen === 'full') return identityFailure('replay_cache_full', 'the replay cache is full of fresh nonces; refusing rather than forgetting one');
     return { ...credential, proof: 'envelope' };
   }

@@ -39,18 +39,33 @@ export type IdentityFailureKind =
   /** A key source (JWKS endpoint, trust bundle) could not be read: never an allow. */
   | 'unavailable'
   /** The verified credential's `tools` globs do not grant the tool called. */
-  | 'not_granted';
+  | 'not_granted'
+  /** The tool requires a full verification (policy `tools: { <tool>: { verify: full } }`) and the call was proven by a session MAC, or not at all. */
+  | 'weak_proof';
 
 /** A refused identity: the kind and a message safe to audit. */
 export interface IdentityFailure {
   readonly ok: false;
   readonly kind: IdentityFailureKind;
   readonly message: string;
+  /**
+   * Who presented the proof, set only when its signature (or MAC) and credential verified: a
+   * `replayed` envelope or session counter. The kernel lowers that agent's trust score; a
+   * failure without it (a forged proof, an unverified DID) moves nobody's score.
+   */
+  readonly subject?: string;
+  /** The verified credential's trust (the subject's trust ceiling), set with `subject`. */
+  readonly trust?: number;
 }
 
 /** A failure of `kind` with `message` (which must not carry a key, secret or token). */
 export function identityFailure(kind: IdentityFailureKind, message: string): IdentityFailure {
   return { ok: false, kind, message };
+}
+
+/** A `replayed` failure attributed to the verified identity that presented the replayed proof. */
+export function replayedBy(identity: { readonly subject: string; readonly trust: number }, message: string): IdentityFailure {
+  return { ok: false, kind: 'replayed', message, subject: identity.subject, trust: identity.trust };
 }
 
 /** The denial reason for a failure: `identity:<kind>: <message>`. */

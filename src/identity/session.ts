@@ -2,7 +2,8 @@ import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:c
 import { systemClock, type Clock } from '../core/clock.js';
 import type { ProvenAction } from './action-binding.js';
 import { constantTimeEqual } from './constant-time.js';
-import { identityFailure, type IdentityFailure } from './failure.js';
+import { identityFailure, replayedBy, type IdentityFailure } from './failure.js';
+import type { RevocationCheck } from './revocation-check.js';
 import { ReplayWindow } from './replay-window.js';
 import { sessionMacInput } from './session-mac-input.js';
 import type { VerifiedIdentity } from './verified.js';
@@ -48,6 +49,12 @@ export interface SessionMacOptions {
   readonly maxSessions?: number;
   /** How far concurrent actions of one session may overtake each other (default 64 counters). */
   readonly windowSize?: number;
+  /**
+   * Asked on every MAC for the session's DID, credential id, issuer and (for a delegation chain)
+   * every link's id and subject: revoking any of them, in any process sharing the list, refuses
+   * the session's very next action (`identity:revoked`) and ends the session.
+   */
+  readonly revocations?: RevocationCheck;
 }
 
 interface Session {
@@ -57,6 +64,8 @@ interface Session {
   readonly window: ReplayWindow;
   /** The identity every action of the session proves, made once (proof: 'session'). */
   readonly identity: VerifiedIdentity;
+  /** The ids whose revocation ends the session, in the order they are named in a refusal. */
+  readonly revocationIds: readonly string[];
 }
 
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -90,7 +99,8 @@ export class SessionMacVerifier {
     const id = randomBytes(16).toString('base64url');
     const secret = randomBytes(32);
     const sessionIdentity: VerifiedIdentity = Object.freeze({ ...identity, proof: 'session', expiresAt });
-    this.sessions.set(id, { key: createSecretKey(secret), did: identity.subject, expiresAt, window: new ReplayWindow(this.windowSize), identity: sessionIdentity });
+    const revocationIds = [...new Set([identity.subject, ...(identity.credentialId === null ? [] : [identity.credentialId]), identity.issuer, ...(identity.revocationIds ?? [])])];
+    this.sessions.set(id, { key: createSecretKey(secret), did: identity.subject, expiresAt, window: new ReplayWindow(this.windowSize), identity: sessionIdentity, revocationIds });
     return { id, secret: secret.toString('base64url'), did: identity.subject, credentialId: identity.credentialId, expiresAt, aud: this.options.audience };
   }
 
@@ -143,13 +153,33 @@ export class SessionMacVerifier {
       this.sessions.delete(sessionId);
       return identityFailure('expired', 'the session has expired: prove the action with a signed envelope to open a new one');
     }
-    if (!session.window.wouldAccept(counter as number)) return identityFailure('replayed', "the session counter was already used or is below the session's replay window");
     const expected = createHmac('sha256', session.key).update(sessionMacInput(action, session.did, counter as number, this.options.audience)).digest('base64url');
     if (!constantTimeEqual(mac, expected)) {
       return identityFailure('signature', "the session MAC does not verify for this action under the session's secret");
     }
+    // The MAC is checked before the window, so a replay is attributed only to a proof the session's secret made.
+    if (!session.window.wouldAccept(counter as number)) return replayedBy(session.identity, "the session counter was already used or is below the session's replay window");
+    const revoked = this.revocationProblem(sessionId, session);
+    if (revoked) return revoked;
     session.window.accept(counter as number);
     return session.identity;
+  }
+
+  /** A `revoked` failure (the session ended) when one of its ids was revoked; `unavailable` when the list cannot be read. */
+  private revocationProblem(sessionId: string, session: Session): IdentityFailure | null {
+    const revocations = this.options.revocations;
+    if (revocations === undefined) return null;
+    let revoked: number;
+    try {
+      revoked = revocations.firstRevoked(session.revocationIds);
+    } catch {
+      return identityFailure('unavailable', 'the revocation list could not be read; refusing rather than accepting a possibly revoked session');
+    }
+    if (revoked < 0) return null;
+    this.sessions.delete(sessionId);
+    const id = session.revocationIds[revoked];
+    const what = id === session.did ? 'agent' : id === session.identity.credentialId ? 'credential' : id === session.identity.issuer ? "credential's issuer" : 'delegation chain';
+    return identityFailure('revoked', `the session's ${what} was revoked; the session is ended`);
   }
 
   /** Drops expired sessions at the front and, if still full, the oldest live one (it will have to verify in full again: fail closed). */

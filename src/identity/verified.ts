@@ -29,4 +29,10 @@ export interface VerifiedIdentity {
   readonly expiresAt: number;
   /** SHA-256 (hex) of the delegation chain the authority came through, null for a direct credential. */
   readonly delegationDigest: string | null;
+  /**
+   * Every id whose revocation ends this identity beyond its subject, credential id and issuer:
+   * for a delegation chain, each token's `jti` and subject DID. A session keeps checking them
+   * on every MAC, so revoking any link of the chain stops the session's next action.
+   */
+  readonly revocationIds?: readonly string[];
 }

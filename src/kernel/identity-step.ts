@@ -7,6 +7,8 @@ import { identityFailure, identityReason, type IdentityFailure, type IdentityFai
 import { compileGlobList, type NameMatcher } from '../core/glob.js';
 import type { ActionFacts, IdentityAnswer, IdentityVerifier } from '../identity/verifier.js';
 import type { VerifiedIdentity } from '../identity/verified.js';
+import type { TrustScores } from '../identity/trust-scores.js';
+import type { TrustScoreStore } from '../state/trust-score-store.js';
 import { withAgent, type Bounded } from './bounds.js';
 
 /**
@@ -26,8 +28,14 @@ export interface KernelIdentityOptions {
   mode: 'zero-trust' | 'permissive';
   /** Verifies each action's proof (see identity/verifier.ts and identity/proof-kinds.ts). */
   verifier: IdentityVerifier;
-  /** The clock verifiers are handed as `facts.now` (default the wall clock). */
+  /** The clock verifiers are handed as `facts.now` (default the wall clock); trust scores move and recover by it too. */
   clock?: Clock;
+  /**
+   * Where agents' live trust scores are kept (default a memory store of this kernel's own). A
+   * `SqliteTrustScoreStore` shares them with every process on the machine. The request's
+   * `agent.trust` is the live score; the credential's trust is its ceiling.
+   */
+  trustScores?: TrustScoreStore;
 }
 
 /** The bounded action with its verified agent, or the denial that ends it (not yet recorded). */
@@ -38,11 +46,11 @@ const ASSERTED_FACTS = ['ring', 'roles', 'trust'] as const;
 
 const FAILURE_KINDS: ReadonlySet<string> = new Set<IdentityFailureKind>([
   'missing', 'malformed', 'too_large', 'signature', 'algorithm', 'expired', 'not_yet_valid', 'replayed', 'replay_cache_full',
-  'revoked', 'audience', 'untrusted_issuer', 'delegation', 'trust_domain', 'self_asserted', 'unavailable', 'not_granted',
+  'revoked', 'audience', 'untrusted_issuer', 'delegation', 'trust_domain', 'self_asserted', 'unavailable', 'not_granted', 'weak_proof',
 ]);
 
 /** Runs the identity step for one bounded action. Never throws; a verifier that throws or answers nonsense is a denial. */
-export function verifyIdentity(bounded: Bounded, options: KernelIdentityOptions, clock: Clock, revision: string): IdentityOutcome | Promise<IdentityOutcome> {
+export function verifyIdentity(bounded: Bounded, options: KernelIdentityOptions, clock: Clock, revision: string, trust: TrustScores | null = null): IdentityOutcome | Promise<IdentityOutcome> {
   const stage = bounded.request.stage;
   const deny = (failure: IdentityFailure, identity?: DecisionIdentity): IdentityOutcome => ({ ok: false, decision: identityDenial(failure, stage, revision, identity) });
   if (bounded.proofProblem !== undefined) {
@@ -64,29 +72,42 @@ export function verifyIdentity(bounded: Bounded, options: KernelIdentityOptions,
   }
   if (answer instanceof Promise) {
     return answer.then(
-      (settled) => conclude(bounded, settled, facts, revision),
+      (settled) => conclude(bounded, settled, facts, revision, trust),
       (error: unknown) => verifierBroke(error, stage, revision),
     );
   }
-  return conclude(bounded, answer, facts, revision);
+  return conclude(bounded, answer, facts, revision, trust);
 }
 
 /** The verifier's answer checked (it is code the kernel does not trust to be well-formed) and applied to the request. */
-function conclude(bounded: Bounded, answer: unknown, facts: ActionFacts, revision: string): IdentityOutcome {
+function conclude(bounded: Bounded, answer: unknown, facts: ActionFacts, revision: string, trust: TrustScores | null): IdentityOutcome {
   const stage = facts.stage;
   // A frozen identity derived before was checked then and cannot have changed: a session's
   // actions skip the shape checks (WeakMap.get of a non-object is undefined).
   let derived = derivedCache.get(answer as VerifiedIdentity);
   if (derived === undefined) {
     const failure = asFailure(answer);
-    if (failure) return { ok: false, decision: identityDenial(failure, stage, revision) };
+    if (failure) {
+      if (trust && failure.kind === 'replayed') noteReplay(trust, answer as IdentityFailure, facts.now);
+      return { ok: false, decision: identityDenial(failure, stage, revision) };
+    }
     if (!isVerifiedIdentity(answer)) return verifierBroke('answered something that is neither a verified identity nor an identity failure', stage, revision);
     derived = derivedFrom(answer);
   }
   const verifiedAnswer = answer as VerifiedIdentity;
-  const { identity, agent, grants } = derived;
+  const { identity, grants } = derived;
   const problem = identityProblem(bounded, verifiedAnswer, facts, grants);
   if (problem !== null) return { ok: false, decision: identityDenial(problem, stage, revision, identity) };
+  let agent = derived.agent;
+  if (trust) {
+    let score: number;
+    try {
+      score = trust.scoreOf(verifiedAnswer.subject, verifiedAnswer.trust, facts.now);
+    } catch {
+      return { ok: false, decision: identityDenial(identityFailure('unavailable', 'the trust score store could not be read; refusing rather than deciding on an unknown score'), stage, revision, identity) };
+    }
+    agent = scoredAgent(derived, score);
+  }
   const verified = withAgent(bounded, agent, verifiedAnswer.subject);
   verified.identity = identity;
   return { ok: true, bounded: verified, identity };
@@ -105,8 +126,36 @@ function identityProblem(bounded: Bounded, answer: VerifiedIdentity, facts: Acti
 /** What the kernel derives from one verified identity: the decision's identity, the request's agent, the tool grants. */
 interface Derived {
   readonly identity: DecisionIdentity;
+  /** The agent with the credential's trust. */
   readonly agent: Readonly<Record<string, unknown>>;
   readonly grants: NameMatcher;
+  /** The agent with the last live score read for it, rebuilt only when the score moves. */
+  scored?: { readonly score: number; readonly agent: Readonly<Record<string, unknown>> };
+}
+
+/** The request's agent with `agent.trust` the live score: a policy condition on `agent.trust` reads the score, not the credential. */
+function scoredAgent(derived: Derived, score: number): Readonly<Record<string, unknown>> {
+  if (score === derived.agent.trust) return derived.agent;
+  const scored = derived.scored;
+  if (scored?.score === score) return scored.agent;
+  const agent = Object.freeze({ ...derived.agent, trust: score });
+  derived.scored = { score, agent };
+  return agent;
+}
+
+/**
+ * A replayed proof lowers its presenter's score, when the verifier says who that is (it sets
+ * `subject` only once the proof's signature or MAC and credential verified); an unattributed
+ * replay (a forged or unverified proof) moves nobody's score.
+ */
+function noteReplay(trust: TrustScores, failure: IdentityFailure, now: number): void {
+  const { subject, trust: ceiling } = failure;
+  if (typeof subject !== 'string' || subject === '' || !Number.isInteger(ceiling) || (ceiling as number) < 0 || (ceiling as number) > 1000) return;
+  try {
+    trust.record(subject, 'replay', ceiling, now);
+  } catch {
+    // Not written: the loss still counts in this process's reads and is retried with the next write.
+  }
 }
 
 /**

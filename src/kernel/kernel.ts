@@ -17,6 +17,9 @@ import { limitsGuard, policyGuard, runGuards } from './pipeline.js';
 import { evaluatorFor, type PolicyInput } from './policy-input.js';
 import { applyTransform } from './transform.js';
 import { verifyIdentity, type IdentityOutcome, type KernelIdentityOptions } from './identity-step.js';
+import { checkToolRequirements } from './requirements-step.js';
+import { TrustScores } from '../identity/trust-scores.js';
+import type { TrustEvent } from '../identity/trust-score.js';
 
 /** How a {@link Kernel} decides, records and enforces. */
 export interface KernelOptions {
@@ -89,6 +92,11 @@ export class Kernel {
   private readonly approvalTimeoutMs: number;
   private readonly checksOutput: boolean;
   private readonly identity: KernelIdentityOptions | undefined;
+  /**
+   * Live trust scores of the agents this kernel verified (with `options.identity`; null
+   * without): read on every call as the request's `agent.trust`, moved by what the kernel sees.
+   */
+  readonly trustScores: TrustScores | null;
 
   constructor(options: KernelOptions) {
     if (!options || options.policy === undefined || options.policy === null) throw new GovernanceConfigError('the kernel needs options.policy: a policy path, document or evaluator');
@@ -101,6 +109,17 @@ export class Kernel {
     this.approvalTimeoutMs = options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
     this.checksOutput = this.evaluator.hasRulesFor('post_tool');
     this.identity = identitySettings(options.identity);
+    this.trustScores = this.identity ? new TrustScores({ ...(this.identity.trustScores ? { store: this.identity.trustScores } : {}), ...(this.identity.clock ? { clock: this.identity.clock } : {}) }) : null;
+  }
+
+  /**
+   * Reports a trust event for an agent this kernel verified (by its subject, the request's
+   * `agent.id`): later guards (a ring breach, a screening hit) lower its score through this.
+   * Losses are persisted at once. Returns the score after the event, or null when the kernel has
+   * no identity or never verified `subject` (an unverified name moves no score).
+   */
+  trustEvent(subject: string, event: TrustEvent): number | null {
+    return this.trustScores?.record(subject, event) ?? null;
   }
 
   /** Whether the policy has anything to say at a point (callers skip points nobody governs; tool calls are always decided). */
@@ -260,6 +279,14 @@ export class Kernel {
    */
   async checkFailure(cleared: Cleared, thrown: unknown): Promise<Failed | Refused> {
     const error = { name: errorNameOf(thrown), message: describeError(thrown) };
+    const subject = cleared.decision.identity?.subject;
+    if (subject !== undefined && cleared.request.stage === 'pre_tool') {
+      try {
+        this.trustScores?.record(subject, 'failed');
+      } catch {
+        // Counted in this process's reads; retried with the next write.
+      }
+    }
     const bounded = this.boundOutput(cleared, { error });
     if (!bounded.ok) return this.refuse(this.record(bounded.request, failed('invalid_request', `the tool threw, and what it threw cannot be inspected: ${bounded.message}`, 'post_tool', this.evaluator.revision)), bounded.request);
     const guarded = await this.guard(bounded);
@@ -334,7 +361,7 @@ export class Kernel {
   /** The identity step: the bounded action with its verified agent, or its denial. Never rejects. */
   private prove(bounded: Bounded): IdentityOutcome | Promise<IdentityOutcome> {
     const settings = this.identity as KernelIdentityOptions;
-    return verifyIdentity(bounded, settings, settings.clock ?? systemClock, this.evaluator.revision);
+    return verifyIdentity(bounded, settings, settings.clock ?? systemClock, this.evaluator.revision, this.trustScores);
   }
 
   private boundRequest(request: GovernanceRequest, proof?: unknown): ReturnType<typeof bound> {
@@ -378,6 +405,8 @@ export class Kernel {
 
   /** The guards' decision (yours, then policy, then limits), not yet stamped or recorded. */
   private guard(bounded: Bounded): Decision | Promise<Decision> {
+    const unmet = checkToolRequirements(bounded, this.evaluator);
+    if (unmet) return unmet;
     const context = { request: bounded.request, agentId: bounded.agentId, decision: null };
     return runGuards(this.guards, context, bounded.request.stage, this.evaluator.revision);
   }
@@ -397,7 +426,23 @@ export class Kernel {
         decision = derive(decision, 'deny', `runtime_error:transform: ${rewritten.message}`);
       }
     }
-    return { decision: this.record(bounded.request, decision), enforced };
+    const recorded = this.record(bounded.request, decision);
+    if (this.trustScores && bounded.identity && recorded.stage === 'pre_tool') this.noteTrust(bounded.identity.subject, recorded);
+    return { decision: recorded, enforced };
+  }
+
+  /**
+   * A proven call's decision moves its agent's score: allowed +1, a policy's deny -10 (the
+   * requirements step's and the rate limit's denials are not misbehaviour, and move nothing).
+   */
+  private noteTrust(subject: string, decision: Decision): void {
+    const event: TrustEvent | null = decision.allowed ? 'allowed' : decision.verdict === 'deny' && decision.diagnostics.step === 'policy' ? 'denied' : null;
+    if (event === null) return;
+    try {
+      this.trustScores?.record(subject, event);
+    } catch {
+      // Not written: the event still counts in this process's reads and is retried with the next write.
+    }
   }
 
   /** Enforces a recorded decision: refused, or passed on (with the enforced subject) once its entry is durable. */

@@ -9,6 +9,7 @@ import { ALWAYS, compileGlobList, compileToolGlobList, type NameMatcher } from '
 import { canonicalToolName } from '../../core/tool-name.js';
 import type { DocumentEngines, LoadedEngines } from './engine.js';
 import { RuleIndex } from './rule-index.js';
+import { ToolRequirementIndex } from './tool-requirements.js';
 import { ACTION_ALIASES, LIMIT_PATTERN, type ConflictStrategy, type EngineCombination, type PolicyRuleSpec, type PolicyScope } from '../document/schema.js';
 import { issueAt as locatedIssue, type PolicySource } from '../document/source.js';
 import { structuredToCel } from '../language/structured.js';
@@ -96,6 +97,8 @@ export interface CompiledPolicySet {
   hasRemoteEngines: boolean;
   /** Units one decision's conditions may spend: the smallest `defaults.evaluation_budget` set, else the default. */
   evaluationBudget: number;
+  /** Every document's `tools:` entries, answered per tool strictest-wins. */
+  toolRequirements: ToolRequirementIndex;
   warnings: PolicyIssue[];
 }
 
@@ -256,6 +259,7 @@ export function compilePolicies(sources: readonly PolicySource[], engines: reado
     limits,
     hasRemoteEngines: withEngines.some((d) => d.engines?.remote === true),
     evaluationBudget: evaluationBudgetOf(sources),
+    toolRequirements: new ToolRequirementIndex(sources.map((s) => s.spec.tools)),
     warnings,
   };
 }

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import type { PolicyIssue } from '../../core/errors.js';
 import type { EnginesSpec, PolicyDocumentSpec } from './schema.js';
 import type { Locate, PolicySource } from './source.js';
+import { mergeToolSpecs } from './tool-requirements.js';
 
 /**
  * `extends`, the pure part: merging a parent document into its child. Finding and reading the
@@ -11,8 +12,8 @@ import type { Locate, PolicySource } from './source.js';
 
 /**
  * Child over parent: parent rules first, then the child's (a name used by both is an error);
- * `denied_tools` and `blocked_patterns` accumulate (a child cannot loosen them); every other key
- * is the child's when set, else the parent's.
+ * `denied_tools` and `blocked_patterns` accumulate and `tools:` entries combine strictest-wins
+ * (a child cannot loosen them); every other key is the child's when set, else the parent's.
  */
 export function mergeSources(parent: PolicySource, child: PolicySource, issues: PolicyIssue[]): PolicySource {
   const p = parent.spec;
@@ -40,6 +41,7 @@ export function mergeSources(parent: PolicySource, child: PolicySource, issues: 
     rules: [...parentRules, ...childRules],
     denied_tools: union(p.denied_tools, c.denied_tools),
     blocked_patterns: union(p.blocked_patterns, c.blocked_patterns),
+    tools: mergeToolSpecs(p.tools, c.tools),
   };
   // Engine files are relative to the document that names them: an inherited `engines` is made
   // absolute against the parent's directory, so it does not resolve against the child's.

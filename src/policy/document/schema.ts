@@ -151,6 +151,16 @@ export const regoEngineSchema = z
     }
   });
 
+/** How an action must be proven before a tool runs: `full` (signed envelope, JWT, SPIFFE) or `session` (a session MAC suffices). */
+export const VERIFICATION_LEVELS = ['full', 'session'] as const;
+
+export const toolRequirementsSchema = z
+  .strictObject({
+    verify: z.enum(VERIFICATION_LEVELS).optional().describe('full: the call must carry a full proof (signed envelope, JWT bearer, SPIFFE); a session MAC is refused with identity:weak_proof. Default session'),
+    min_trust: z.number().int().min(0).max(1000).optional().describe("The lowest live trust score (0-1000) the agent may have to call the tool; below it: deny with trust:below_minimum. Default 0"),
+  })
+  .describe('What a call of the tool requires; several matching entries (and documents) combine strictest-wins');
+
 export const enginesSchema = z
   .strictObject({
     cedar: cedarEngineSchema.optional(),
@@ -194,6 +204,10 @@ export const documentSchema = z
     blocked_patterns: stringList.optional().describe('RE2 regexes applied to inbound text at the input stage'),
     rules: z.array(ruleSchema).optional(),
     engines: enginesSchema.optional(),
+    tools: z
+      .record(nonEmpty, toolRequirementsSchema)
+      .optional()
+      .describe("Per-tool requirements by tool name or glob (as allowed_tools), e.g. { transfer_funds: { verify: full }, 'db.*': { min_trust: 600 } }"),
   })
   .superRefine((doc, ctx) => {
     const budget = doc.defaults?.evaluation_budget;
@@ -224,6 +238,8 @@ export const documentSchema = z
     });
   });
 
+/** One `tools:` entry as written (`verify`, `min_trust`). */
+export type ToolRequirementsSpec = z.infer<typeof toolRequirementsSchema>;
 /** A policy document as written (validated, before defaults are applied). */
 export type PolicyDocumentSpec = z.infer<typeof documentSchema>;
 /** One rule of a document as written (`name`, `condition`, `stage`, `action`, `limit`, ...). */
@@ -253,4 +269,5 @@ export const KNOWN_KEYS = {
   cedar: Object.keys(cedarEngineSchema.shape),
   rego: Object.keys(regoEngineSchema.shape),
   remote: Object.keys(remoteOpaSchema.shape),
+  toolRequirements: Object.keys(toolRequirementsSchema.shape),
 };

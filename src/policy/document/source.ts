@@ -198,6 +198,7 @@ function knownKeysAt(path: Path): readonly string[] {
     if (path[1] === 'rego') return path[2] === 'remote' ? KNOWN_KEYS.remote : KNOWN_KEYS.rego;
   }
   if (path[0] === 'rules' && path.length === 2) return KNOWN_KEYS.rule;
+  if (path[0] === 'tools' && path.length === 2) return KNOWN_KEYS.toolRequirements;
   if (path[0] === 'rules' && path[2] === 'condition') return KNOWN_KEYS.condition;
   return [];
 }

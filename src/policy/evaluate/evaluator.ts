@@ -5,6 +5,7 @@ import { boundedFacts } from '../../core/snapshot.js';
 import type { Decision, NormalizedRequest, RuntimeErrorKind, Stage } from '../../core/types.js';
 import type { RateLimitSpec } from '../../reliability/rate-limits.js';
 import { limitKey, type CompiledPolicySet } from '../compile/compile.js';
+import type { ToolRequirements } from '../compile/tool-requirements.js';
 import { DecisionProcedure, type Settled } from './decide.js';
 import { decisionOf, failureOf } from './decisions.js';
 import { describeThrown, engineFailure, type DecisionEngine, type EngineOutcome } from '../compile/engine.js';
@@ -82,6 +83,20 @@ export class CompiledEvaluator {
       if (spec && !found?.includes(spec)) (found ??= []).push(spec);
     }
     return found ?? NO_LIMITS;
+  }
+
+  /**
+   * What a call of `tool` requires (the policy's `tools:` entries whose glob matches it,
+   * strictest-wins): `verify` and `minTrust`. Enforced by the kernel after the identity step;
+   * the evaluator itself decides nothing with them. A Map lookup per known tool name.
+   */
+  requirementsFor(tool: string): ToolRequirements {
+    return this.compiled.toolRequirements.requirementsFor(tool);
+  }
+
+  /** True when some document has a `tools:` entry. */
+  get hasToolRequirements(): boolean {
+    return !this.compiled.toolRequirements.empty;
   }
 
   /** Decides one request. Never throws. */
