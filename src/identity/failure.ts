@@ -39,7 +39,9 @@ export type IdentityFailureKind =
   /** A key source (JWKS endpoint, trust bundle) could not be read: never an allow. */
   | 'unavailable'
   /** The verified credential's `tools` globs do not grant the tool called. */
-  | 'not_granted';
+  | 'not_granted'
+  /** The sender of a hand-off is trusted less than the gate's threshold (the reason names both numbers). */
+  | 'insufficient_trust';
 
 /** A refused identity: the kind and a message safe to audit. */
 export interface IdentityFailure {
