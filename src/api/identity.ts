@@ -38,3 +38,11 @@ export { X509SvidVerifier, JwtSvidVerifier, parseSpiffeId, peerCertificateChain 
 export type { X509SvidOptions, JwtSvidOptions, SpiffeId, SpiffeGrants, WorkloadGrant } from '../identity/spiffe.js';
 export { applyTrustEvent, trustAt, trustCeiling, TRUST_WEIGHTS } from '../identity/trust-score.js';
 export type { TrustEvent, TrustState, TrustRule } from '../identity/trust-score.js';
+export { sealHandoff, DEFAULT_HANDOFF_TTL_MS } from '../identity/handoff-seal.js';
+export type { HandoffTask, HandoffSealOptions } from '../identity/handoff-seal.js';
+export { openHandoff, HandoffOpener } from '../identity/handoff-open.js';
+export type { HandoffOpenOptions, OpenedHandoff } from '../identity/handoff-open.js';
+export { handoffSigningInput, readSealedHandoff, HANDOFF_TYP, DEFAULT_HANDOFF_BOUNDS } from '../identity/handoff-fields.js';
+export type { HandoffFields, SealedHandoff, HandoffBounds } from '../identity/handoff-fields.js';
+export { HandoffGate, UNREADABLE_HANDOFF_TASK } from '../kernel/handoff-gate.js';
+export type { HandoffGateOptions, HandoffAnswer, ReceiveHandoff } from '../kernel/handoff-gate.js';
