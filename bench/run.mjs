@@ -6,7 +6,7 @@
 //   node bench/run.mjs --json  machine-readable results on stdout
 //   node bench/run.mjs --adapters-only   only the framework adapter rows
 //   node bench/run.mjs --worst-only      only the worst-case rows (hostile requests, policies and conditions)
-//   node bench/run.mjs --identity-only   only the identity rows (proofs, credentials, JWT and SPIFFE)
+//   node bench/run.mjs --identity-only   only the identity rows (proofs, credentials, JWT and SPIFFE, hand-offs)
 //
 // Method: each operation is warmed up, then timed one call at a time with
 // process.hrtime.bigint() (async calls are awaited). p50/p99 are nearest-rank percentiles of
@@ -30,6 +30,7 @@ import { identityProofRows } from './identity-proof-rows.mjs';
 import { identityCredentialRows } from './identity-credentials-rows.mjs';
 import { identityExternalRows } from './identity-external-rows.mjs';
 import { identityKernelRows } from './identity-kernel-rows.mjs';
+import { identityHandoffRows } from './identity-handoff-rows.mjs';
 import {
   AgentMeshClient,
   AuditLogger,
@@ -418,6 +419,7 @@ if (only === null || only === 'identity') {
   await identityCredentialRows({ pair, progress, gc, rows });
   await identityExternalRows({ pair, progress, gc, rows });
   await identityKernelRows({ pair, progress, gc, rows });
+  await identityHandoffRows({ pair, progress, gc, rows });
 }
 if (only === null || only === 'worst') {
   await worstRequestRows({ pair, progress, gc, rows });

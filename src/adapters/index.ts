@@ -6,3 +6,5 @@
 export { ToolCallGovernor } from './tool-call.js';
 export type { AdapterOptions, CallOutcome, ClearedCall, ContentOutcome, ContentStage, PendingApproval, PostToolOutcome, PreToolOutcome, ToolCall, ToolError } from './tool-call.js';
 
+export { handOff, sealFor, payloadOf } from './handoff-call.js';
+export type { HandoffSender, HandoffSource, HandoffResult } from './handoff-call.js';

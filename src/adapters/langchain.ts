@@ -195,3 +195,5 @@ function readContent(content: ToolMessage['content']): { value: unknown; write: 
   }
   return { value: content, write: asText };
 }
+export { langchainHandoffTool } from './langchain-handoff.js';
+export type { LangchainHandoffToolOptions } from './langchain-handoff.js';

@@ -209,3 +209,5 @@ function withText(message: Message, text: string): Message {
   const others = message.content.parts.filter((part) => part.type !== 'text');
   return { ...message, content: { ...message.content, parts: [{ type: 'text', text }, ...others], content: text } };
 }
+export { mastraHandoffTool } from './mastra-handoff.js';
+export type { MastraHandoffToolOptions, RefusedHandoffResult } from './mastra-handoff.js';

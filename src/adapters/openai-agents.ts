@@ -276,3 +276,5 @@ function callIdOf(item: RunToolApprovalItem): string {
   const raw = item.rawItem as { callId?: unknown; id?: unknown };
   return typeof raw.callId === 'string' ? raw.callId : typeof raw.id === 'string' ? raw.id : '';
 }
+export { gatedHandoff } from './openai-agents-handoff.js';
+export type { GatedHandoffOptions } from './openai-agents-handoff.js';

@@ -41,7 +41,9 @@ export type IdentityFailureKind =
   /** The verified credential's `tools` globs do not grant the tool called. */
   | 'not_granted'
   /** The tool requires a full verification (policy `tools: { <tool>: { verify: full } }`) and the call was proven by a session MAC, or not at all. */
-  | 'weak_proof';
+  | 'weak_proof'
+  /** The sender of a hand-off is trusted less than the gate's threshold (the reason names both numbers). */
+  | 'insufficient_trust';
 
 /** A refused identity: the kind and a message safe to audit. */
 export interface IdentityFailure {

@@ -5,7 +5,7 @@
  */
 
 /** How the action was proven. */
-export type ProofKind = 'envelope' | 'session' | 'jwt' | 'spiffe-x509' | 'spiffe-jwt';
+export type ProofKind = 'envelope' | 'session' | 'jwt' | 'spiffe-x509' | 'spiffe-jwt' | 'handoff';
 
 /** An agent identity that a proof established. */
 export interface VerifiedIdentity {

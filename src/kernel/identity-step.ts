@@ -47,6 +47,7 @@ const ASSERTED_FACTS = ['ring', 'roles', 'trust'] as const;
 const FAILURE_KINDS: ReadonlySet<string> = new Set<IdentityFailureKind>([
   'missing', 'malformed', 'too_large', 'signature', 'algorithm', 'expired', 'not_yet_valid', 'replayed', 'replay_cache_full',
   'revoked', 'audience', 'untrusted_issuer', 'delegation', 'trust_domain', 'self_asserted', 'unavailable', 'not_granted', 'weak_proof',
+  'insufficient_trust',
 ]);
 
 /** Runs the identity step for one bounded action. Never throws; a verifier that throws or answers nonsense is a denial. */
