@@ -19,7 +19,7 @@ export type { ApprovalHandler } from './kernel/approvals.js';
 export type { PolicyInput } from './kernel/policy-input.js';
 
 export { createGovernance, Governance } from './config/governance.js';
-export type { GovernanceOptions } from './config/governance.js';
+export type { GovernanceOptions, HandoffGateSettings } from './config/governance.js';
 export { DeploymentConfigError } from './config/config-error.js';
 export type { DeploymentSource } from './config/load-deployment.js';
 export type { DeploymentFile } from './config/schema.js';

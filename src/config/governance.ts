@@ -8,7 +8,9 @@ import { isFailure } from '../identity/did-key.js';
 import { identityFailure, type IdentityFailure } from '../identity/failure.js';
 import { RevocationList } from '../identity/revocation.js';
 import type { IssuedSession } from '../identity/session.js';
+import { HandoffGate, type HandoffGateOptions } from '../kernel/handoff-gate.js';
 import { Kernel, type KernelOptions } from '../kernel/kernel.js';
+import { TrustScores } from '../identity/trust-scores.js';
 import type { KernelIdentityOptions } from '../kernel/identity-step.js';
 import { evaluatorFor } from '../kernel/policy-input.js';
 import type { PolicyEvaluator } from '../policy/evaluator.js';
@@ -22,6 +24,9 @@ import { wireIdentity, type IdentityWiring } from './identity-wiring.js';
 import { loadDeployment, type DeploymentSource } from './load-deployment.js';
 import type { DeploymentConfig } from './resolve-config.js';
 import { openSessionWith } from './session-open.js';
+
+/** What {@link Governance.handoffGate} takes: the receiver and its threshold; the rest comes from the deployment. */
+export type HandoffGateSettings = Pick<HandoffGateOptions, 'receiver'> & Partial<Pick<HandoffGateOptions, 'minTrust' | 'policy' | 'audit' | 'context' | 'approvals' | 'maxLifetimeMs' | 'bounds'>>;
 
 /** Options of {@link createGovernance} beyond the deployment itself. */
 export interface GovernanceOptions {
@@ -54,9 +59,11 @@ export class Governance {
   #audit: AuditLog | undefined;
   #evaluator: PolicyEvaluator | undefined;
   #closed = false;
+  readonly #clock: Clock | undefined;
 
   constructor(config: DeploymentConfig, options: GovernanceOptions = {}) {
     this.config = config;
+    this.#clock = options.clock;
     const state = config.state;
     if (state.kind === 'sqlite') mkdirSync(dirname(state.path), { recursive: true });
     this.#revocationStore = state.kind === 'sqlite' ? new SqliteRevocationStore(state.path) : new MemoryRevocationStore();
@@ -89,6 +96,35 @@ export class Governance {
     const kernel = new Kernel({ ...overrides, policy, audit: overrides.audit ?? this.audit, ...(identity ? { identity } : {}) });
     if (kernel.trustScores) this.#kernels.push(kernel);
     return kernel;
+  }
+
+  /**
+   * The trust gate of one receiving agent in this deployment: hand-offs sealed for `receiver` are
+   * opened against the deployment's trusted issuers, revocations, replay cache and the senders'
+   * live trust scores, decided by the deployment's policy (unless `options.policy`) and recorded
+   * in its audit log.
+   *
+   * @example
+   * const gate = governance.handoffGate({ receiver: billing.did, minTrust: 600 });
+   * const outcome = await gate.receive(sealed, (payload) => billingAgent.run(payload));
+   */
+  handoffGate(options: HandoffGateSettings): HandoffGate {
+    this.#open();
+    const identity = this.config.identity;
+    if (!identity) throw new GovernanceConfigError(`${this.config.label} has no identity section, so this deployment trusts no sender: add one (agt init writes it)`);
+    const scores = new TrustScores({ store: this.#trustStore, ...(this.#clock ? { clock: this.#clock } : {}) });
+    return new HandoffGate({
+      ...options,
+      policy: options.policy ?? this.#defaultPolicy(false),
+      audit: options.audit ?? this.audit,
+      trustedIssuers: identity.issuers,
+      revocations: this.revocations,
+      replayCache: this.#replayCache,
+      trustOf: (subject, ceiling) => scores.scoreOf(subject, ceiling),
+      skewMs: identity.clockSkewMs,
+      maxDelegationDepth: identity.maxDelegationDepth,
+      ...(this.#clock ? { clock: this.#clock } : {}),
+    });
   }
 
   /**

@@ -9,6 +9,7 @@ import { issueCredential } from '../../src/identity/credential.js';
 import { delegate } from '../../src/identity/delegation.js';
 import { isFailure } from '../../src/identity/did-key.js';
 import { signEnvelope } from '../../src/identity/envelope-sign.js';
+import { sealHandoff } from '../../src/identity/handoff-seal.js';
 
 /**
  * createGovernance(): one deployment file builds the verifiers, the shared state and the audit
@@ -140,5 +141,49 @@ describe('createGovernance', () => {
     const g = createGovernance({ version: 1, state: { path: 'memory' } });
     g.close();
     expect(() => g.kernel()).toThrow(/was closed/);
+  });
+
+  it("trust scores live in the deployment's state file: a loss in one Governance is the score another reads, and a condition on agent.trust sees it", async () => {
+    const issuer = generateAgentKey();
+    const agent = generateAgentKey();
+    const path = deployment(issuer);
+    const credential = await credentialFor(issuer, agent);
+    const first = governance(path);
+    const kernel = first.kernel({ policy: { name: 'p', default_action: 'deny', rules: [{ name: 'trusted-reads', condition: "tool_name == 'crm.read' && agent.trust >= 600", action: 'allow' }] } });
+    const allowed = await kernel.handle({ tool: 'crm.read', args, proof: signed(agent, credential) }, read);
+    expect(allowed.kind).toBe('output');
+    // A denial by the policy costs 10: the score drops below the condition's 600 everywhere.
+    const denied = await kernel.handle({ tool: 'crm.write', args, proof: signed(agent, credential, 'crm.write') }, read);
+    expect(denied.kind === 'refused' && denied.decision.reason).not.toMatch(/^identity:/);
+    const second = governance(path);
+    expect(second.kernel().trustScores?.scoreOf(agent.did, 600)).toBeLessThan(600);
+    const after = await second.kernel({ policy: { name: 'p', default_action: 'deny', rules: [{ name: 'trusted-reads', condition: "tool_name == 'crm.read' && agent.trust >= 600", action: 'allow' }] } }).handle({ tool: 'crm.read', args, proof: signed(agent, credential) }, read);
+    expect(after.kind).toBe('refused');
+  });
+
+  it("a hand-off gate from the deployment opens a sealed hand-off once, refuses its replay through another Governance and an under-trusted sender, and records each", async () => {
+    const issuer = generateAgentKey();
+    const sender = generateAgentKey();
+    const receiver = generateAgentKey();
+    const path = deployment(issuer);
+    const chain = [await credentialFor(issuer, sender)];
+    const seal = sealHandoff(sender, { to: receiver.did, task: 'crm.read', payload: { id: 7 } }, { chain });
+    const first = governance(path);
+    const opened = await first.handoffGate({ receiver: receiver.did, minTrust: 500 }).open(seal);
+    expect(opened.ok && opened.from).toBe(sender.did);
+    const second = governance(path);
+    const replayed = await second.handoffGate({ receiver: receiver.did }).open(seal);
+    expect(!replayed.ok && replayed.refusal.reason).toMatch(/^identity:replayed/);
+    const strict = await first.handoffGate({ receiver: receiver.did, minTrust: 900 }).open(sealHandoff(sender, { to: receiver.did, task: 'crm.read', payload: { id: 8 } }, { chain }));
+    expect(!strict.ok && strict.refusal.reason).toMatch(/^identity:insufficient_trust/);
+    const entries = [...first.audit.entries(), ...second.audit.entries()];
+    expect(entries.filter((e) => e.identity?.subject === sender.did && e.verdict === 'allow')).toHaveLength(1);
+    expect(entries.filter((e) => e.reason.startsWith('identity:')).map((e) => e.reason.split(':')[1])).toEqual(expect.arrayContaining(['replayed', 'insufficient_trust']));
+  });
+
+  it('a deployment without an identity section has no hand-off gate: a clear error, not a gate that trusts nobody silently', () => {
+    const g = createGovernance({ version: 1, state: { path: 'memory' } });
+    open.push(g);
+    expect(() => g.handoffGate({ receiver: generateAgentKey().did })).toThrow(/no identity section/);
   });
 });
