@@ -39,9 +39,9 @@ function parseAt(text: string, where: string, lineOffset: number): unknown {
     return JSON.parse(text) as unknown;
   } catch (error) {
     const position = /position (\d+)/.exec((error as Error).message);
-    const offset = position ? Number(position[1]) : text.length;
-    const before = text.slice(0, offset).split('\n');
-    const location = `${lineOffset + before.length}:${(before.at(-1) ?? '').length + 1}`;
+    // Without a position (V8 names none for some errors), the line the text starts on.
+    const before = position ? text.slice(0, Number(position[1])).split('\n') : null;
+    const location = before ? `${lineOffset + before.length}:${(before.at(-1) ?? '').length + 1}` : `${lineOffset + 1}`;
     throw new UsageError(`${where}:${location}: not JSON; give one request object, or one per line (JSONL)`);
   }
 }
