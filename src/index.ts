@@ -17,6 +17,13 @@ export type { Guard, GuardContext } from './kernel/guards.js';
 export type { ApprovalHandler } from './kernel/approvals.js';
 export type { PolicyInput } from './kernel/policy-input.js';
 
+export { createGovernance, Governance } from './config/governance.js';
+export type { GovernanceOptions } from './config/governance.js';
+export { DeploymentConfigError } from './config/config-error.js';
+export type { DeploymentSource } from './config/load-deployment.js';
+export type { DeploymentFile } from './config/schema.js';
+export type { DeploymentConfig, IdentityDeployment, StoreLocation } from './config/resolve-config.js';
+
 export { PolicyEvaluator } from './policy/evaluator.js';
 export type { EvaluatorOptions, PolicyEvaluatorInit } from './policy/evaluator.js';
 export { loadPolicies, loadPoliciesSync } from './policy/loader.js';

@@ -1,0 +1,144 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AuditLog } from '../audit/audit-log.js';
+import { SqliteAuditSink } from '../audit/sqlite-sink.js';
+import type { Clock } from '../core/clock.js';
+import { GovernanceConfigError } from '../core/errors.js';
+import { isFailure } from '../identity/did-key.js';
+import { identityFailure, type IdentityFailure } from '../identity/failure.js';
+import { RevocationList } from '../identity/revocation.js';
+import type { IssuedSession } from '../identity/session.js';
+import { Kernel, type KernelOptions } from '../kernel/kernel.js';
+import type { KernelIdentityOptions } from '../kernel/identity-step.js';
+import { evaluatorFor } from '../kernel/policy-input.js';
+import type { PolicyEvaluator } from '../policy/evaluator.js';
+import { MemoryReplayCache, type ReplayCache } from '../state/replay-cache.js';
+import { MemoryRevocationStore, type RevocationEntry, type RevocationStore } from '../state/revocation-store.js';
+import { SqliteReplayCache } from '../state/sqlite-replay-cache.js';
+import { SqliteRevocationStore } from '../state/sqlite-revocation-store.js';
+import { wireIdentity, type IdentityWiring } from './identity-wiring.js';
+import { loadDeployment, type DeploymentSource } from './load-deployment.js';
+import type { DeploymentConfig } from './resolve-config.js';
+import { openSessionWith } from './session-open.js';
+
+/** Options of {@link createGovernance} beyond the deployment itself. */
+export interface GovernanceOptions {
+  /** Where a config object's relative paths start (default: the working directory). */
+  readonly baseDir?: string;
+  /** The clock verifiers use (tests); default the wall clock. */
+  readonly clock?: Clock;
+}
+
+/**
+ * One deployment, built once: the trusted issuers, the verifiers of every configured proof kind
+ * over the shared replay cache and revocation list, the session verifier, the audit log and the
+ * default policy. `govern()`, the adapters and the CLI take it; each kernel made from it shares
+ * its verifiers, so a nonce spent through one is spent for all, and a session opened here is
+ * accepted by every kernel of this Governance.
+ */
+export class Governance {
+  /** The deployment as loaded. */
+  readonly config: DeploymentConfig;
+  /** The kernel's identity options (undefined without an identity section: agents are who callers say). */
+  readonly identity: KernelIdentityOptions | undefined;
+  readonly #wiring: IdentityWiring | undefined;
+  readonly #revocationStore: RevocationStore;
+  readonly #replayCache: ReplayCache;
+  /** The revocation list every credential check of this deployment reads. */
+  readonly revocations: RevocationList;
+  #audit: AuditLog | undefined;
+  #evaluator: PolicyEvaluator | undefined;
+  #closed = false;
+
+  constructor(config: DeploymentConfig, options: GovernanceOptions = {}) {
+    this.config = config;
+    const state = config.state;
+    if (state.kind === 'sqlite') mkdirSync(dirname(state.path), { recursive: true });
+    this.#revocationStore = state.kind === 'sqlite' ? new SqliteRevocationStore(state.path) : new MemoryRevocationStore();
+    this.revocations = new RevocationList(this.#revocationStore, options.clock);
+    const capacity = config.identity?.replayCacheCapacity;
+    this.#replayCache = state.kind === 'sqlite' ? new SqliteReplayCache(state.path, capacity ? { capacity } : {}) : new MemoryReplayCache(capacity ? { capacity } : {});
+    this.#wiring = config.identity ? wireIdentity(config.identity, this.#replayCache, this.revocations, options.clock) : undefined;
+    this.identity = this.#wiring?.kernel;
+  }
+
+  /** The audit log of this deployment: opened on first use (a SQLite store, or memory). */
+  get audit(): AuditLog {
+    this.#open();
+    if (!this.#audit) {
+      const store = this.config.audit;
+      this.#audit = store.kind === 'sqlite' ? new AuditLog({ sink: new SqliteAuditSink({ path: store.path }) }) : new AuditLog();
+    }
+    return this.#audit;
+  }
+
+  /**
+   * A kernel for this deployment: its policy (unless `overrides.policy`), audit log and identity
+   * options, with anything in `overrides` taking precedence.
+   */
+  kernel(overrides: Partial<KernelOptions> = {}): Kernel {
+    this.#open();
+    const policy = overrides.policy ?? this.#defaultPolicy(overrides.conflictStrategy !== undefined);
+    const identity = overrides.identity ?? this.identity;
+    return new Kernel({ ...overrides, policy, audit: overrides.audit ?? this.audit, ...(identity ? { identity } : {}) });
+  }
+
+  /**
+   * Revokes a did:key or credential id (jti) in the state store: the next action resting on it is
+   * denied in every process that shares the store, and this process's sessions of it end now.
+   */
+  revoke(id: string): RevocationEntry | IdentityFailure {
+    this.#open();
+    const entry = this.revocations.revoke(id);
+    if (!isFailure(entry)) this.#wiring?.sessions.endAllOf(id);
+    return entry;
+  }
+
+  /**
+   * The session handshake (see SESSION_HANDSHAKE): a signed envelope over the handshake action,
+   * verified in full, answered with a session whose MACs prove later actions. Every answer, issued
+   * or refused, is audited with the verified identity, never the secret.
+   */
+  async openSession(proof: unknown): Promise<IssuedSession | IdentityFailure> {
+    this.#open();
+    if (!this.#wiring) return identityFailure('unavailable', `${this.config.label} has no identity section, so this deployment opens no sessions`);
+    return openSessionWith(this.#wiring, this.audit, proof);
+  }
+
+  /** Closes the state and audit stores. The Governance cannot be used afterwards. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#audit?.close();
+    for (const store of [this.#replayCache, this.#revocationStore]) {
+      if ('close' in store && typeof store.close === 'function') (store.close as () => void).call(store);
+    }
+  }
+
+  #defaultPolicy(ownStrategy: boolean): KernelOptions['policy'] {
+    const policy = this.config.policy;
+    if (policy === null) throw new GovernanceConfigError(`no policy given and ${this.config.label} names none; pass one, or add \`policy: policies/\` to the deployment file`);
+    // Loaded once and shared, unless the caller asks for its own conflict strategy.
+    if (ownStrategy) return policy;
+    this.#evaluator ??= evaluatorFor(policy);
+    return this.#evaluator;
+  }
+
+  #open(): void {
+    if (this.#closed) throw new GovernanceConfigError('this Governance was closed; create a new one');
+  }
+}
+
+/**
+ * Builds the one {@link Governance} of a deployment from `source`: a path to an
+ * `agt.config.yaml`, a config object of the same shape, or nothing (then `$AGT_CONFIG`, else
+ * `./agt.config.yaml` when present, else the defaults: no policy, memory stores, no identity).
+ * Throws a DeploymentConfigError naming file, line, key and fix for a bad deployment.
+ *
+ * @example
+ * const governance = createGovernance('agt.config.yaml');
+ * const search = govern(searchTool, { governance, proof: agentProver({ key, credential, audience }) });
+ */
+export function createGovernance(source?: DeploymentSource, options: GovernanceOptions = {}): Governance {
+  return new Governance(loadDeployment(source, options.baseDir), options);
+}

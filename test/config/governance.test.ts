@@ -1,0 +1,144 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createGovernance, type Governance } from '../../src/config/governance.js';
+import { argsDigestOf } from '../../src/identity/action-binding.js';
+import { generateAgentKey, type AgentKey } from '../../src/identity/agent-key.js';
+import { issueCredential } from '../../src/identity/credential.js';
+import { delegate } from '../../src/identity/delegation.js';
+import { isFailure } from '../../src/identity/did-key.js';
+import { signEnvelope } from '../../src/identity/envelope-sign.js';
+
+/**
+ * createGovernance(): one deployment file builds the verifiers, the shared state and the audit
+ * log; two Governance instances over the same state file behave as two processes of one machine.
+ */
+
+const AUD = 'agt://my-project';
+const POLICY = `apiVersion: governance.toolkit/v1
+name: support
+default_action: deny
+rules:
+  - name: support-reads
+    condition: "tool_name == 'crm.read' && agent.ring <= 2 && 'support' in agent.roles"
+    action: allow
+`;
+
+const open: Governance[] = [];
+afterEach(() => {
+  for (const g of open.splice(0)) g.close();
+});
+
+function deployment(issuer: AgentKey, extra = ''): string {
+  const dir = mkdtempSync(join(tmpdir(), 'agt-gov-'));
+  mkdirSync(join(dir, 'policies'));
+  writeFileSync(join(dir, 'policies', 'support.yaml'), POLICY);
+  writeFileSync(join(dir, 'agt.config.yaml'), `version: 1\npolicy: policies/\naudit: { store: memory }\nstate: { path: .agt/state.db }\nidentity:\n  mode: zero-trust\n  audience: ${AUD}\n  issuers:\n    - did: ${issuer.did}\n${extra}`);
+  return join(dir, 'agt.config.yaml');
+}
+
+function governance(path: string): Governance {
+  const g = createGovernance(path);
+  open.push(g);
+  return g;
+}
+
+async function credentialFor(issuer: AgentKey, agent: AgentKey): Promise<string> {
+  const issued = await issueCredential(issuer, { subject: agent.did, ring: 2, roles: ['support'], tools: ['crm.*'], trust: 600, ttlSeconds: 3600 });
+  if (isFailure(issued)) throw new Error(issued.message);
+  return issued.token;
+}
+
+const args = { id: 7 };
+const signed = (agent: AgentKey, credential: unknown, tool = 'crm.read', callArgs: unknown = args) => ({
+  kind: 'envelope',
+  envelope: signEnvelope(agent.privateKey, { tool, stage: 'pre_tool', argsDigest: argsDigestOf(callArgs) }, { aud: AUD, credential }),
+});
+const read = () => ({ name: 'Ada' });
+
+describe('createGovernance', () => {
+  it('decides a real signed envelope from the file: allowed, with the verified identity recorded', async () => {
+    const issuer = generateAgentKey();
+    const agent = generateAgentKey();
+    const g = governance(deployment(issuer));
+    const outcome = await g.kernel().handle({ tool: 'crm.read', args, proof: signed(agent, await credentialFor(issuer, agent)) }, read);
+    expect(outcome.kind).toBe('output');
+    expect(outcome.kind === 'output' && outcome.decision.identity).toMatchObject({ subject: agent.did, proof: 'envelope' });
+    const entry = [...g.audit.entries()].at(-1);
+    expect(entry?.identity?.subject).toBe(agent.did);
+  });
+
+  it('an unproven call and a self-asserted ring are denied (zero-trust from the file)', async () => {
+    const g = governance(deployment(generateAgentKey()));
+    const kernel = g.kernel();
+    const bare = await kernel.handle({ tool: 'crm.read', args }, read);
+    expect(bare.kind === 'refused' && bare.decision.reason).toMatch(/^identity:missing/);
+    const asserted = await kernel.handle({ tool: 'crm.read', args, agent: { id: 'x', ring: 0, roles: ['support'] } }, read);
+    expect(asserted.kind === 'refused' && asserted.decision.reason).toMatch(/^identity:self_asserted/);
+  });
+
+  it('a replayed envelope is denied through another Governance on the same state file (two processes)', async () => {
+    const issuer = generateAgentKey();
+    const agent = generateAgentKey();
+    const path = deployment(issuer);
+    const first = governance(path);
+    const second = governance(path);
+    const proof = signed(agent, await credentialFor(issuer, agent));
+    expect((await first.kernel().handle({ tool: 'crm.read', args, proof }, read)).kind).toBe('output');
+    const replay = await second.kernel().handle({ tool: 'crm.read', args, proof }, read);
+    expect(replay.kind === 'refused' && replay.decision.reason).toMatch(/^identity:replayed/);
+  });
+
+  it('an agent revoked through one Governance is denied on its next call through another', async () => {
+    const issuer = generateAgentKey();
+    const agent = generateAgentKey();
+    const path = deployment(issuer);
+    const here = governance(path);
+    const there = governance(path);
+    const credential = await credentialFor(issuer, agent);
+    const kernel = there.kernel();
+    expect((await kernel.handle({ tool: 'crm.read', args, proof: signed(agent, credential) }, read)).kind).toBe('output');
+    expect(isFailure(here.revoke(agent.did))).toBe(false);
+    const after = await kernel.handle({ tool: 'crm.read', args, proof: signed(agent, credential) }, read);
+    expect(after.kind === 'refused' && after.decision.reason).toMatch(/^identity:revoked/);
+  });
+
+  it('a delegated credential chain works, and revoking the delegator cuts the delegate off', async () => {
+    const issuer = generateAgentKey();
+    const parent = generateAgentKey();
+    const child = generateAgentKey();
+    const g = governance(deployment(issuer));
+    const link = await delegate(parent, [await credentialFor(issuer, parent)], { subject: child.did, tools: ['crm.read'], ttlSeconds: 600 });
+    if (isFailure(link)) throw new Error(link.message);
+    const kernel = g.kernel();
+    const allowed = await kernel.handle({ tool: 'crm.read', args, proof: signed(child, link.chain) }, read);
+    expect(allowed.kind === 'output' && allowed.decision.identity?.delegationDigest).toMatch(/^[0-9a-f]{64}$/);
+    g.revoke(parent.did);
+    const cut = await kernel.handle({ tool: 'crm.read', args, proof: signed(child, link.chain) }, read);
+    expect(cut.kind === 'refused' && cut.decision.reason).toMatch(/^identity:revoked/);
+  });
+
+  it('an envelope from an issuer the file does not trust, or for another audience, is denied', async () => {
+    const stranger = generateAgentKey();
+    const agent = generateAgentKey();
+    const g = governance(deployment(generateAgentKey()));
+    const untrusted = await g.kernel().handle({ tool: 'crm.read', args, proof: signed(agent, await credentialFor(stranger, agent)) }, read);
+    expect(untrusted.kind === 'refused' && untrusted.decision.reason).toMatch(/^identity:untrusted_issuer/);
+  });
+
+  it('without a file: today\'s behaviour (no identity, memory stores, the policy given)', async () => {
+    const g = createGovernance({ version: 1, audit: { store: 'memory' }, state: { path: 'memory' } });
+    open.push(g);
+    expect(g.identity).toBeUndefined();
+    expect(() => g.kernel()).toThrow(/no policy given/);
+    const outcome = await g.kernel({ policy: { name: 'p', default_action: 'allow', rules: [] } }).handle({ tool: 'x', args: {}, agent: { id: 'me', ring: 1 } }, () => 1);
+    expect(outcome.kind).toBe('output');
+  });
+
+  it('a closed Governance refuses further use with a clear error', () => {
+    const g = createGovernance({ version: 1, state: { path: 'memory' } });
+    g.close();
+    expect(() => g.kernel()).toThrow(/was closed/);
+  });
+});
