@@ -22,6 +22,7 @@ export function registerIdentityRevoke(identity: Command): void {
     .command('revoke')
     .description("revoke an agent's DID (or an issuer's) or one credential id (jti): its next action is denied, in every process")
     .argument('<did-or-jti>', 'a did:key, or the jti of a credential or delegation link')
+    .option('--config <file>', 'the deployment file (default: $AGT_CONFIG, else ./agt.config.yaml when present)')
     .option('--json', 'print { id, revokedAt, alreadyRevoked, store }')
     .addHelpText(
       'after',

@@ -30,6 +30,7 @@ export function registerIdentitySign(identity: Command): void {
     .requiredOption('--credential <agent.cred>', "the agent's credential file (issued or delegated)")
     .requiredOption('--input <file>', 'a request as JSON, or JSONL (one request per line); "-" for stdin')
     .option('--aud <audience>', "the verifier's audience (default: identity.audience of agt.config.yaml)")
+    .option('--config <file>', 'the deployment file (default: $AGT_CONFIG, else ./agt.config.yaml when present)')
     .option('--stage <point>', 'the intervention point for requests that name none (default pre_tool)')
     .option('--json', 'accepted for symmetry: the output is always JSON, one request per line')
     .addHelpText(
