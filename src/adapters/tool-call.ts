@@ -6,13 +6,20 @@ import type { ApprovalHandler } from '../kernel/approvals.js';
 import type { Guard } from '../kernel/guards.js';
 import { Kernel, type HandleOptions } from '../kernel/kernel.js';
 import type { PolicyInput } from '../kernel/policy-input.js';
+import { proofFor, type ProofSource } from '../kernel/proof-source.js';
+import type { Governance } from '../config/governance.js';
+import { defaultGovernance } from '../config/default-governance.js';
+import type { KernelOptions } from '../kernel/kernel.js';
 
 export { refusalOf, type Refusal };
 
 /** How an adapter decides and records an agent's tool calls, inputs and outputs. */
 export interface AdapterOptions {
-  /** A policy file or directory path, a PolicyDocument (or plain document object), or an evaluator. */
-  policy: PolicyInput;
+  /**
+   * A policy file or directory path, a PolicyDocument (or plain document object), or an
+   * evaluator. Optional with a `governance` (or a deployment file) that names a default policy.
+   */
+  policy?: PolicyInput;
   /** The agent on whose behalf the framework calls tools (an id, or a full reference). */
   agent?: AgentRef | string;
   /** Where decisions are recorded: an AuditLog, or false for none. Default: the shared in-memory log. */
@@ -32,6 +39,17 @@ export interface AdapterOptions {
   guards?: readonly Guard[];
   /** A kernel to share with govern() and other adapters; the options above are then not used. */
   kernel?: Kernel;
+  /**
+   * The deployment (see createGovernance): its policy, audit log and identity verification, the
+   * options above taking precedence. Without `kernel` or `governance`, the deployment file in
+   * effect (`$AGT_CONFIG`, else `./agt.config.yaml`) is used when there is one.
+   */
+  governance?: Governance;
+  /**
+   * The identity proof each tool call carries: a fixed proof, or a maker given the call's
+   * arguments and tool name (an `agentProver`). A maker that throws sends no proof.
+   */
+  proof?: ProofSource;
 }
 
 /** One tool call as a framework hands it over. */
@@ -85,20 +103,22 @@ export type ContentOutcome = { kind: 'pass'; text: string } | Refused;
  */
 export class ToolCallGovernor {
   readonly kernel: Kernel;
+  readonly #proof: ProofSource | undefined;
 
   constructor(options: AdapterOptions) {
-    this.kernel =
-      options?.kernel ??
-      new Kernel({
-        policy: options?.policy,
-        ...(options?.audit !== undefined ? { audit: options.audit } : {}),
-        ...(options?.agent !== undefined ? { agent: options.agent } : {}),
-        ...(options?.context !== undefined ? { context: options.context } : {}),
-        ...(options?.approvals !== undefined ? { approvals: options.approvals } : {}),
-        ...(options?.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: options.approvalTimeoutMs } : {}),
-        ...(options?.conflictStrategy !== undefined ? { conflictStrategy: options.conflictStrategy } : {}),
-        ...(options?.guards !== undefined ? { guards: options.guards } : {}),
-      });
+    this.#proof = options?.proof;
+    const governance = options?.kernel ? undefined : (options?.governance ?? defaultGovernance() ?? undefined);
+    const settings: Partial<KernelOptions> = {
+      ...(options?.policy !== undefined && options.policy !== null ? { policy: options.policy } : {}),
+      ...(options?.audit !== undefined ? { audit: options.audit } : {}),
+      ...(options?.agent !== undefined ? { agent: options.agent } : {}),
+      ...(options?.context !== undefined ? { context: options.context } : {}),
+      ...(options?.approvals !== undefined ? { approvals: options.approvals } : {}),
+      ...(options?.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: options.approvalTimeoutMs } : {}),
+      ...(options?.conflictStrategy !== undefined ? { conflictStrategy: options.conflictStrategy } : {}),
+      ...(options?.guards !== undefined ? { guards: options.guards } : {}),
+    };
+    this.kernel = options?.kernel ?? (governance ? governance.kernel(settings) : new Kernel(settings as KernelOptions));
   }
 
   get evaluator(): PolicyEvaluator {
@@ -121,7 +141,7 @@ export class ToolCallGovernor {
    * human too (see {@link Kernel.handle}).
    */
   async beforeTool(call: ToolCall, options: HandleOptions = {}): Promise<PreToolOutcome> {
-    return preTool(await this.kernel.handle(actionOf(call), undefined, options));
+    return preTool(await this.kernel.handle(await this.#proven(call), undefined, options));
   }
 
   /** Whether a call was approved by a human and waits for its run, with these very arguments. */
@@ -178,7 +198,15 @@ export class ToolCallGovernor {
 
   /** The whole path for an adapter that owns the call: decide, ask, run with the checked copy, check the result. */
   async callTool(call: ToolCall, run: (args: Readonly<Record<string, unknown>>) => unknown): Promise<CallOutcome> {
-    return postTool(await this.kernel.handle(actionOf(call), run));
+    return postTool(await this.kernel.handle(await this.#proven(call), run));
+  }
+
+  /** The call as the kernel takes it, with its proof when a proof source is configured. */
+  async #proven(call: ToolCall): Promise<Parameters<Kernel['handle']>[0]> {
+    const action = actionOf(call);
+    if (this.#proof === undefined) return action;
+    const proof = await proofFor(this.#proof, action.args, action.tool ?? '');
+    return proof === undefined ? action : { ...action, proof };
   }
 
   /**

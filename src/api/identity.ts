@@ -40,3 +40,6 @@ export { X509SvidVerifier, JwtSvidVerifier, parseSpiffeId, peerCertificateChain 
 export type { X509SvidOptions, JwtSvidOptions, SpiffeId, SpiffeGrants, WorkloadGrant } from '../identity/spiffe.js';
 export { applyTrustEvent, trustAt, trustCeiling, TRUST_WEIGHTS } from '../identity/trust-score.js';
 export type { TrustEvent, TrustState, TrustRule } from '../identity/trust-score.js';
+export { agentProver } from '../identity/agent-prover.js';
+export type { AgentProver, AgentProverOptions, EnvelopeProofObject, SessionProofObject } from '../identity/agent-prover.js';
+export { SESSION_HANDSHAKE } from '../identity/session-handshake.js';

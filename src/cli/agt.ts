@@ -12,6 +12,8 @@ import { registerDoctor } from './doctor.js';
 import { CheckFailed, EXIT, ReportedFailure, UsageError } from './errors.js';
 import { registerIdentityCommands } from './identity-commands.js';
 import { registerInit } from './init.js';
+import { registerConfigOption } from './config.js';
+import { DeploymentConfigError } from '../config/config-error.js';
 import { registerLintPolicy } from './lint-policy.js';
 import { registerPolicyEval } from './policy-eval.js';
 import { registerPolicyTest } from './policy-test.js';
@@ -38,11 +40,12 @@ Examples:
 Exit codes:
   0   success
   1   a check failed (e.g. lint found errors, a policy test or verification failed)
-  2   usage or policy error (bad flags, a policy that does not load, a path that is
-      missing or not the kind of file the option takes)
+  2   usage or policy error (bad flags, a policy or agt.config.yaml that does not
+      load, a path that is missing or not the kind of file the option takes)
   70  internal error (a bug: please report it)`,
   );
 
+registerConfigOption(program);
 registerDemo(program);
 registerDoctor(program);
 
@@ -100,6 +103,10 @@ async function main(): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (error instanceof PolicyLoadError) {
+      process.stderr.write(error.message.split('\n').map((line) => `error: ${line}`).join('\n') + '\n');
+      return EXIT.usage;
+    }
+    if (error instanceof DeploymentConfigError) {
       process.stderr.write(error.message.split('\n').map((line) => `error: ${line}`).join('\n') + '\n');
       return EXIT.usage;
     }

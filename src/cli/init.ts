@@ -6,6 +6,7 @@ import { POLICY_TEST_FILE } from '../policy/document/files.js';
 import { suggest } from '../core/suggest.js';
 import { UsageError } from './errors.js';
 import { pathKind } from './paths.js';
+import { writeDeployment, ISSUER_KEY_FILE } from './init-deployment.js';
 
 /**
  * The policy templates shipped with the package (`templates/<name>/`: a policy and its test
@@ -25,7 +26,7 @@ interface InitOptions {
 export function registerInit(program: Command): void {
   program
     .command('init')
-    .description('write a starter policy and its test file into <dir>/policies/')
+    .description('write a starter policy and its test into <dir>/policies/, and a zero-trust agt.config.yaml with a fresh issuer key')
     .argument('[dir]', 'project directory', '.')
     .option('--template <name>', `template to start from (default: ${DEFAULT_TEMPLATE})`)
     .option('--force', 'overwrite files that already exist')
@@ -36,6 +37,8 @@ export function registerInit(program: Command): void {
 Templates: ${templateNames().join(', ')}
 
 Files that already exist are left alone, and nothing is written, unless --force is given.
+An existing agt.config.yaml is always kept, and an existing ${ISSUER_KEY_FILE} is reused,
+never overwritten (--force applies to the policy files only).
 
 Examples:
   agt init                              policies/policy.yaml and policies/policy.test.yaml
@@ -76,14 +79,23 @@ Examples:
         const e = error as NodeJS.ErrnoException;
         throw new UsageError(`cannot write into ${target}: ${e.code === 'EEXIST' ? `${e.path ?? 'a file'} already exists` : e.message}`);
       }
+      const deployment = writeDeployment(dir);
+      if (deployment.issuerKeyWritten) written.push(deployment.issuerKey);
+      if (deployment.configWritten) written.push(deployment.config);
       if (options.json) {
-        process.stdout.write(JSON.stringify({ dir: target, template: name, written }) + '\n');
+        process.stdout.write(JSON.stringify({ dir: target, template: name, written, config: deployment.config, issuer: deployment.issuerDid }) + '\n');
         return;
       }
+      if (deployment.issuerKeyWritten) process.stdout.write(`wrote ${deployment.issuerKey} (the issuer's private key, mode 0600: keep it secret)\n`);
+      if (deployment.configWritten) process.stdout.write(`wrote ${deployment.config} (zero-trust; trusts issuer ${deployment.issuerDid ?? ''})\n`);
+      else process.stdout.write(`kept ${deployment.config}\n`);
       const where = shellWord(target);
+      const key = shellWord(deployment.issuerKey);
       process.stdout.write(
         `\nNext:\n  agt policy test ${where}  run the policy's test cases\n  agt lint-policy ${where}  check the policy for mistakes\n` +
-          `  agt policy eval --policy ${where} --input '{"tool_name":"search"}'\n`,
+          `  agt policy eval --policy ${where} --input '{"tool_name":"search"}'\n` +
+          `  agt identity new --out agent.jwk  make an agent key (prints its DID)\n` +
+          `  agt credential issue --issuer ${key} --subject DID --ring 2 --roles support --tools 'search' --ttl 1h --out agent.cred\n`,
       );
     });
 }

@@ -5,14 +5,22 @@ import type { PolicyEvaluator, ConflictStrategy } from '../policy/index.js';
 import type { Action } from './action.js';
 import type { ApprovalHandler } from './approvals.js';
 import type { Guard } from './guards.js';
-import { Kernel } from './kernel.js';
+import { Kernel, type KernelOptions } from './kernel.js';
 import type { PolicyInput } from './policy-input.js';
 import type { KernelIdentityOptions } from './identity-step.js';
+import { proofFor, type ProofSource } from './proof-source.js';
+import type { Governance } from '../config/governance.js';
+import { defaultGovernance } from '../config/default-governance.js';
+
+export type { ProofSource };
 
 /** How {@link govern} decides and records a tool's calls. */
 export interface GovernOptions {
-  /** A policy file or directory path, a PolicyDocument (or plain document object), or an evaluator. */
-  policy: PolicyInput;
+  /**
+   * A policy file or directory path, a PolicyDocument (or plain document object), or an
+   * evaluator. Optional with a `governance` (or a deployment file) that names a default policy.
+   */
+  policy?: PolicyInput;
   /** The tool's name in requests and the audit log. Default: the function's name. */
   name?: string;
   /** The agent on whose behalf calls are made (an id, or a full reference). */
@@ -33,18 +41,22 @@ export interface GovernOptions {
   guards?: readonly Guard[];
   /** A kernel to share with other tools and adapters (its policy, audit and limits); the options above then only name the tool. */
   kernel?: Kernel;
+  /**
+   * The deployment (see createGovernance): its policy, audit log and identity verification,
+   * with the options above taking precedence. Without `kernel` or `governance`, the deployment
+   * file in effect (`$AGT_CONFIG`, else `./agt.config.yaml`) is used when there is one.
+   */
+  governance?: Governance;
   /** How agents are identified (see KernelOptions.identity); ignored with `kernel`, which has its own. */
   identity?: KernelIdentityOptions;
   /**
    * The identity proof each call carries (see KernelOptions.identity): a fixed proof (a bearer
-   * token, an SVID chain), or a function that makes one for each call from its arguments (a
-   * signed envelope). A function that throws or rejects sends no proof, which zero-trust denies.
+   * token, an SVID chain), or a function that makes one for each call from its arguments and
+   * the tool's name (an `agentProver`). A function that throws or rejects sends no proof, which
+   * zero-trust denies.
    */
   proof?: ProofSource;
 }
-
-/** A proof for every call, or a maker of one per call (given the call's arguments as passed). */
-export type ProofSource = { readonly kind: string; readonly [member: string]: unknown } | ((args: unknown) => unknown);
 
 /** A governed tool: same parameters, always async, plus what governs it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function is governable
@@ -69,22 +81,25 @@ export type GovernedTool<F extends (...args: any[]) => unknown> = ((...args: Par
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function is governable
 export function govern<F extends (...args: any[]) => unknown>(tool: F, options: GovernOptions): GovernedTool<F> {
   if (typeof tool !== 'function') throw new GovernanceConfigError('govern() needs a function to wrap');
-  if (!options || ((options.policy === undefined || options.policy === null) && !options.kernel)) throw new GovernanceConfigError('govern() needs options.policy: a policy path, document or evaluator');
+  if (!options) throw new GovernanceConfigError('govern() needs options.policy: a policy path, document or evaluator');
+  const governance = options.kernel ? undefined : (options.governance ?? defaultGovernance() ?? undefined);
+  if ((options.policy === undefined || options.policy === null) && !options.kernel && governance?.config.policy == null) {
+    throw new GovernanceConfigError('govern() needs options.policy: a policy path, document or evaluator (or a deployment file that names one)');
+  }
   const toolName = options.name ?? tool.name;
   if (!toolName) throw new GovernanceConfigError('govern() needs options.name for an anonymous function');
-  const kernel =
-    options.kernel ??
-    new Kernel({
-      policy: options.policy,
-      ...(options.audit !== undefined ? { audit: options.audit } : {}),
-      ...(options.agent !== undefined ? { agent: options.agent } : {}),
-      ...(options.context !== undefined ? { context: options.context } : {}),
-      ...(options.approvals !== undefined ? { approvals: options.approvals } : {}),
-      ...(options.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: options.approvalTimeoutMs } : {}),
-      ...(options.conflictStrategy !== undefined ? { conflictStrategy: options.conflictStrategy } : {}),
-      ...(options.guards !== undefined ? { guards: options.guards } : {}),
-      ...(options.identity !== undefined ? { identity: options.identity } : {}),
-    });
+  const settings: Partial<KernelOptions> = {
+    ...(options.policy !== undefined && options.policy !== null ? { policy: options.policy } : {}),
+    ...(options.audit !== undefined ? { audit: options.audit } : {}),
+    ...(options.agent !== undefined ? { agent: options.agent } : {}),
+    ...(options.context !== undefined ? { context: options.context } : {}),
+    ...(options.approvals !== undefined ? { approvals: options.approvals } : {}),
+    ...(options.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: options.approvalTimeoutMs } : {}),
+    ...(options.conflictStrategy !== undefined ? { conflictStrategy: options.conflictStrategy } : {}),
+    ...(options.guards !== undefined ? { guards: options.guards } : {}),
+    ...(options.identity !== undefined ? { identity: options.identity } : {}),
+  };
+  const kernel = options.kernel ?? (governance ? governance.kernel(settings) : new Kernel(settings as KernelOptions));
   const onDeny = options.onDeny;
   const proofSource = options.proof;
 
@@ -92,7 +107,7 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
     const single = callArgs.length === 1 && isPlainObject(callArgs[0]);
     const action: Action = { tool: toolName, args: single ? callArgs[0] : callArgs.length === 0 ? undefined : { positional: callArgs } };
     if (proofSource !== undefined) {
-      const proof = await proofFor(proofSource, action.args);
+      const proof = await proofFor(proofSource, action.args, toolName);
       if (proof !== undefined) action.proof = proof;
     }
     // The tool gets the kernel's checked copy, spread back into the call's shape.
@@ -121,16 +136,6 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
     audit: { value: kernel.audit },
     kernel: { value: kernel },
   }) as unknown as GovernedTool<F>;
-}
-
-/** The proof for one call; a maker that fails yields none (the kernel then decides without one). */
-async function proofFor(source: ProofSource, args: unknown): Promise<unknown> {
-  if (typeof source !== 'function') return source;
-  try {
-    return await source(args);
-  } catch {
-    return undefined;
-  }
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

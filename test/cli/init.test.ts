@@ -23,17 +23,23 @@ describe('agt init', () => {
     const { code, stdout, stderr } = agt(['init', 'app'], root);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toBe(
-      [
-        'wrote app/policies/policy.yaml',
-        'wrote app/policies/policy.test.yaml',
-        '',
-        'Next:',
-        "  agt policy test app/policies  run the policy's test cases",
-        '  agt lint-policy app/policies  check the policy for mistakes',
-        `  agt policy eval --policy app/policies --input '{"tool_name":"search"}'`,
-        '',
-      ].join('\n'),
+    expect(stdout).toMatch(
+      new RegExp(
+        [
+          'wrote app/policies/policy.yaml',
+          'wrote app/policies/policy.test.yaml',
+          "wrote app/keys/issuer.jwk \\(the issuer's private key, mode 0600: keep it secret\\)",
+          'wrote app/agt.config.yaml \\(zero-trust; trusts issuer did:key:z6Mk\\w+\\)',
+          '',
+          'Next:',
+          "  agt policy test app/policies  run the policy's test cases",
+          '  agt lint-policy app/policies  check the policy for mistakes',
+          `  agt policy eval --policy app/policies --input '\\{"tool_name":"search"\\}'`,
+          '  agt identity new --out agent.jwk  make an agent key \\(prints its DID\\)',
+          "  agt credential issue --issuer app/keys/issuer.jwk --subject DID .*",
+          '',
+        ].join('\n'),
+      ),
     );
     expect(readFileSync(join(root, 'app/policies/policy.yaml'), 'utf8')).toBe(readFileSync(join(TEMPLATES, 'starter/policy.yaml'), 'utf8'));
     const test = agt(['policy', 'test', 'app/policies'], root);
