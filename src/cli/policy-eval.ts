@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import { configFlagOf } from './config.js';
 import { deploymentOf } from './identity-deployment.js';
 import { jsonErrorColumn } from './json-position.js';
 import { decisionJson, decisionText, DeploymentDecider } from './policy-eval-deployment.js';
@@ -56,7 +57,8 @@ Examples:
       if ((options.input === undefined) === (options.inputs === undefined)) {
         throw new UsageError('give exactly one of --input <json> or --inputs <file.jsonl>');
       }
-      const deployment = options.explain && options.config === undefined ? null : deploymentOf(command);
+      // --config may be given on the program (`agt --config F policy eval`) or here: read both.
+      const deployment = options.explain && configFlagOf(command) === undefined ? null : deploymentOf(command);
       if (deployment !== null && deployment.file !== null) {
         if (options.explain) throw new UsageError('--explain shows the policy alone and verifies no identity; drop --config to explain a request');
         await evalInDeployment(new DeploymentDecider(deployment, options.policy), options);

@@ -20,7 +20,7 @@ describe('examples/identity-walkthrough.sh (README, Identity)', () => {
   const evalRun = (n: number) => {
     const runs: string[][] = [];
     for (const line of lines) {
-      if (!/^ +\d+  (allow|deny)/.test(line)) continue;
+      if (!/^ +\d+ {2}(allow|deny)/.test(line)) continue;
       if (line.trimStart().startsWith('1  ')) runs.push([]);
       runs.at(-1)?.push(line);
     }
