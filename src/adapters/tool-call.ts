@@ -1,7 +1,7 @@
 import type { AgentRef, Decision } from '../core/types.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { PolicyEvaluator, ConflictStrategy } from '../policy/index.js';
-import { refusalOf, type Cleared, type Held, type Outcome, type Refusal } from '../kernel/action.js';
+import { refusalOf, type Action, type Cleared, type Held, type Outcome, type Refusal } from '../kernel/action.js';
 import type { ApprovalHandler } from '../kernel/approvals.js';
 import type { Guard } from '../kernel/guards.js';
 import { Kernel, type HandleOptions } from '../kernel/kernel.js';
@@ -141,7 +141,8 @@ export class ToolCallGovernor {
    * human too (see {@link Kernel.handle}).
    */
   async beforeTool(call: ToolCall, options: HandleOptions = {}): Promise<PreToolOutcome> {
-    return preTool(await this.kernel.handle(await this.#proven(call), undefined, options));
+    const action = this.#proven(call);
+    return preTool(await this.kernel.handle(action instanceof Promise ? await action : action, undefined, options));
   }
 
   /** Whether a call was approved by a human and waits for its run, with these very arguments. */
@@ -198,15 +199,20 @@ export class ToolCallGovernor {
 
   /** The whole path for an adapter that owns the call: decide, ask, run with the checked copy, check the result. */
   async callTool(call: ToolCall, run: (args: Readonly<Record<string, unknown>>) => unknown): Promise<CallOutcome> {
-    return postTool(await this.kernel.handle(await this.#proven(call), run));
+    const action = this.#proven(call);
+    return postTool(await this.kernel.handle(action instanceof Promise ? await action : action, run));
   }
 
-  /** The call as the kernel takes it, with its proof when a proof source is configured. */
-  async #proven(call: ToolCall): Promise<Parameters<Kernel['handle']>[0]> {
+  /**
+   * The call as the kernel takes it, with its proof when a proof source is configured. Without
+   * one, or with a synchronous one, no promise hop comes before the kernel copies the arguments.
+   */
+  #proven(call: ToolCall): Action | Promise<Action> {
     const action = actionOf(call);
     if (this.#proof === undefined) return action;
-    const proof = await proofFor(this.#proof, action.args, action.tool ?? '');
-    return proof === undefined ? action : { ...action, proof };
+    const made = proofFor(this.#proof, action.args, action.tool ?? '');
+    const withProof = (proof: unknown): Action => (proof === undefined ? action : { ...action, proof });
+    return made instanceof Promise ? made.then(withProof) : withProof(made);
   }
 
   /**

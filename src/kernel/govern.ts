@@ -107,7 +107,8 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
     const single = callArgs.length === 1 && isPlainObject(callArgs[0]);
     const action: Action = { tool: toolName, args: single ? callArgs[0] : callArgs.length === 0 ? undefined : { positional: callArgs } };
     if (proofSource !== undefined) {
-      const proof = await proofFor(proofSource, action.args, toolName);
+      const made = proofFor(proofSource, action.args, toolName);
+      const proof = made instanceof Promise ? await made : made;
       if (proof !== undefined) action.proof = proof;
     }
     // The tool gets the kernel's checked copy, spread back into the call's shape.

@@ -6,12 +6,18 @@
  */
 export type ProofSource = { readonly kind: string; readonly [member: string]: unknown } | ((args: unknown, tool: string) => unknown);
 
-/** The proof for one call; a maker that throws or rejects yields none (zero-trust then denies). */
-export async function proofFor(source: ProofSource, args: unknown, tool: string): Promise<unknown> {
+/**
+ * The proof for one call; a maker that throws or rejects yields none (zero-trust then denies).
+ * A fixed proof or a synchronous maker answers synchronously, so the caller can hand the action
+ * to the kernel in the same tick (before the caller could change the arguments it passed).
+ */
+export function proofFor(source: ProofSource, args: unknown, tool: string): unknown {
   if (typeof source !== 'function') return source;
+  let made: unknown;
   try {
-    return await source(args, tool);
+    made = source(args, tool);
   } catch {
     return undefined;
   }
+  return made instanceof Promise ? made.catch(() => undefined) : made;
 }

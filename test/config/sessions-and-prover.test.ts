@@ -164,6 +164,18 @@ describe('agentProver', () => {
     await expect(impostor()).rejects.toThrow(/identity:untrusted_issuer/);
   });
 
+  it('arguments changed after the call are never run as proven: the proof covers what was passed, or the call is denied', async () => {
+    const { agent, credential, governance } = await setup();
+    const ran: unknown[] = [];
+    const governor = new ToolCallGovernor({ governance, proof: agentProver({ key: agent, credential, audience: AUD }) });
+    const args = { id: 1 };
+    const pending = governor.callTool({ tool: 'crm.read', args }, (checked) => ran.push(checked));
+    args.id = 666;
+    const outcome = await pending;
+    expect(ran).not.toContainEqual({ id: 666 });
+    if (outcome.kind !== 'output') expect(outcome.kind === 'refuse' && outcome.decision.reason).toMatch(/^identity:signature/);
+  });
+
   it('plugs into the adapters through ToolCallGovernor', async () => {
     const { agent, credential, governance } = await setup();
     const governor = new ToolCallGovernor({ governance, proof: agentProver({ key: agent, credential, audience: AUD, openSession: (p) => governance.openSession(p) }) });

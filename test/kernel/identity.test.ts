@@ -344,7 +344,7 @@ describe('govern() passes a proof through', () => {
     const maker = vi.fn((args: unknown) => ({ kind: 'credential', token: cred.token, args }));
     const perCall = govern(async (_: { id: number }) => 'ok', { name: 'crm.read', policy: RING_POLICY, audit: false, identity: { mode: 'zero-trust', verifier: credentialVerifier(), clock }, proof: maker });
     expect(await perCall({ id: 2 })).toBe('ok');
-    expect(maker).toHaveBeenCalledWith({ id: 2 });
+    expect(maker).toHaveBeenCalledWith({ id: 2 }, 'crm.read');
     const none = govern(async () => 'ok', { name: 'crm.read', policy: RING_POLICY, audit: false, identity: { mode: 'zero-trust', verifier: credentialVerifier(), clock } });
     await expect(none()).rejects.toThrow(GovernanceDenied);
     const failing = govern(async () => 'ok', { name: 'crm.read', policy: RING_POLICY, audit: false, identity: { mode: 'zero-trust', verifier: credentialVerifier(), clock }, proof: () => { throw new Error('no key'); } });
