@@ -17,6 +17,8 @@ export { issueCredential, verifyCredential, toVerifiedIdentity } from '../identi
 export type { CredentialGrant, IssuedCredential, CredentialVerifyOptions, VerifiedCredential } from '../identity/credential.js';
 export { delegate, verifyCredentialChain } from '../identity/delegation.js';
 export type { CredentialChain, DelegationGrant, ChainVerifyOptions, DelegatedCredential } from '../identity/delegation.js';
+export { formatCredentialFile, parseCredentialFile, envelopeCredentialOf, chainOfEnvelopeCredential, unverifiedAuthorityOf, MAX_CREDENTIAL_FILE_LINES } from '../identity/credential-file.js';
+export type { UnverifiedAuthority } from '../identity/credential-file.js';
 export { TrustedIssuers } from '../identity/trusted-issuers.js';
 export { RevocationList } from '../identity/revocation.js';
 export { signRotation, verifyRotation, RotationRegistry, MemoryRotationStatementStore } from '../identity/rotation.js';

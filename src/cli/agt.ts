@@ -10,6 +10,7 @@ import { registerAuditVerify } from './audit-verify.js';
 import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
 import { CheckFailed, EXIT, ReportedFailure, UsageError } from './errors.js';
+import { registerIdentityCommands } from './identity-commands.js';
 import { registerInit } from './init.js';
 import { registerConfigOption } from './config.js';
 import { DeploymentConfigError } from '../config/config-error.js';
@@ -33,6 +34,7 @@ Examples:
   agt policy test policies                   run the policy's test cases
   agt lint-policy policies --strict          find mistakes before they reach production
   agt audit verify                           prove the audit log has not been tampered with
+  agt identity new --out agent.jwk           make an agent key; prints its did:key
   agt doctor                                 check this machine and project
 
 Exit codes:
@@ -82,6 +84,7 @@ registerAuditStats(audit);
 registerAuditExport(audit);
 registerAuditProve(audit);
 registerLintPolicy(program);
+registerIdentityCommands(program);
 
 // A reader that goes away (`agt ... | head`) is not an error worth a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

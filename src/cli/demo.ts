@@ -7,6 +7,7 @@ import type { AuditRecord, AuditSink } from '../audit/sink.js';
 import type { SqliteAuditSink } from '../audit/sqlite-sink.js';
 import { openStoreReadOnly, verifySqliteStore } from '../audit/sqlite-verify.js';
 import { GovernanceDenied } from '../core/errors.js';
+import { identitySteps } from './demo-identity.js';
 import { DEMO_POLICY, DEMO_STEPS, DEMO_TOOLS, demoApprover } from './demo-scenario.js';
 import { EXIT, UsageError } from './errors.js';
 import { formatVerdict, paint, useColor } from './output.js';
@@ -23,7 +24,7 @@ interface DemoOptions {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('watch a governed support agent work: allowed, denied, rate-limited, approved, redacted')
+    .description('watch a governed support agent work: allowed, denied, rate-limited, approved, redacted, forged and replayed')
     .addOption(storeOption())
     .option('--delay <ms>', 'pause between steps (default 150 on a terminal, 0 otherwise)', (value) => Number.parseInt(value, 10))
     .option('--json', 'one JSON object per step, then a summary object')
@@ -31,7 +32,9 @@ export function registerDemo(program: Command): void {
       'after',
       `
 The demo writes its policy to demo-policy.yaml beside the store, governs five tools with it,
-runs a scripted plan, appends every decision to the SQLite audit store, and verifies it.
+runs a scripted plan, appends every decision to the SQLite audit store, and verifies it. Its
+last steps prove each call with a signed envelope: a forged signature, an argument changed after
+signing and a replayed call are denied with their identity: reasons.
 
 Examples:
   agt demo
@@ -70,18 +73,27 @@ async function runDemo(options: DemoOptions): Promise<number> {
   out(`${'#'.padStart(3)}  ${'the agent wants to'.padEnd(38)} ${'tool'.padEnd(7)} ${'decision'.padEnd(16)} ${'rule'.padEnd(22)} what happened`);
   out('-'.repeat(120));
 
+  const governed = DEMO_STEPS.map((step) => ({
+    intent: step.intent,
+    tool: step.tool,
+    run: async () => {
+      try {
+        const result = await (tools[step.tool] as (args: Record<string, unknown>) => Promise<unknown>)(step.args);
+        return `ran → ${JSON.stringify(result)}`;
+      } catch (error) {
+        if (!(error instanceof GovernanceDenied)) throw error;
+        return `blocked: ${error.decision.reason}`;
+      }
+    },
+  }));
+  // Then the same agent under zero-trust identity: every call signed, forged and replayed ones refused.
+  const steps = [...governed, ...(await identitySteps(evaluator, audit))];
   const counts = new Map<string, number>();
-  for (const [i, step] of DEMO_STEPS.entries()) {
+  for (const [i, step] of steps.entries()) {
     tap.taken = [];
     tap.note = '';
-    let outcome: string;
-    try {
-      const result = await (tools[step.tool] as (args: Record<string, unknown>) => Promise<unknown>)(step.args);
-      outcome = `ran → ${JSON.stringify(result)}`;
-    } catch (error) {
-      if (!(error instanceof GovernanceDenied)) throw error;
-      outcome = `blocked: ${error.decision.reason}`;
-    }
+    if (i === governed.length) out(paint('-- the same agent, now proving every call: a signed envelope per call (zero-trust identity)', 'dim', color));
+    const outcome = await step.run();
     // The deciding entry: the last pre-tool one (after an approval, its outcome), and a post-tool transform if any.
     const decided = tap.taken.filter((entry) => entry.stage === 'pre_tool').at(-1);
     const post = tap.taken.find((entry) => entry.stage === 'post_tool' && entry.verdict !== 'allow');

@@ -39,6 +39,10 @@ describe('agt demo', () => {
     expect(line('read the customer record')).toMatch(/transform\s+redact-customer-pii\s+ran → .*"ssn":"\[REDACTED\]"/);
     expect(line('read the customer record')).not.toContain('123-45-6789');
     expect(line('run a shell command')).toMatch(/deny\s+-\s+blocked: No rule matched; default_action is deny/);
+    expect(line('read orders, signed')).toMatch(/db\s+allow\s+allow-db-reads\s+ran/);
+    expect(line('forged: signed by another key')).toMatch(/db\s+deny\s+-\s+blocked: identity:untrusted_issuer/);
+    expect(line('tampered: SQL changed after signing')).toMatch(/db\s+deny\s+-\s+blocked: identity:signature/);
+    expect(line('replayed: the first signed call again')).toMatch(/db\s+deny\s+-\s+blocked: identity:replayed/);
     expect(stdout).toMatch(/audit: +\d+ entries appended to .*again\/audit\.db .*verified/);
   });
 });
@@ -48,9 +52,11 @@ describe('agt demo --json', () => {
     const { code, stdout } = agt(['demo', '--store', join(dir, 'json', 'audit.db'), '--json']);
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines).toHaveLength(11);
+    expect(lines).toHaveLength(15); // ten governed steps, four proven ones, the summary
     expect(lines[3]).toMatchObject({ step: 4, tool: 'db', decision: 'deny', rule: 'block-destructive-sql' });
-    expect(lines[10]).toMatchObject({ summary: { 'rate-limited': 1, approved: 1, 'approval denied': 1, transform: 1 }, verified: true });
+    expect(lines.slice(11, 14).map((l) => String(l.outcome).split(':').slice(0, 2).join(':'))).toEqual(['blocked: identity', 'blocked: identity', 'blocked: identity']);
+    expect(lines.slice(11, 14).map((l) => String(l.outcome).split(':')[2])).toEqual(['untrusted_issuer', 'signature', 'replayed']);
+    expect(lines[14]).toMatchObject({ summary: { 'rate-limited': 1, approved: 1, 'approval denied': 1, transform: 1 }, verified: true });
   });
 });
 
@@ -94,7 +100,8 @@ describe('agt audit', () => {
     expect(lines.map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual(expect.arrayContaining([expect.any(Number)]));
     const stats = JSON.parse(agt(['audit', 'stats', '--store', store, '--json']).stdout) as { entries: number; byRule: Record<string, { deny?: number }>; byAgent: Record<string, unknown> };
     expect(stats.byRule['block-destructive-sql']?.deny).toBe(1);
-    expect(Object.keys(stats.byAgent)).toEqual(['support-agent']);
+    // the governed steps' agent, the proven agent's DID, and the refused (unproven) calls
+    expect(Object.keys(stats.byAgent)).toEqual(['support-agent', expect.stringMatching(/^did:key:z6Mk/), 'anonymous']);
     expect(agt(['audit', 'stats', '--store', store]).stdout).toMatch(/rule +total +allow +deny/);
   });
 
