@@ -27,5 +27,5 @@ export function argsDigestOfJson(argsJson: string): string {
 export function argsDigestOfRequest(request: unknown): string | undefined {
   const facts = boundedFacts(request);
   if (facts === undefined) return undefined;
-  return (facts.argsDigest ??= argsDigestOfJson(facts.argsJson));
+  return facts.knownArgsDigest ?? facts.rememberArgsDigest(argsDigestOfJson(facts.argsJson));
 }

@@ -160,15 +160,36 @@ class Copier {
   }
 }
 
-/** What the bounds step established about a request it built: within which limits, and its arguments' canonical JSON. */
-export interface BoundedFacts {
-  limits: RequestLimits;
-  /** RFC 8785 canonical JSON of the request's `args`, computed once for its identity. */
-  argsJson: string;
-  /** SHA-256 (hex) of `argsJson` once someone asked (core/digest.ts): the identity step and the audit entry share one hash. */
-  argsDigest?: string;
+/**
+ * What the bounds step established about a request it built: within which limits, and its
+ * arguments' canonical JSON. The arguments' digest, once someone asked for it (core/digest.ts),
+ * is kept in a private field: the identity step and the audit entry share one hash, and a
+ * comparison of two requests never sees whether it was asked yet.
+ */
+export class BoundedFacts {
   /** The request these facts were established for: a copy of it (a spread) is not that request. */
-  of: object | null;
+  of: object | null = null;
+  #argsDigest: string | undefined;
+
+  constructor(
+    readonly limits: RequestLimits,
+    /** RFC 8785 canonical JSON of the request's `args`, computed once for its identity. */
+    readonly argsJson: string,
+    argsDigest?: string,
+  ) {
+    this.#argsDigest = argsDigest;
+  }
+
+  /** The arguments' digest if it was computed already. */
+  get knownArgsDigest(): string | undefined {
+    return this.#argsDigest;
+  }
+
+  /** Keeps the arguments' digest (SHA-256 hex of `argsJson`, computed by core/digest.ts) and returns it. */
+  rememberArgsDigest(digest: string): string {
+    this.#argsDigest = digest;
+    return digest;
+  }
 }
 
 /**

@@ -37,8 +37,12 @@ export interface AgentProverOptions {
    * remotely, a call to the server). Without it every call carries a full envelope.
    */
   readonly openSession?: (proof: EnvelopeProofObject) => IssuedSession | IdentityFailure | Promise<IssuedSession | IdentityFailure>;
-  /** Tools proven with a full envelope even while a session is open. Default: none. */
-  readonly full?: (tool: string) => boolean;
+  /**
+   * Tools proven with a full envelope even while a session is open: a predicate, or the policy
+   * itself (anything with `requirementsFor(tool)`, e.g. `governance.kernel().evaluator`), whose
+   * `tools: { <tool>: { verify: full } }` entries then decide. Default: none.
+   */
+  readonly full?: ((tool: string) => boolean) | { requirementsFor(tool: string): { readonly verify: string } };
   /** Open a new session this long before the current one ends (default 5,000 ms). */
   readonly renewBeforeMs?: number;
   /** The clock sessions are timed by (default the wall clock). */
@@ -63,6 +67,9 @@ export function agentProver(options: AgentProverOptions): AgentProver {
   const renewBeforeMs = options.renewBeforeMs ?? 5_000;
   let client: SessionClient | null = null;
   let opening: Promise<SessionClient | null> | null = null;
+  const full = options.full;
+  const needsFull = (tool: string): boolean =>
+    full === undefined ? false : typeof full === 'function' ? full(tool) === true : full.requirementsFor(tool).verify === 'full';
 
   const envelopeFor = (tool: string, stage: string, argsDigest: string): EnvelopeProofObject => ({
     kind: 'envelope',
@@ -89,7 +96,7 @@ export function agentProver(options: AgentProverOptions): AgentProver {
 
   const prove = async (args: unknown, tool: string): Promise<EnvelopeProofObject | SessionProofObject> => {
     const argsDigest = argsDigestOf(args);
-    if (options.full?.(tool) !== true) {
+    if (!needsFull(tool)) {
       const open = await session();
       if (open) return { kind: 'session', ...open.prove({ tool, stage: 'pre_tool', argsDigest }) };
     }

@@ -2,7 +2,7 @@ import { GovernanceConfigError } from '../core/errors.js';
 import { actionIdentity } from '../core/identity.js';
 import { DEFAULT_REQUEST_LIMITS, joinPath, type RequestLimits } from '../core/limits.js';
 import { parseStage, STAGE_NAMES } from '../core/request.js';
-import { BOUNDED, boundedFacts, sealBounded, snapshotJson } from '../core/snapshot.js';
+import { BOUNDED, BoundedFacts, boundedFacts, sealBounded, snapshotJson } from '../core/snapshot.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { toolNameProblem } from '../core/tool-name.js';
 import type { DecisionIdentity, NormalizedRequest, Stage } from '../core/types.js';
@@ -161,7 +161,7 @@ export function bound(action: Action, defaults: BoundsDefaults): Bounded | Unbou
     input: subjectName === 'input' ? subjectValue : null,
     output: subjectName === 'output' ? subjectValue : null,
     context: contextValue,
-    [BOUNDED]: { limits: defaults.limits, argsJson, argsDigest: undefined, of: null },
+    [BOUNDED]: new BoundedFacts(defaults.limits, argsJson),
   }) as NormalizedRequest;
   const subject = subjectName === 'args' ? argsValue : subjectValue;
   const agentId = typeof agentValue.id === 'string' ? agentValue.id : 'anonymous';
@@ -192,7 +192,7 @@ export function withAgent(bounded: Bounded, agent: Readonly<Record<string, unkno
     input: request.input,
     output: request.output,
     context: request.context,
-    [BOUNDED]: { limits: facts?.limits ?? DEFAULT_REQUEST_LIMITS, argsJson, argsDigest: facts?.argsDigest, of: null },
+    [BOUNDED]: new BoundedFacts(facts?.limits ?? DEFAULT_REQUEST_LIMITS, argsJson, facts?.knownArgsDigest),
   }) as NormalizedRequest;
   return new BoundedAction(rebuilt, bounded.subject, agentId, SUBJECT[request.stage] === 'args' ? argsJson : undefined);
 }

@@ -148,6 +148,26 @@ describe('agentProver', () => {
     expect(proofs.filter((p) => p === 'pre_tool:envelope')).toHaveLength(1);
   });
 
+  it("given the policy as `full`, the prover signs in full exactly the tools whose `tools:` entry says verify: full, and the kernel accepts both", async () => {
+    const { agent, credential, governance } = await setup();
+    const policy = {
+      name: 'p', default_action: 'deny',
+      tools: { 'crm.transfer': { verify: 'full' } },
+      rules: [{ name: 'crm', condition: "tool_name.startsWith('crm.')", action: 'allow' }],
+    };
+    const kernel = governance.kernel({ policy });
+    const prover = agentProver({ key: agent, credential, audience: AUD, openSession: (proof) => governance.openSession(proof), full: kernel.evaluator });
+    const readTool = govern(async function readCustomer() { return 'read'; }, { kernel, name: 'crm.read', proof: prover });
+    const transfer = govern(async function transfer() { return 'sent'; }, { kernel, name: 'crm.transfer', proof: prover });
+    expect([await readTool(), await transfer(), await readTool(), await transfer()]).toEqual(['read', 'sent', 'read', 'sent']);
+    const proven = [...governance.audit.entries()].filter((e) => e.stage === 'pre_tool').map((e) => `${e.tool}:${e.identity?.proof}`);
+    expect(proven).toEqual(['crm.read:session', 'crm.transfer:envelope', 'crm.read:session', 'crm.transfer:envelope']);
+    // A session MAC for the full tool is refused by the kernel: the prover's choice is not what enforces it.
+    const mac = await agentProver({ key: agent, credential, audience: AUD, openSession: (proof) => governance.openSession(proof) })({}, 'crm.transfer');
+    const refused = await kernel.handle({ tool: 'crm.transfer', args: {}, proof: mac }, () => 'sent');
+    expect(refused.kind === 'refused' && refused.decision.reason).toMatch(/^identity:weak_proof/);
+  });
+
   it('without openSession every call is a full envelope; a failed handshake falls back to one', async () => {
     const { agent, credential, governance } = await setup();
     const readTool = govern(async function readCustomer() { return 'ok'; }, { governance, name: 'crm.read', proof: agentProver({ key: agent, credential, audience: AUD }) });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/core/canonical-json.js';
-import { BOUNDED, boundedFacts, sealBounded, snapshotJson, type BoundedFacts } from '../../src/core/snapshot.js';
+import { BOUNDED, boundedFacts, sealBounded, snapshotJson, BoundedFacts } from '../../src/core/snapshot.js';
 
 describe('snapshotJson: the kernel reads what a caller hands it exactly once', () => {
   it('returns a deep, frozen copy that later changes to the original do not reach', () => {
@@ -85,7 +85,7 @@ describe('snapshotJson: the kernel reads what a caller hands it exactly once', (
 
 describe('sealBounded: what the bounds step established travels with the request', () => {
   it('is recognized only for the very object sealed, never for a copy, and the request can no longer change', () => {
-    const facts: BoundedFacts = { limits: { maxBytes: 10, maxDepth: 2 }, argsJson: '{}', of: null };
+    const facts = new BoundedFacts({ maxBytes: 10, maxDepth: 2 }, '{}');
     const request = sealBounded({ args: {}, [BOUNDED]: facts });
     expect(boundedFacts(request)).toBe(facts);
     expect(boundedFacts({ ...request })).toBeUndefined(); // a spread carries the symbol, not the identity

@@ -81,7 +81,8 @@ describe('HandoffGate: hand-offs go through the kernel, decided and audited like
     expect(ran).toEqual([]);
     const transformed = await gate.open(seal({ card: '4111', id: 7 }, 'billing.read'));
     expect(transformed).toMatchObject({ ok: true, from: world.sender.did, task: 'billing.read', payload: { card: '[REDACTED]', id: 7 } });
-    expect(transformed.ok && transformed.request.agent).toMatchObject({ id: world.sender.did, ring: 2, roles: ['billing'], trust: 700 });
+    // agent.trust is the sender's live score: its credential says 700, and the policy's denial just now cost 10.
+    expect(transformed.ok && transformed.request.agent).toMatchObject({ id: world.sender.did, ring: 2, roles: ['billing'], trust: 690 });
   });
 
   it('the identity step\'s own grant check is the chain\'s cover of the task: a delegate outside its delegation is not_granted, and recorded with its chain digest', async () => {
