@@ -5,6 +5,7 @@ import type { ProvenAction } from './action-binding.js';
 import { isFailure, publicKeyOfDid } from './did-key.js';
 import { envelopeSigningInput, readEnvelope } from './envelope-fields.js';
 import { identityFailure, replayedBy, type IdentityFailure } from './failure.js';
+import { envelopeReplayKey, firstReplayOf } from './replay-keys.js';
 import type { VerifiedIdentity } from './verified.js';
 
 /**
@@ -116,9 +117,13 @@ export class EnvelopeVerifier {
       return identityFailure('untrusted_issuer', "the credential vouches for another subject than the envelope's signer (nor one whose key rotated to it)");
     }
 
-    const seen = this.options.replayCache.checkAndRemember(envelope.nonce, lastAccepted, now);
-    // Signature and credential held: the replayer is known, and its trust score pays for it.
-    if (seen === 'replayed') return replayedBy(credential, "the envelope's nonce was already used");
+    const replayKey = envelopeReplayKey(envelope.did, envelope.nonce);
+    const seen = this.options.replayCache.checkAndRemember(replayKey, lastAccepted, now);
+    if (seen === 'replayed') {
+      // Signature and credential held: the subject is known, and its trust score pays, once per envelope.
+      const message = "the envelope's nonce was already used";
+      return firstReplayOf(this.options.replayCache, replayKey, lastAccepted, now) ? replayedBy(credential, message) : identityFailure('replayed', message);
+    }
     if (seen === 'full') return identityFailure('replay_cache_full', 'the replay cache is full of fresh nonces; refusing rather than forgetting one');
     return { ...credential, proof: 'envelope' };
   }

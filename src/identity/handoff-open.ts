@@ -11,6 +11,7 @@ import { identityFailure, type IdentityFailure } from './failure.js';
 import { handoffSigningInput, readSealedHandoff, type HandoffBounds, type SealedHandoff } from './handoff-fields.js';
 import type { RevocationCheck } from './revocation-check.js';
 import type { TrustedIssuers } from './trusted-issuers.js';
+import { handoffReplayKey } from './replay-keys.js';
 import type { VerifiedIdentity } from './verified.js';
 import type { ActionFacts, IdentityAnswer, IdentityVerifier } from './verifier.js';
 
@@ -180,7 +181,7 @@ export class HandoffOpener {
 
     let seen;
     try {
-      seen = this.#options.replayCache.checkAndRemember(sealed.nonce, sealed.exp + this.#skewMs, now);
+      seen = this.#options.replayCache.checkAndRemember(handoffReplayKey(sealed.from, sealed.nonce), sealed.exp + this.#skewMs, now);
     } catch {
       return identityFailure('unavailable', 'the replay cache could not be read; refusing rather than risking a replay');
     }

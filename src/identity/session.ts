@@ -66,6 +66,8 @@ interface Session {
   readonly identity: VerifiedIdentity;
   /** The ids whose revocation ends the session, in the order they are named in a refusal. */
   readonly revocationIds: readonly string[];
+  /** Set by the first replayed counter: the subject's score pays for one replay per session, not per copy replayed. */
+  replayNoted?: true;
 }
 
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -158,7 +160,14 @@ export class SessionMacVerifier {
       return identityFailure('signature', "the session MAC does not verify for this action under the session's secret");
     }
     // The MAC is checked before the window, so a replay is attributed only to a proof the session's secret made.
-    if (!session.window.wouldAccept(counter as number)) return replayedBy(session.identity, "the session counter was already used or is below the session's replay window");
+    if (!session.window.wouldAccept(counter as number)) {
+      // Whoever holds a copy of one MAC'd action can have it refused any number of times; the
+      // subject's trust score pays once per session, so copies cannot drive it to zero.
+      const message = "the session counter was already used or is below the session's replay window";
+      if (session.replayNoted) return identityFailure('replayed', message);
+      session.replayNoted = true;
+      return replayedBy(session.identity, message);
+    }
     const revoked = this.revocationProblem(sessionId, session);
     if (revoked) return revoked;
     session.window.accept(counter as number);
