@@ -10,6 +10,7 @@ import { registerAuditVerify } from './audit-verify.js';
 import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
 import { CheckFailed, EXIT, ReportedFailure, UsageError } from './errors.js';
+import { withoutSecretArguments } from './shown-argument.js';
 import { registerIdentityCommands } from './identity-commands.js';
 import { registerInit } from './init.js';
 import { registerConfigOption } from './config.js';
@@ -97,7 +98,9 @@ async function main(): Promise<number> {
     await program.parseAsync(process.argv);
     // A command that found a problem (a failed check) sets the exit code itself.
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
-  } catch (error) {
+  } catch (thrown) {
+    // A token or key pasted where a path belongs is never echoed back (shown-argument.ts).
+    const error = thrown instanceof Error ? Object.assign(thrown, { message: withoutSecretArguments(thrown.message, process.argv) }) : thrown;
     if (error instanceof CommanderError) {
       // help and version exit 0; commander already printed usage errors
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;

@@ -4,6 +4,7 @@ import { parseCredentialFile } from '../identity/credential-file.js';
 import type { CredentialChain } from '../identity/delegation.js';
 import { isFailure, publicKeyOfDid, didKeyOf } from '../identity/did-key.js';
 import { MAX_KEY_FILE_BYTES, readAgentKeyFile, readPublicKeyFile } from '../identity/key-file.js';
+import { shownArgument } from './shown-argument.js';
 import { UsageError } from './errors.js';
 import { readArgumentFile } from './files.js';
 import { openNewFile, pathKind } from './paths.js';
@@ -57,7 +58,7 @@ export function subjectDid(value: string, option: string): string {
     return value;
   }
   if (pathKind(value, `pass ${option} a did:key or a public JWK file`) === 'missing') {
-    throw new UsageError(`${option} '${value.slice(0, 80)}' is neither a did:key nor an existing file; pass the DID 'agt identity new' printed`);
+    throw new UsageError(`${option} ${shownArgument(value, true)} is neither a did:key nor an existing file; pass the DID 'agt identity new' printed`);
   }
   const key = readPublicKeyFile(value);
   if (isFailure(key)) throw new UsageError(`${option}: ${key.message}`);

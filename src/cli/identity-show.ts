@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Command } from 'commander';
 import { isFailure, publicKeyOfDid, didKeyOf } from '../identity/did-key.js';
 import { readAgentKeyFile, readPublicKeyFile, MAX_KEY_FILE_BYTES } from '../identity/key-file.js';
+import { shownArgument } from './shown-argument.js';
 import { UsageError } from './errors.js';
 import { readArgumentFile } from './files.js';
 import { pathKind } from './paths.js';
@@ -51,7 +52,7 @@ function publicKeyOf(value: string): { key: KeyObject; source: KeySource } {
     return { key, source: 'did' };
   }
   const fix = 'pass a key file written by `agt identity new`, or a did:key';
-  if (pathKind(value, fix) === 'missing') throw new UsageError(`'${value.slice(0, 80)}' is neither a did:key nor an existing file; ${fix}`);
+  if (pathKind(value, fix) === 'missing') throw new UsageError(`${shownArgument(value, true)} is neither a did:key nor an existing file; ${fix}`);
   const text = readArgumentFile(value, 'key file', MAX_KEY_FILE_BYTES);
   let json: unknown;
   try {

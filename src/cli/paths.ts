@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError } from './errors.js';
+import { shownArgument } from './shown-argument.js';
 
 /**
  * Checks on paths named on the command line, made before the path reaches fs, SQLite or crypto:
@@ -21,22 +22,22 @@ export function pathKind(path: string, fix: string): PathKind {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return 'missing';
-    if (code === 'ENOTDIR') throw new UsageError(`${path} cannot be reached: a part of it is a file, not a directory; ${fix}`);
-    throw new UsageError(`${path} cannot be reached (${reason(code)}); ${fix}`);
+    if (code === 'ENOTDIR') throw new UsageError(`${shownArgument(path)} cannot be reached: a part of it is a file, not a directory; ${fix}`);
+    throw new UsageError(`${shownArgument(path)} cannot be reached (${reason(code)}); ${fix}`);
   }
 }
 
 /** Refuses a directory, FIFO, socket or device at `path`; true when there is a regular file, false when nothing. */
 export function requireFileOrNothing(path: string, what: string, fix: string): boolean {
   const kind = pathKind(path, fix);
-  if (kind === 'directory') throw new UsageError(`${path} is a directory, not ${what}; ${fix}`);
-  if (kind === 'special') throw new UsageError(`${path} is not a regular file (a FIFO, socket or device), so not ${what}; ${fix}`);
+  if (kind === 'directory') throw new UsageError(`${shownArgument(path)} is a directory, not ${what}; ${fix}`);
+  if (kind === 'special') throw new UsageError(`${shownArgument(path)} is not a regular file (a FIFO, socket or device), so not ${what}; ${fix}`);
   return kind === 'file';
 }
 
 /** Refuses anything but a readable regular file at `path`. */
 export function requireReadableFile(path: string, what: string, fix: string): void {
-  if (!requireFileOrNothing(path, what, fix)) throw new UsageError(`cannot read ${path}: no such file; ${fix}`);
+  if (!requireFileOrNothing(path, what, fix)) throw new UsageError(`cannot read ${shownArgument(path)}: no such file; ${fix}`);
   readHead(path, 0, fix);
 }
 
@@ -52,7 +53,7 @@ export function readHead(path: string, length: number, fix: string): Buffer {
     throw new UsageError(`${path} cannot be read (${reason((error as NodeJS.ErrnoException).code)}); ${fix}`);
   }
   try {
-    if (!fstatSync(fd).isFile()) throw new UsageError(`${path} is not a regular file (a FIFO, socket or device); ${fix}`);
+    if (!fstatSync(fd).isFile()) throw new UsageError(`${shownArgument(path)} is not a regular file (a FIFO, socket or device); ${fix}`);
     const head = Buffer.alloc(length);
     const read = length === 0 ? 0 : readSync(fd, head, 0, length, 0);
     return head.subarray(0, read);
