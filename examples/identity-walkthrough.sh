@@ -1,9 +1,11 @@
 #!/bin/sh
 # README "Identity", the five-minute walk-through, runnable: `sh examples/identity-walkthrough.sh`
-# in an empty folder (it runs `npx agt`; set AGT to another command, e.g. AGT="node dist/cli/agt.js").
+# in an empty folder (it runs this clone's dist/cli/agt.js, since `npx agt` finds the CLI only inside
+# the clone; set AGT to another command, e.g. AGT=agt when it is on your PATH).
 # test/cli/identity-walkthrough.test.ts runs exactly these commands and checks every outcome.
 set -eu
-agt() { ${AGT:-npx agt} "$@"; }
+HERE=$(cd "$(dirname "$0")" && pwd)
+agt() { if [ -n "${AGT:-}" ]; then $AGT "$@"; else node "$HERE/../dist/cli/agt.js" "$@"; fi; }
 
 # 1. init: a policy, a zero-trust agt.config.yaml and the issuer's key (keys/issuer.jwk, 0600)
 agt init

@@ -61,3 +61,30 @@ describe('examples/identity-walkthrough.sh (README, Identity)', () => {
     }
   });
 });
+
+describe('README "Identity": the five-minute block, exactly as printed', () => {
+  // A reader copies the block into a shell with `agt` as the README says to define it; every
+  // command must work as written (a file the block reads must be one it writes).
+  const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('**Five minutes, from the CLI**'));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+  const dir = mkdtempSync(join(tmpdir(), 'agt-readme-walkthrough-'));
+  const { AGT_CONFIG: _config, AGT_AUDIT_STORE: _store, ...inherited } = process.env;
+  const script = `set -eu\nagt() { "${process.execPath}" "${AGT}" "$@"; }\n${block}`;
+  const run = spawnSync('sh', ['-c', script], { cwd: dir, encoding: 'utf8', env: { ...inherited, NO_COLOR: '1' } });
+
+  it('runs to the end with no error, deciding the signed batch and revoking', () => {
+    expect(block).toMatch(/agt init/);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^ +4 {2}deny .*identity:replayed/m);
+    expect(run.stdout).toMatch(/revoked did:key:\S+ in /);
+  });
+
+  it('the script runs without AGT set: it finds this clone\'s CLI itself (npx agt would not, outside the clone)', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'agt-walkthrough-default-'));
+    const bare = spawnSync('sh', [SCRIPT], { cwd: empty, encoding: 'utf8', env: { ...inherited, NO_COLOR: '1' } });
+    expect(bare.stderr).toBe('');
+    expect(bare.status).toBe(0);
+  });
+});
