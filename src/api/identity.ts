@@ -9,7 +9,7 @@ export type { PublicEd25519Jwk, PrivateEd25519Jwk } from '../identity/agent-key.
 export { didKeyOf, publicKeyOfDid, isFailure } from '../identity/did-key.js';
 export { identityFailure, identityReason, replayedBy } from '../identity/failure.js';
 export type { IdentityFailure, IdentityFailureKind } from '../identity/failure.js';
-export type { VerifiedIdentity, ProofKind } from '../identity/verified.js';
+export type { VerifiedIdentity, ProofKind, Delegator } from '../identity/verified.js';
 export type { IdentityVerifier, ActionFacts, IdentityAnswer } from '../identity/verifier.js';
 export { byProofKind, envelopeProof, sessionProof, bearerProof, jwtSvidProof, x509SvidProof } from '../identity/proof-kinds.js';
 export type { ProofVerifiers } from '../identity/proof-kinds.js';

@@ -145,5 +145,6 @@ export function toVerifiedIdentity(authority: VerifiedCredential, proof: ProofKi
     ring: authority.ring, roles: authority.roles, tools: authority.tools, trust: authority.trust,
     expiresAt: Math.min(expiresAt, authority.expiresAt), delegationDigest: authority.delegationDigest,
     ...(authority.revocationIds ? { revocationIds: authority.revocationIds } : {}),
+    ...(authority.delegators ? { delegators: authority.delegators } : {}),
   };
 }

@@ -10,6 +10,7 @@ import { decodeEdDsaJwt, DEFAULT_MAX_TOKEN_BYTES, signatureHolds, signEdDsaJwt }
 import { DEFAULT_CLOCK_SKEW_SECONDS, timeWindowProblem } from './token-times.js';
 import { firstUncoveredGlob } from './tool-globs.js';
 import { VerifiedTokens } from './verified-tokens.js';
+import type { Delegator } from './verified.js';
 
 /**
  * Delegation: an agent hands part of its authority to another. A chain is the issuer-signed
@@ -101,6 +102,7 @@ export function verifyCredentialChain(chain: unknown, options: ChainVerifyOption
   let parentToken = chain[0] as string;
   const subjects = new Set([root.subject]);
   const revocationIds = [root.claims.jti, root.subject];
+  const delegators: Delegator[] = [];
   for (let i = 1; i < chain.length; i++) {
     const what = `delegation link ${i}`;
     const token: unknown = chain[i];
@@ -116,13 +118,14 @@ export function verifyCredentialChain(chain: unknown, options: ChainVerifyOption
     const revoked = options.revocations ? revocationProblem(options.revocations, link, what) : null;
     if (revoked) return revoked;
     revocationIds.push(link.jti, link.sub);
+    delegators.push({ subject: parent.sub, trust: parent.trust });
     parent = { sub: link.sub, jti: link.jti, ring: link.ring, trust: link.trust, tools: link.tools, roles: link.roles ?? parent.roles, exp: link.exp };
     parentToken = token as string;
   }
   return {
     ok: true, subject: parent.sub, issuer: root.issuer, credentialId: parent.jti,
     ring: parent.ring, roles: parent.roles, tools: parent.tools, trust: parent.trust,
-    expiresAt: parent.exp * 1000, delegationDigest: sha256(canonicalJson(chain)), revocationIds,
+    expiresAt: parent.exp * 1000, delegationDigest: sha256(canonicalJson(chain)), revocationIds, delegators,
   };
 }
 

@@ -175,8 +175,14 @@ export class HandoffOpener {
     if (!this.grants(authority.tools)(task)) {
       return identityFailure('not_granted', authority.delegationDigest === null ? "the sender's credential does not grant the task handed off" : "the sender's delegation does not cover the task handed off");
     }
-    const trust = this.trustOf(authority.subject, authority.trust);
+    let trust = this.trustOf(authority.subject, authority.trust);
     if (isFailure(trust)) return trust;
+    // A delegated sender stands no higher than any agent that delegated to it stands now.
+    for (const delegator of authority.delegators ?? []) {
+      const theirs = this.trustOf(delegator.subject, delegator.trust);
+      if (isFailure(theirs)) return theirs;
+      trust = Math.min(trust, theirs);
+    }
     if (trust < this.#minTrust) return identityFailure('insufficient_trust', `the sender's trust ${trust} is below this gate's threshold ${this.#minTrust}`);
 
     let seen;

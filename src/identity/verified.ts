@@ -35,4 +35,17 @@ export interface VerifiedIdentity {
    * on every MAC, so revoking any link of the chain stops the session's next action.
    */
   readonly revocationIds?: readonly string[];
+  /**
+   * For a delegated identity, every agent that delegated along the chain (the issuer-signed
+   * credential's subject first), each with the trust stated where it was the subject. The kernel
+   * caps the delegate's live score by theirs, so an agent that lost trust cannot act at its
+   * credential's full trust through a fresh key it delegates to.
+   */
+  readonly delegators?: readonly Delegator[];
+}
+
+/** One agent that delegated along a chain: its DID and the trust its own credential or link states (its score's ceiling). */
+export interface Delegator {
+  readonly subject: string;
+  readonly trust: number;
 }

@@ -104,6 +104,8 @@ function conclude(bounded: Bounded, answer: unknown, facts: ActionFacts, revisio
     let score: number;
     try {
       score = trust.scoreOf(verifiedAnswer.subject, verifiedAnswer.trust, facts.now);
+      // A delegate acts at no more than any agent that delegated to it stands now (no laundering through a fresh key).
+      for (const delegator of verifiedAnswer.delegators ?? []) score = Math.min(score, trust.scoreOf(delegator.subject, delegator.trust, facts.now));
     } catch {
       return { ok: false, decision: identityDenial(identityFailure('unavailable', 'the trust score store could not be read; refusing rather than deciding on an unknown score'), stage, revision, identity) };
     }
