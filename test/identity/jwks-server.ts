@@ -4,7 +4,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type JwksBehaviour = { kind: 'serve'; body: unknown } | { kind: 'hang' } | { kind: 'raw'; body: string; status?: number } | { kind: 'huge'; bytes: number };
+export type JwksBehaviour = { kind: 'serve'; body: unknown } | { kind: 'hang' } | { kind: 'raw'; body: string; status?: number } | { kind: 'huge'; bytes: number } | { kind: 'redirect'; location: string };
 
 export interface JwksServer {
   url: string;
@@ -21,6 +21,11 @@ export async function startJwksServer(initial: JwksBehaviour): Promise<JwksServe
     const b = state.behaviour;
     if (b.kind === 'hang') {
       hanging.add(response);
+      return;
+    }
+    if (b.kind === 'redirect') {
+      response.writeHead(302, { location: b.location });
+      response.end();
       return;
     }
     if (b.kind === 'huge') {

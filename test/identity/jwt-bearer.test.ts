@@ -185,6 +185,17 @@ describe('JWT bearer: a hostile or broken JWKS endpoint is unavailable, never al
     expect(result).toMatchObject({ ok: false, kind: 'unavailable', message: expect.stringMatching(/larger than 65536 bytes/) });
   });
 
+  it('a redirect is not followed: keys served elsewhere (an open redirect to an attacker) are never fetched', async () => {
+    const elsewhere = await startJwksServer({ kind: 'serve', body: { keys: [{ ...stranger.jwk, kid: 'key-a' }] } });
+    try {
+      server.behaviour = { kind: 'redirect', location: elsewhere.url };
+      expect(await verifier().verify(await token({ ...stranger, kid: 'key-a' }))).toMatchObject({ ok: false, kind: 'unavailable' });
+      expect(elsewhere.requests).toBe(0);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
   it('an unreachable endpoint', async () => {
     const closed = await startJwksServer({ kind: 'hang' });
     await closed.close();
