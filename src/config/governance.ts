@@ -128,13 +128,15 @@ export class Governance {
   }
 
   /**
-   * Revokes a did:key or credential id (jti) in the state store: the next action resting on it is
-   * denied in every process that shares the store, and this process's sessions of it end now.
+   * Revokes an id (a did:key, a SPIFFE ID, a jti, an OIDC subject or issuer, a certificate
+   * fingerprint: see `revocableId`) in the state store: the next action resting on it is denied,
+   * whatever its proof kind, in every process that shares the store, and this process's sessions
+   * of it end now.
    */
   revoke(id: string): RevocationEntry | IdentityFailure {
     this.#open();
     const entry = this.revocations.revoke(id);
-    if (!isFailure(entry)) this.#wiring?.sessions.endAllOf(id);
+    if (!isFailure(entry)) this.#wiring?.sessions.endAllOf(entry.id);
     return entry;
   }
 
