@@ -10,7 +10,6 @@ import { RevocationList } from '../identity/revocation.js';
 import type { IssuedSession } from '../identity/session.js';
 import { HandoffGate, type HandoffGateOptions } from '../kernel/handoff-gate.js';
 import { Kernel, type KernelOptions } from '../kernel/kernel.js';
-import { TrustScores } from '../identity/trust-scores.js';
 import type { KernelIdentityOptions } from '../kernel/identity-step.js';
 import { evaluatorFor } from '../kernel/policy-input.js';
 import type { PolicyEvaluator } from '../policy/evaluator.js';
@@ -112,19 +111,20 @@ export class Governance {
     this.#open();
     const identity = this.config.identity;
     if (!identity) throw new GovernanceConfigError(`${this.config.label} has no identity section, so this deployment trusts no sender: add one (agt init writes it)`);
-    const scores = new TrustScores({ store: this.#trustStore, ...(this.#clock ? { clock: this.#clock } : {}) });
-    return new HandoffGate({
+    const gate = new HandoffGate({
       ...options,
       policy: options.policy ?? this.#defaultPolicy(false),
       audit: options.audit ?? this.audit,
       trustedIssuers: identity.issuers,
       revocations: this.revocations,
       replayCache: this.#replayCache,
-      trustOf: (subject, ceiling) => scores.scoreOf(subject, ceiling),
+      trustScores: this.#trustStore,
       skewMs: identity.clockSkewMs,
       maxDelegationDepth: identity.maxDelegationDepth,
       ...(this.#clock ? { clock: this.#clock } : {}),
     });
+    this.#kernels.push(gate.kernel); // its batched trust gains are written when the Governance closes
+    return gate;
   }
 
   /**
