@@ -211,3 +211,5 @@ function withText(message: Message, text: string): Message {
 }
 export { mastraHandoffTool } from './mastra-handoff.js';
 export type { MastraHandoffToolOptions, RefusedHandoffResult } from './mastra-handoff.js';
+export { gatedSubAgent } from './mastra-network-handoff.js';
+export type { GatedSubAgentOptions } from './mastra-network-handoff.js';

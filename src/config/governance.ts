@@ -10,7 +10,6 @@ import { RevocationList } from '../identity/revocation.js';
 import type { IssuedSession } from '../identity/session.js';
 import { HandoffGate, type HandoffGateOptions } from '../kernel/handoff-gate.js';
 import { Kernel, type KernelOptions } from '../kernel/kernel.js';
-import { TrustScores } from '../identity/trust-scores.js';
 import type { KernelIdentityOptions } from '../kernel/identity-step.js';
 import { evaluatorFor } from '../kernel/policy-input.js';
 import type { PolicyEvaluator } from '../policy/evaluator.js';
@@ -112,29 +111,32 @@ export class Governance {
     this.#open();
     const identity = this.config.identity;
     if (!identity) throw new GovernanceConfigError(`${this.config.label} has no identity section, so this deployment trusts no sender: add one (agt init writes it)`);
-    const scores = new TrustScores({ store: this.#trustStore, ...(this.#clock ? { clock: this.#clock } : {}) });
-    return new HandoffGate({
+    const gate = new HandoffGate({
       ...options,
       policy: options.policy ?? this.#defaultPolicy(false),
       audit: options.audit ?? this.audit,
       trustedIssuers: identity.issuers,
       revocations: this.revocations,
       replayCache: this.#replayCache,
-      trustOf: (subject, ceiling) => scores.scoreOf(subject, ceiling),
+      trustScores: this.#trustStore,
       skewMs: identity.clockSkewMs,
       maxDelegationDepth: identity.maxDelegationDepth,
       ...(this.#clock ? { clock: this.#clock } : {}),
     });
+    this.#kernels.push(gate.kernel); // its batched trust gains are written when the Governance closes
+    return gate;
   }
 
   /**
-   * Revokes a did:key or credential id (jti) in the state store: the next action resting on it is
-   * denied in every process that shares the store, and this process's sessions of it end now.
+   * Revokes an id (a did:key, a SPIFFE ID, a jti, an OIDC subject or issuer, a certificate
+   * fingerprint: see `revocableId`) in the state store: the next action resting on it is denied,
+   * whatever its proof kind, in every process that shares the store, and this process's sessions
+   * of it end now.
    */
   revoke(id: string): RevocationEntry | IdentityFailure {
     this.#open();
     const entry = this.revocations.revoke(id);
-    if (!isFailure(entry)) this.#wiring?.sessions.endAllOf(id);
+    if (!isFailure(entry)) this.#wiring?.sessions.endAllOf(entry.id);
     return entry;
   }
 

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { toVerifiedIdentity } from '../identity/credential.js';
 import { verifyCredentialChain } from '../identity/delegation.js';
 import { isFailure } from '../identity/did-key.js';
+import type { IdentityFailureKind } from '../identity/failure.js';
 import { EnvelopeVerifier, type CredentialVerifier } from '../identity/envelope.js';
 import { JwtBearerVerifier } from '../identity/jwt-bearer.js';
 import { bearerProof, byProofKind, envelopeProof, jwtSvidProof, sessionProof, x509SvidProof } from '../identity/proof-kinds.js';
@@ -48,12 +49,16 @@ export function wireIdentity(identity: IdentityDeployment, state: IdentityState,
   const sessionOptions: SessionMacOptions = { audience: identity.audience, ttlMs: identity.sessionTtlMs, revocations, ...(clock ? { clock } : {}) };
   const sessions = new SessionMacVerifier(sessionOptions);
   const verifiers: Record<string, IdentityVerifier> = { envelope: envelopeProof(envelopes), session: sessionProof(sessions) };
-  const bearers = identity.oidc.map((options) => new JwtBearerVerifier({ ...options, ...(clock ? { clock } : {}) }));
+  // Every proof kind consults the same revocation list, so `agt identity revoke` reaches them all.
+  const bearers = identity.oidc.map((options) => new JwtBearerVerifier({ ...options, revocations, ...(clock ? { clock } : {}) }));
   if (bearers.length > 0) verifiers.jwt = bearerProof({ verify: (token) => firstAccepting(bearers, token) });
-  if (identity.x509Svid) verifiers['spiffe-x509'] = x509SvidProof(new X509SvidVerifier({ ...identity.x509Svid, ...(clock ? { clock } : {}) }));
-  if (identity.jwtSvid) verifiers['spiffe-jwt'] = jwtSvidProof(new JwtSvidVerifier({ ...identity.jwtSvid, ...(clock ? { clock } : {}) }));
+  if (identity.x509Svid) verifiers['spiffe-x509'] = x509SvidProof(new X509SvidVerifier({ ...identity.x509Svid, revocations, ...(clock ? { clock } : {}) }));
+  if (identity.jwtSvid) verifiers['spiffe-jwt'] = jwtSvidProof(new JwtSvidVerifier({ ...identity.jwtSvid, revocations, ...(clock ? { clock } : {}) }));
   return { kernel: { mode: identity.mode, verifier: byProofKind(verifiers), trustScores, ...(clock ? { clock } : {}) }, envelopes, sessions };
 }
+
+/** Failures only the token's own issuer can give (its signature held): asking the next issuer would only blur the reason. */
+const DECIDED = new Set<IdentityFailureKind>(['expired', 'revoked']);
 
 /**
  * Several OIDC issuers: the token's own `iss` picks one without trusting it (each verifier pins
@@ -61,6 +66,6 @@ export function wireIdentity(identity: IdentityDeployment, state: IdentityState,
  */
 async function firstAccepting(bearers: readonly JwtBearerVerifier[], token: unknown): ReturnType<JwtBearerVerifier['verify']> {
   let answer = await (bearers[0] as JwtBearerVerifier).verify(token);
-  for (let i = 1; i < bearers.length && isFailure(answer) && answer.kind !== 'expired'; i++) answer = await (bearers[i] as JwtBearerVerifier).verify(token);
+  for (let i = 1; i < bearers.length && isFailure(answer) && !DECIDED.has(answer.kind); i++) answer = await (bearers[i] as JwtBearerVerifier).verify(token);
   return answer;
 }

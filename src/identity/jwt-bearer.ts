@@ -3,6 +3,7 @@ import { identityFailure, type IdentityFailure } from './failure.js';
 import { factsFromClaims, type JwtClaimMapping } from './jwt-claims.js';
 import { checkedAlgorithms, DEFAULT_MAX_TOKEN_CHARS, verifyJwt, type JwtChecks } from './jwt-verify.js';
 import { JwksSource, type JwksSourceOptions } from './jwks-source.js';
+import { identityRevocationProblem, type RevocationCheck } from './revocation-check.js';
 import type { VerifiedIdentity } from './verified.js';
 
 /**
@@ -30,8 +31,16 @@ export interface JwtBearerOptions {
   readonly clockToleranceSeconds?: number;
   /** Refuse longer tokens before parsing. Default 16384 characters. */
   readonly maxTokenChars?: number;
+  /**
+   * Asked on every token after its signature holds: a revoked subject (the mapped `sub`), `jti`
+   * or issuer (`iss`) is `identity:revoked`. Give the deployment's `RevocationList` so that
+   * `agt identity revoke` in any process sharing its state store refuses the next action.
+   */
+  readonly revocations?: RevocationCheck;
   readonly clock?: Clock;
 }
+
+const REVOCATION_NAMES = { subject: "the token's subject", credentialId: "the token's id (jti)", issuer: "the token's issuer" } as const;
 
 /** Verifies bearer tokens of one issuer. Construction throws a TypeError for a bad configuration. */
 export class JwtBearerVerifier {
@@ -65,7 +74,7 @@ export class JwtBearerVerifier {
     if (tenant !== undefined && payload[tenantClaim] !== tenant) return identityFailure('untrusted_issuer', `the JWT's '${tenantClaim}' is not the pinned tenant`);
     const facts = factsFromClaims(payload, this.#options.claims);
     if ('ok' in facts) return facts;
-    return {
+    const identity: VerifiedIdentity = {
       ok: true,
       subject: facts.subject,
       proof: 'jwt',
@@ -78,6 +87,7 @@ export class JwtBearerVerifier {
       expiresAt: (payload.exp ?? 0) * 1000,
       delegationDigest: null,
     };
+    return identityRevocationProblem(this.#options.revocations, identity, REVOCATION_NAMES) ?? identity;
   }
 }
 

@@ -4,6 +4,7 @@ import { identityFailure, type IdentityFailure } from './failure.js';
 import { JwksSource, type JwksSourceOptions } from './jwks-source.js';
 import { checkedAlgorithms, DEFAULT_MAX_TOKEN_CHARS, verifyJwt, type JwtChecks } from './jwt-verify.js';
 import { checkGrants, grantFor, type SpiffeGrants } from './spiffe-grants.js';
+import { identityRevocationProblem, type RevocationCheck } from './revocation-check.js';
 import { parseSpiffeId, trustDomainProblem } from './spiffe-id.js';
 import type { VerifiedIdentity } from './verified.js';
 
@@ -30,8 +31,17 @@ export interface JwtSvidOptions {
   /** Slack on `exp` and `nbf`, in seconds. Default 60. */
   readonly clockToleranceSeconds?: number;
   readonly maxTokenChars?: number;
+  /**
+   * Asked on every token after its signature holds: a revoked SPIFFE ID, trust domain
+   * (`spiffe://<trust domain>`) or `jti` is `identity:revoked`. Give the deployment's
+   * `RevocationList` so that `agt identity revoke spiffe://...` in any process sharing its state
+   * store refuses the next action.
+   */
+  readonly revocations?: RevocationCheck;
   readonly clock?: Clock;
 }
+
+const REVOCATION_NAMES = { subject: "the JWT-SVID's SPIFFE ID", credentialId: "the JWT-SVID's id (jti)", issuer: "the JWT-SVID's trust domain" } as const;
 
 /** Verifies JWT-SVIDs of one trust domain. Construction throws a TypeError for a bad configuration. */
 export class JwtSvidVerifier {
@@ -39,6 +49,7 @@ export class JwtSvidVerifier {
   readonly #keys: JwksSource;
   readonly #checks: JwtChecks;
   readonly #grants: SpiffeGrants;
+  readonly #revocations: RevocationCheck | undefined;
 
   constructor(options: JwtSvidOptions) {
     const problem = trustDomainProblem(options.trustDomain);
@@ -54,6 +65,7 @@ export class JwtSvidVerifier {
     this.#keys = options.bundle instanceof JwksSource ? options.bundle : new JwksSource({ clock, ...options.bundle });
     this.#checks = { algorithms, audience, clockToleranceSeconds: options.clockToleranceSeconds ?? 60, maxTokenChars: options.maxTokenChars ?? DEFAULT_MAX_TOKEN_CHARS, clock };
     this.#grants = options.grants ?? {};
+    this.#revocations = options.revocations;
   }
 
   /** The workload `token` proves, or why not. Never throws. */
@@ -66,7 +78,7 @@ export class JwtSvidVerifier {
     if (isFailure(id)) return identityFailure('malformed', `the JWT-SVID's 'sub' is not a workload SPIFFE ID: ${id.message.replace(/^the SPIFFE ID /, '')}`);
     if (id.trustDomain !== this.#trustDomain) return identityFailure('trust_domain', `the JWT-SVID's SPIFFE ID is not in the trust domain ${this.#trustDomain}`);
     const grant = grantFor(id.id, this.#grants);
-    return {
+    const identity: VerifiedIdentity = {
       ok: true,
       subject: id.id,
       proof: 'spiffe-jwt',
@@ -79,5 +91,6 @@ export class JwtSvidVerifier {
       expiresAt: (payload.exp ?? 0) * 1000,
       delegationDigest: null,
     };
+    return identityRevocationProblem(this.#revocations, identity, REVOCATION_NAMES) ?? identity;
   }
 }

@@ -4,6 +4,7 @@ import { parseCertificates, uriSans, type CertificateInput } from './certificate
 import { isFailure } from './did-key.js';
 import { identityFailure, type IdentityFailure } from './failure.js';
 import { checkGrants, grantFor, type SpiffeGrants } from './spiffe-grants.js';
+import { identityRevocationProblem, type RevocationCheck } from './revocation-check.js';
 import { parseSpiffeId, trustDomainProblem } from './spiffe-id.js';
 import type { VerifiedIdentity } from './verified.js';
 
@@ -25,8 +26,17 @@ export interface X509SvidOptions {
   readonly grants?: SpiffeGrants;
   /** Longest chain accepted, leaf included. Default 8. */
   readonly maxChainLength?: number;
+  /**
+   * Asked on every chain after it verified: a revoked SPIFFE ID, trust domain
+   * (`spiffe://<trust domain>`) or leaf certificate (its SHA-256 fingerprint, the identity's
+   * `credentialId`) is `identity:revoked`. Give the deployment's `RevocationList` so that
+   * `agt identity revoke spiffe://...` in any process sharing its state store refuses the next action.
+   */
+  readonly revocations?: RevocationCheck;
   readonly clock?: Clock;
 }
+
+const REVOCATION_NAMES = { subject: "the SVID's SPIFFE ID", credentialId: 'the SVID certificate', issuer: "the SVID's trust domain" } as const;
 
 /** Verifies X.509-SVIDs of one trust domain. Construction throws a TypeError for a bad configuration. */
 export class X509SvidVerifier {
@@ -34,6 +44,7 @@ export class X509SvidVerifier {
   readonly #anchors: readonly X509Certificate[];
   readonly #grants: SpiffeGrants;
   readonly #maxChainLength: number;
+  readonly #revocations: RevocationCheck | undefined;
   readonly #clock: Clock;
 
   constructor(options: X509SvidOptions) {
@@ -47,6 +58,7 @@ export class X509SvidVerifier {
     this.#anchors = anchors;
     this.#grants = options.grants ?? {};
     this.#maxChainLength = options.maxChainLength ?? 8;
+    this.#revocations = options.revocations;
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -65,7 +77,7 @@ export class X509SvidVerifier {
     const path = this.#pathToBundle(certs);
     if (isFailure(path)) return path;
     const grant = grantFor(id.id, this.#grants);
-    return {
+    const identity: VerifiedIdentity = {
       ok: true,
       subject: id.id,
       proof: 'spiffe-x509',
@@ -78,6 +90,7 @@ export class X509SvidVerifier {
       expiresAt: Math.min(...path.map((cert) => cert.validToDate.getTime())),
       delegationDigest: null,
     };
+    return identityRevocationProblem(this.#revocations, identity, REVOCATION_NAMES) ?? identity;
   }
 
   /** The certificates from the leaf to a bundle anchor, each valid now and signed by the next. */

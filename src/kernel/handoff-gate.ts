@@ -8,6 +8,8 @@ import { isFailure } from '../identity/did-key.js';
 import type { IdentityVerifier } from '../identity/verifier.js';
 import type { Action, Outcome, Refusal } from './action.js';
 import type { ApprovalHandler } from './approvals.js';
+import type { TrustScores } from '../identity/trust-scores.js';
+import type { TrustScoreStore } from '../state/trust-score-store.js';
 import { Kernel } from './kernel.js';
 import type { PolicyInput } from './policy-input.js';
 
@@ -37,6 +39,12 @@ export interface HandoffGateOptions extends HandoffOpenOptions {
   readonly context?: Record<string, unknown>;
   /** Answers a require_approval on a hand-off run through {@link HandoffGate.receive}; without one it denies. */
   readonly approvals?: ApprovalHandler;
+  /**
+   * Where senders' trust scores live (share the deployment's, e.g. a SqliteTrustScoreStore):
+   * what a hand-off's outcome does to its sender's score is kept there, and, unless `trustOf` is
+   * given, the `minTrust` check reads the live score from it. Default: a store of this gate's own.
+   */
+  readonly trustScores?: TrustScoreStore;
 }
 
 /** What {@link HandoffGate.open} answers. */
@@ -78,7 +86,9 @@ export class HandoffGate {
   readonly #unreadable = new Map<string, IdentityFailure>();
 
   constructor(options: HandoffGateOptions) {
-    this.opener = new HandoffOpener(options);
+    // Unless the caller reads trust elsewhere, the threshold reads the same live scores this gate's kernel moves.
+    const trustOf = options.trustOf ?? ((subject: string, ceiling: number) => (this.kernel.trustScores as TrustScores).scoreOf(subject, ceiling));
+    this.opener = new HandoffOpener({ ...options, trustOf });
     this.#options = options;
     const opener = this.opener.proofVerifier();
     const verifier: IdentityVerifier = {
@@ -96,7 +106,7 @@ export class HandoffGate {
       ...(options.audit === undefined ? {} : { audit: options.audit }),
       ...(options.context === undefined ? {} : { context: options.context }),
       ...(options.approvals === undefined ? {} : { approvals: options.approvals }),
-      identity: { mode: 'zero-trust', verifier, ...(options.clock ? { clock: options.clock } : {}) },
+      identity: { mode: 'zero-trust', verifier, ...(options.trustScores ? { trustScores: options.trustScores } : {}), ...(options.clock ? { clock: options.clock } : {}) },
     });
   }
 

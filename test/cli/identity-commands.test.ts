@@ -257,9 +257,21 @@ describe('agt identity revoke', () => {
     store.close();
   });
 
-  it('refuses what is neither a DID nor a jti, and a state path that is not a database', () => {
-    refused(['identity', 'revoke', 'not a jti!'], /^error: cannot revoke: a credential id \(jti\) is 1-128 characters/);
+  it('refuses what is no revocable id (spaces, other DID methods, malformed did:key or SPIFFE ID, a file), and a state path that is not a database', () => {
+    refused(['identity', 'revoke', 'not a jti!'], /^error: cannot revoke: besides a did:key or a SPIFFE ID, an id .* is 1-512 visible ASCII characters/);
     refused(['identity', 'revoke', 'did:key:zzz'], /^error: cannot revoke: the did:key/);
+    refused(['identity', 'revoke', 'did:web:example.com'], /^error: cannot revoke: /);
+    refused(['identity', 'revoke', 'spiffe://example.org/a/../b'], /^error: cannot revoke: the SPIFFE ID's path has a '\.' or '\.\.' segment/);
+    refused(['identity', 'revoke', 'child.cred'], /^error: child\.cred is a file; pass the id itself/);
+  });
+
+  it('revokes a SPIFFE ID, a trust domain and an OIDC subject; a colon-separated fingerprint is recorded as the hex verifiers compare', () => {
+    for (const id of ['spiffe://example.org/ns/prod/sa/billing', 'spiffe://example.org', 'auth0|5f7c8ec7c33c6c004bbafe82']) {
+      expect(JSON.parse(agt(['identity', 'revoke', id, '--json']).stdout)).toMatchObject({ id, alreadyRevoked: false });
+    }
+    const colons = Array.from({ length: 32 }, (_, i) => (i + 160).toString(16).toUpperCase()).join(':');
+    expect(JSON.parse(agt(['identity', 'revoke', colons, '--json']).stdout)).toMatchObject({ id: colons.replaceAll(':', '').toLowerCase(), alreadyRevoked: false });
+    expect(JSON.parse(agt(['identity', 'revoke', colons.toLowerCase(), '--json']).stdout)).toMatchObject({ alreadyRevoked: true });
   });
 });
 

@@ -181,6 +181,21 @@ describe('createGovernance', () => {
     expect(entries.filter((e) => e.reason.startsWith('identity:')).map((e) => e.reason.split(':')[1])).toEqual(expect.arrayContaining(['replayed', 'insufficient_trust']));
   });
 
+  it("what a hand-off's outcome does to its sender's score is the deployment's: a policy denial through one gate lowers the score another process's gate reads", async () => {
+    const issuer = generateAgentKey();
+    const sender = generateAgentKey();
+    const receiver = generateAgentKey();
+    const path = deployment(issuer);
+    const chain = [await credentialFor(issuer, sender)]; // trust 600
+    const first = governance(path);
+    // The deployment's policy allows only crm.read: a crm.write hand-off is a policy denial (-10).
+    const denied = await first.handoffGate({ receiver: receiver.did }).open(sealHandoff(sender, { to: receiver.did, task: 'crm.write', payload: {} }, { chain }));
+    expect(!denied.ok && denied.refusal.reason).not.toMatch(/^identity:/);
+    const second = governance(path);
+    const refused = await second.handoffGate({ receiver: receiver.did, minTrust: 595 }).open(sealHandoff(sender, { to: receiver.did, task: 'crm.read', payload: {} }, { chain }));
+    expect(!refused.ok && refused.refusal.reason).toMatch(/^identity:insufficient_trust: .*590.*595/);
+  });
+
   it('a deployment without an identity section has no hand-off gate: a clear error, not a gate that trusts nobody silently', () => {
     const g = createGovernance({ version: 1, state: { path: 'memory' } });
     open.push(g);

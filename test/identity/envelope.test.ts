@@ -6,7 +6,7 @@ import { argsDigestOf, type ProvenAction } from '../../src/identity/action-bindi
 import { didKeyOf } from '../../src/identity/did-key.js';
 import { EnvelopeVerifier, type CredentialVerifier } from '../../src/identity/envelope.js';
 import { envelopeSigningInput, type SignedEnvelope } from '../../src/identity/envelope-fields.js';
-import { signEnvelope } from '../../src/identity/envelope-sign.js';
+import { freshNonce, signEnvelope } from '../../src/identity/envelope-sign.js';
 import type { IdentityFailure } from '../../src/identity/failure.js';
 import type { VerifiedIdentity } from '../../src/identity/verified.js';
 import { MemoryReplayCache } from '../../src/state/replay-cache.js';
@@ -240,6 +240,18 @@ describe('signed envelope: every hostile case is refused with a typed reason, ne
     for (const result of results) {
       const { message } = failure(result);
       for (const leak of [secretish, envelope.sig, envelope.nonce, envelope.did, CREDENTIAL, ACTION.argsDigest, 'transfer_funds']) expect(message).not.toContain(leak);
+    }
+  });
+});
+
+describe('freshNonce: 128 random bits per envelope, never handed out twice', () => {
+  it('gives 22 base64url characters (16 bytes), distinct across pool refills', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 5_000; i++) seen.add(freshNonce()); // ~20 refills of the pool
+    expect(seen.size).toBe(5_000);
+    for (const nonce of [...seen].slice(0, 50)) {
+      expect(nonce).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(Buffer.from(nonce, 'base64url')).toHaveLength(16);
     }
   });
 });

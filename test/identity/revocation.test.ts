@@ -14,14 +14,14 @@ let n = 0;
 const dbPath = () => join(dir, `state-${n++}.db`);
 
 describe('revocation list', () => {
-  it('revokes DIDs and credential ids, and refuses anything else without echoing it', () => {
+  it('revokes DIDs and other ids (jti, OIDC subject: 1-512 visible ASCII), and refuses anything else without echoing it', () => {
     const list = new RevocationList(new MemoryRevocationStore(), () => 1234);
     const did = generateAgentKey().did;
     expect(list.revoke(did)).toEqual({ id: did, revokedAt: 1234 });
     expect(list.revoke('cred-1')).toMatchObject({ id: 'cred-1' });
     expect(list.isRevoked(did)).toBe(true);
     expect(list.isRevoked('cred-2')).toBe(false);
-    for (const bad of ['did:key:zNOPE', 'did:web:example.com', '', 'has space', 'x'.repeat(200), 42 as unknown as string]) {
+    for (const bad of ['did:key:zNOPE', 'did:web:example.com', '', 'has space', 'x'.repeat(513), 42 as unknown as string]) {
       const result = list.revoke(bad);
       expect(result, String(bad)).toMatchObject({ ok: false, kind: 'malformed' });
       if (typeof bad === 'string' && bad.length > 3) expect((result as { message: string }).message).not.toContain(bad);
