@@ -2,6 +2,7 @@ import { Governance } from '../config/governance.js';
 import type { DeploymentConfig } from '../config/resolve-config.js';
 import type { Decision } from '../core/types.js';
 import type { Kernel } from '../kernel/kernel.js';
+import { WhatIfTrustScoreStore } from '../state/trust-score-store.js';
 import { UsageError } from './errors.js';
 import { formatDecisionLine } from './output.js';
 import { jsonErrorColumn } from './json-position.js';
@@ -27,7 +28,11 @@ export class DeploymentDecider {
       throw new UsageError(`no policy to decide with: pass --policy, or add \`policy: policies/\` to ${deployment.label}`);
     }
     this.#governance = new Governance(deployment);
-    this.#kernel = this.#governance.kernel({ audit: false, ...(policyFlag !== undefined ? { policy: policyFlag } : {}) });
+    // A what-if: nonces are spent (a replayed line must be caught), but the agents' trust scores
+    // are read, not moved: deciding a file of requests leaves the deployment's trust as it was.
+    const identity = this.#governance.identity;
+    const whatIf = identity ? { identity: { ...identity, trustScores: new WhatIfTrustScoreStore(this.#governance.trustScores) } } : {};
+    this.#kernel = this.#governance.kernel({ audit: false, ...whatIf, ...(policyFlag !== undefined ? { policy: policyFlag } : {}) });
   }
 
   /** The policy's load warnings, to print once. */

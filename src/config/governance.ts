@@ -51,6 +51,10 @@ export class Governance {
   readonly #revocationStore: RevocationStore;
   readonly #replayCache: ReplayCache;
   readonly #trustStore: TrustScoreStore;
+  /** Where this deployment's trust scores live (its state store): shared by its kernels and hand-off gates. */
+  get trustScores(): TrustScoreStore {
+    return this.#trustStore;
+  }
   /** Kernels made here: their batched trust gains are written when the Governance closes. */
   readonly #kernels: Kernel[] = [];
   /** The revocation list every credential check of this deployment reads. */

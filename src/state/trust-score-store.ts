@@ -39,3 +39,24 @@ export class MemoryTrustScoreStore implements TrustScoreStore {
     return next;
   }
 }
+
+/**
+ * Reads another store and keeps its own changes in memory: a what-if run (`agt policy eval
+ * --config`) decides on the agents' live scores without moving them, so evaluating requests
+ * leaves the deployment's trust as it found it.
+ */
+export class WhatIfTrustScoreStore implements TrustScoreStore {
+  readonly #changes = new MemoryTrustScoreStore();
+
+  constructor(private readonly live: TrustScoreStore) {}
+
+  /** This run's own score for `subject` once it moved here, else the live store's. */
+  get(subject: string): StoredTrust | undefined {
+    return this.#changes.get(subject) ?? this.live.get(subject);
+  }
+
+  /** Applies `change` over the current score, in this run's memory only. */
+  update(subject: string, change: (current: StoredTrust | undefined) => StoredTrust): StoredTrust {
+    return this.#changes.update(subject, () => change(this.get(subject)));
+  }
+}

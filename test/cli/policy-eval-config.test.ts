@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SqliteTrustScoreStore } from '../../src/state/sqlite-trust-score-store.js';
 
 // `agt policy eval --config`: signed requests decided by one kernel of the deployment.
 
@@ -39,6 +40,23 @@ describe('agt policy eval --config', () => {
     expect(decisions[4]?.reason).toMatch(/^identity:self_asserted:/);
     // the nonces are spent in the deployment's state store: the same lines in another run are replays
     expect(JSON.parse(agt(['policy', 'eval', '--config', 'deploy.yaml', '--input', second as string, '--json']).stdout)).toMatchObject({ verdict: 'deny', reason: expect.stringMatching(/^identity:replayed/) });
+  });
+
+  it("is a what-if for trust: a denied and a replayed line leave the agent's score in the state store where it was", () => {
+    const sign = agt(['identity', 'sign', '--config', 'deploy.yaml', '--key', 'agent.jwk', '--credential', 'agent.cred', '--input', '-'], '{"tool_name":"crm.delete","args":{"id":1}}\n{"tool_name":"crm.read","args":{"id":9}}\n');
+    const [denied, read] = sign.stdout.trim().split('\n');
+    writeFileSync(join(dir, 'reads-only.yaml'), "apiVersion: governance.toolkit/v1\nname: reads\ndefault_action: deny\nrules:\n  - { name: reads, condition: \"tool_name == 'crm.read'\", action: allow }\n");
+    const run = agt(['policy', 'eval', '--config', 'deploy.yaml', '--policy', 'reads-only.yaml', '--inputs', '-', '--json'], [denied, read, read].join('\n') + '\n');
+    const decisions = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { verdict: string; reason: string });
+    expect(decisions.map((d) => d.verdict)).toEqual(['deny', 'allow', 'deny']);
+    expect(decisions[0]?.reason).not.toMatch(/^identity:/); // the policy's denial: -10 in a live kernel
+    expect(decisions[2]?.reason).toMatch(/^identity:replayed/); // a verified replay: -200 in a live kernel
+    const store = new SqliteTrustScoreStore(join(dir, 'state.db'));
+    try {
+      expect(store.get(did)).toBeUndefined(); // never moved: the agent is at its ceiling
+    } finally {
+      store.close();
+    }
   });
 
   it('a bad deployment file is its located lines on stderr, exit 2', () => {
