@@ -48,7 +48,8 @@ did:key or SPIFFE ID, spaces) is refused.
 Examples:
   agt identity revoke did:key:z6Mk...
   agt identity revoke spiffe://example.org/ns/prod/sa/billing
-  agt identity revoke 0aXh3n2c5aU1sYyOZb1DGw --json`,
+  agt identity revoke 0f4c8e6a-5d1b-4c52-9a7e-3b2f1d0c9e8a --json
+  agt identity revoke -- -aXh3n2c5aU1sYyOZb1DGw     an id that begins with '-' goes after --`,
     )
     .action((given: string, options: RevokeOptions, command: Command) => {
       const id = revocableId(given);

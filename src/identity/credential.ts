@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { AgentKey } from './agent-key.js';
 import { claimProblem, credentialClaimsSchema, type CredentialClaims } from './claims.js';
@@ -10,6 +10,15 @@ import { DEFAULT_CLOCK_SKEW_SECONDS, timeWindowProblem } from './token-times.js'
 import type { TrustedIssuers } from './trusted-issuers.js';
 import type { ProofKind, VerifiedIdentity } from './verified.js';
 import { VerifiedTokens } from './verified-tokens.js';
+
+
+/**
+ * A fresh credential id (`jti`): a random UUID (122 random bits). It never begins with `-`, so
+ * it can be passed to `agt identity revoke` as is (a base64url id could read as an option).
+ */
+export function freshCredentialId(): string {
+  return randomUUID();
+}
 
 /**
  * Credentials: an issuer (the operator's root key) states who an agent is and what it may be,
@@ -75,7 +84,7 @@ export async function issueCredential(issuer: AgentKey, grant: CredentialGrant, 
   const iat = Math.floor(clock() / 1000);
   if (!Number.isInteger(grant.ttlSeconds) || grant.ttlSeconds <= 0) return identityFailure('malformed', 'the credential lifetime must be a positive whole number of seconds');
   const candidate = {
-    iss: issuer.did, sub: grant.subject, jti: grant.jti ?? randomBytes(16).toString('base64url'),
+    iss: issuer.did, sub: grant.subject, jti: grant.jti ?? freshCredentialId(),
     iat, exp: iat + grant.ttlSeconds, ...(grant.notBeforeSeconds === undefined ? {} : { nbf: iat + grant.notBeforeSeconds }),
     ring: grant.ring, roles: [...grant.roles], tools: [...grant.tools], trust: grant.trust ?? DEFAULT_TRUST,
   };

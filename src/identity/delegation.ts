@@ -1,9 +1,9 @@
-import { createHash, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '../core/canonical-json.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { AgentKey } from './agent-key.js';
 import { claimProblem, linkClaimsSchema, type LinkClaims } from './claims.js';
-import { revocationProblem, verifyCredential, type CredentialVerifyOptions, type VerifiedCredential } from './credential.js';
+import { freshCredentialId, revocationProblem, verifyCredential, type CredentialVerifyOptions, type VerifiedCredential } from './credential.js';
 import { isFailure, publicKeyOfDid } from './did-key.js';
 import { identityFailure, type IdentityFailure } from './failure.js';
 import { decodeEdDsaJwt, DEFAULT_MAX_TOKEN_BYTES, signatureHolds, signEdDsaJwt } from './jws.js';
@@ -72,7 +72,7 @@ export async function delegate(parentKey: AgentKey, parentChain: CredentialChain
   if (!Number.isInteger(grant.ttlSeconds) || grant.ttlSeconds <= 0) return identityFailure('malformed', 'the link lifetime must be a positive whole number of seconds');
   const iat = Math.floor(clock() / 1000);
   const candidate = {
-    iss: parentKey.did, sub: grant.subject, jti: grant.jti ?? randomBytes(16).toString('base64url'), prev: sha256(parentToken as string),
+    iss: parentKey.did, sub: grant.subject, jti: grant.jti ?? freshCredentialId(), prev: sha256(parentToken as string),
     iat, exp: Math.min(iat + grant.ttlSeconds, Number(parent.exp)),
     ring: grant.ring ?? parent.ring, trust: grant.trust ?? parent.trust, tools: [...grant.tools], ...(grant.roles ? { roles: [...grant.roles] } : {}),
   };

@@ -9,7 +9,7 @@ import { verifyCredentialChain } from '../../src/identity/delegation.js';
 import { isFailure } from '../../src/identity/did-key.js';
 import { EnvelopeVerifier } from '../../src/identity/envelope.js';
 import { RevocationList } from '../../src/identity/revocation.js';
-import { toVerifiedIdentity } from '../../src/identity/credential.js';
+import { freshCredentialId, toVerifiedIdentity } from '../../src/identity/credential.js';
 import { TrustedIssuers } from '../../src/identity/trusted-issuers.js';
 import { MemoryReplayCache } from '../../src/state/replay-cache.js';
 import { SqliteRevocationStore } from '../../src/state/sqlite-revocation-store.js';
@@ -272,6 +272,14 @@ describe('agt identity revoke', () => {
     const colons = Array.from({ length: 32 }, (_, i) => (i + 160).toString(16).toUpperCase()).join(':');
     expect(JSON.parse(agt(['identity', 'revoke', colons, '--json']).stdout)).toMatchObject({ id: colons.replaceAll(':', '').toLowerCase(), alreadyRevoked: false });
     expect(JSON.parse(agt(['identity', 'revoke', colons.toLowerCase(), '--json']).stdout)).toMatchObject({ alreadyRevoked: true });
+  });
+});
+
+describe('credential ids on the command line', () => {
+  it("a fresh credential's jti never reads as an option, and an id that begins with '-' is revoked after --", async () => {
+    for (let i = 0; i < 200; i++) expect(freshCredentialId()).toMatch(/^[0-9a-f]{8}-/);
+    const dashed = '-aXh3n2c5aU1sYyOZb1DGw';
+    expect(JSON.parse(agt(['identity', 'revoke', '--json', '--', dashed]).stdout)).toMatchObject({ id: dashed, alreadyRevoked: false });
   });
 });
 
