@@ -46,7 +46,7 @@ export interface CredentialGrant {
   readonly ttlSeconds: number;
   /** Not valid before this many seconds from now (default: valid at once). */
   readonly notBeforeSeconds?: number;
-  /** The credential id (default: 128 random bits). */
+  /** The credential id (default: a random UUID, see freshCredentialId). */
   readonly jti?: string;
 }
 

@@ -1,13 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createGovernance, type Governance } from '../../src/config/governance.js';
+import { describe, expect, it } from 'vitest';
+import { credentialFor, governances, writeDeployment } from './deployment-fixture.js';
 import { argsDigestOf } from '../../src/identity/action-binding.js';
 import { generateAgentKey, type AgentKey } from '../../src/identity/agent-key.js';
-import { issueCredential } from '../../src/identity/credential.js';
-import { isFailure } from '../../src/identity/did-key.js';
 import { signEnvelope } from '../../src/identity/envelope-sign.js';
 import { SessionClient } from '../../src/identity/session-client.js';
 import { SESSION_HANDSHAKE } from '../../src/identity/session-handshake.js';
@@ -31,24 +28,15 @@ rules:
 `;
 const args = { id: 7 };
 const read = () => ({ name: 'Ada' });
-const open: Governance[] = [];
-afterEach(() => {
-  for (const g of open.splice(0)) g.close();
-});
+const governance = governances();
 
 async function setup() {
   const issuer = generateAgentKey();
   const agent = generateAgentKey();
-  const dir = mkdtempSync(join(tmpdir(), 'agt-cross-process-'));
-  mkdirSync(join(dir, 'policies'));
-  writeFileSync(join(dir, 'policies', 'crm.yaml'), POLICY);
-  const config = join(dir, 'agt.config.yaml');
-  writeFileSync(config, `version: 1\npolicy: policies/\naudit: { store: memory }\nstate: { path: .agt/state.db }\nidentity:\n  mode: zero-trust\n  audience: ${AUD}\n  issuers:\n    - did: ${issuer.did}\n`);
-  const issued = await issueCredential(issuer, { subject: agent.did, ring: 2, roles: [], tools: ['crm.*'], trust: 600, ttlSeconds: 3600 });
-  if (isFailure(issued)) throw new Error(issued.message);
-  const governance = createGovernance(config);
-  open.push(governance);
-  return { dir, config, agent, credential: issued.token, jti: issued.claims.jti, governance };
+  const { dir, path: config } = writeDeployment({ issuer, audience: AUD, policy: POLICY });
+  const credential = await credentialFor(issuer, agent);
+  const jti = (JSON.parse(Buffer.from(credential.split('.')[1] as string, 'base64url').toString()) as { jti: string }).jti;
+  return { dir, config, agent, credential, jti, governance: governance(config) };
 }
 
 const envelopeOf = (agent: AgentKey, credential: string) => ({

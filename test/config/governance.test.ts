@@ -1,11 +1,8 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createGovernance, type Governance } from '../../src/config/governance.js';
+import { describe, expect, it } from 'vitest';
+import { credentialFor as issuedFor, governances, writeDeployment } from './deployment-fixture.js';
+import { createGovernance } from '../../src/config/governance.js';
 import { argsDigestOf } from '../../src/identity/action-binding.js';
 import { generateAgentKey, type AgentKey } from '../../src/identity/agent-key.js';
-import { issueCredential } from '../../src/identity/credential.js';
 import { delegate } from '../../src/identity/delegation.js';
 import { isFailure } from '../../src/identity/did-key.js';
 import { signEnvelope } from '../../src/identity/envelope-sign.js';
@@ -26,30 +23,9 @@ rules:
     action: allow
 `;
 
-const open: Governance[] = [];
-afterEach(() => {
-  for (const g of open.splice(0)) g.close();
-});
-
-function deployment(issuer: AgentKey, extra = ''): string {
-  const dir = mkdtempSync(join(tmpdir(), 'agt-gov-'));
-  mkdirSync(join(dir, 'policies'));
-  writeFileSync(join(dir, 'policies', 'support.yaml'), POLICY);
-  writeFileSync(join(dir, 'agt.config.yaml'), `version: 1\npolicy: policies/\naudit: { store: memory }\nstate: { path: .agt/state.db }\nidentity:\n  mode: zero-trust\n  audience: ${AUD}\n  issuers:\n    - did: ${issuer.did}\n${extra}`);
-  return join(dir, 'agt.config.yaml');
-}
-
-function governance(path: string): Governance {
-  const g = createGovernance(path);
-  open.push(g);
-  return g;
-}
-
-async function credentialFor(issuer: AgentKey, agent: AgentKey): Promise<string> {
-  const issued = await issueCredential(issuer, { subject: agent.did, ring: 2, roles: ['support'], tools: ['crm.*'], trust: 600, ttlSeconds: 3600 });
-  if (isFailure(issued)) throw new Error(issued.message);
-  return issued.token;
-}
+const governance = governances();
+const deployment = (issuer: AgentKey, identityExtra?: string): string => writeDeployment({ issuer, audience: AUD, policy: POLICY, ...(identityExtra ? { identityExtra } : {}) }).path;
+const credentialFor = (issuer: AgentKey, agent: AgentKey): Promise<string> => issuedFor(issuer, agent, { roles: ['support'] });
 
 const args = { id: 7 };
 const signed = (agent: AgentKey, credential: unknown, tool = 'crm.read', callArgs: unknown = args) => ({
@@ -129,8 +105,7 @@ describe('createGovernance', () => {
   });
 
   it('without a file: today\'s behaviour (no identity, memory stores, the policy given)', async () => {
-    const g = createGovernance({ version: 1, audit: { store: 'memory' }, state: { path: 'memory' } });
-    open.push(g);
+    const g = governance({ version: 1, audit: { store: 'memory' }, state: { path: 'memory' } });
     expect(g.identity).toBeUndefined();
     expect(() => g.kernel()).toThrow(/no policy given/);
     const outcome = await g.kernel({ policy: { name: 'p', default_action: 'allow', rules: [] } }).handle({ tool: 'x', args: {}, agent: { id: 'me', ring: 1 } }, () => 1);
@@ -197,8 +172,7 @@ describe('createGovernance', () => {
   });
 
   it('a deployment without an identity section has no hand-off gate: a clear error, not a gate that trusts nobody silently', () => {
-    const g = createGovernance({ version: 1, state: { path: 'memory' } });
-    open.push(g);
+    const g = governance({ version: 1, state: { path: 'memory' } });
     expect(() => g.handoffGate({ receiver: generateAgentKey().did })).toThrow(/no identity section/);
   });
 });

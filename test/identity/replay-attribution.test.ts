@@ -1,12 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createGovernance, type Governance } from '../../src/config/governance.js';
+import { describe, expect, it } from 'vitest';
+import { credentialFor, governances, writeDeployment } from '../config/deployment-fixture.js';
 import { argsDigestOf } from '../../src/identity/action-binding.js';
 import { generateAgentKey, type AgentKey } from '../../src/identity/agent-key.js';
-import { issueCredential } from '../../src/identity/credential.js';
-import { isFailure } from '../../src/identity/did-key.js';
 import { signEnvelope } from '../../src/identity/envelope-sign.js';
 import { sealHandoff } from '../../src/identity/handoff-seal.js';
 import { SessionClient } from '../../src/identity/session-client.js';
@@ -31,26 +26,12 @@ rules:
 `;
 const args = { id: 7 };
 const read = () => ({ name: 'Ada' });
-const open: Governance[] = [];
-afterEach(() => {
-  for (const g of open.splice(0)) g.close();
-});
+const governance = governances();
 
 async function setup() {
   const issuer = generateAgentKey();
-  const dir = mkdtempSync(join(tmpdir(), 'agt-replay-attribution-'));
-  mkdirSync(join(dir, 'policies'));
-  writeFileSync(join(dir, 'policies', 'crm.yaml'), POLICY);
-  const path = join(dir, 'agt.config.yaml');
-  writeFileSync(path, `version: 1\npolicy: policies/\naudit: { store: memory }\nstate: { path: .agt/state.db }\nidentity:\n  mode: zero-trust\n  audience: ${AUD}\n  issuers:\n    - did: ${issuer.did}\n`);
-  const governance = createGovernance(path);
-  open.push(governance);
-  const credentialOf = async (agent: AgentKey): Promise<string> => {
-    const issued = await issueCredential(issuer, { subject: agent.did, ring: 2, roles: ['support'], tools: ['crm.*'], trust: 600, ttlSeconds: 3600 });
-    if (isFailure(issued)) throw new Error(issued.message);
-    return issued.token;
-  };
-  return { governance, credentialOf };
+  const g = governance(writeDeployment({ issuer, audience: AUD, policy: POLICY }).path);
+  return { governance: g, credentialOf: (agent: AgentKey) => credentialFor(issuer, agent, { roles: ['support'] }) };
 }
 
 const envelopeOf = (agent: AgentKey, credential: string, nonce?: string) => ({
