@@ -12,6 +12,7 @@ import { handOff } from '../../src/adapters/index.js';
 import { AuditLog, GovernanceDenied, PolicyEvaluator } from '../../src/index.js';
 import { HandoffGate } from '../../src/kernel/handoff-gate.js';
 import { handoffWorld, type HandoffWorld } from '../identity/handoff-fixtures.js';
+import { scriptedMastraModel } from './mastra-model.js';
 
 /** The receiving agent's policy: hand-offs of billing tasks are allowed, anything else is not. */
 const RECEIVER_POLICY = `apiVersion: governance.toolkit/v1
@@ -139,56 +140,17 @@ describe('LangChain: langchainHandoffTool (a sub-agent called as a tool)', () =>
   });
 });
 
-type Part = { type: 'tool-call'; toolCallId: string; toolName: string; input: string } | { type: 'text'; text: string };
-const usage = { inputTokens: 1, outputTokens: 1, totalTokens: 2 };
-type MastraModel = ConstructorParameters<typeof MastraAgent>[0]['model'];
-
-/** A scripted AI SDK v5 model (the interface Mastra drives), remembering its prompts. */
-function mastraModel(turns: Part[][]): { model: MastraModel; prompts: unknown[] } {
-  const prompts: unknown[] = [];
-  const next = (options: { prompt: unknown }) => {
-    prompts.push(options.prompt);
-    const content = turns.shift() ?? [{ type: 'text', text: 'out of script' }];
-    return { content, finishReason: content.some((p) => p.type === 'tool-call') ? 'tool-calls' : 'stop' };
-  };
-  const model = {
-    specificationVersion: 'v2' as const, provider: 'fake', modelId: 'scripted', supportedUrls: {},
-    async doGenerate(options: { prompt: unknown }) {
-      return { ...next(options), usage, warnings: [] };
-    },
-    async doStream(options: { prompt: unknown }) {
-      const { content, finishReason } = next(options);
-      return {
-        stream: new ReadableStream({
-          start(controller) {
-            controller.enqueue({ type: 'stream-start', warnings: [] });
-            for (const part of content) {
-              if (part.type === 'text') {
-                controller.enqueue({ type: 'text-start', id: 't' });
-                controller.enqueue({ type: 'text-delta', id: 't', delta: part.text });
-                controller.enqueue({ type: 'text-end', id: 't' });
-              } else controller.enqueue(part);
-            }
-            controller.enqueue({ type: 'finish', finishReason, usage });
-            controller.close();
-          },
-        }),
-      };
-    },
-  };
-  return { model: model as unknown as MastraModel, prompts };
-}
 
 describe('Mastra: mastraHandoffTool (an agent used as a tool of another agent)', () => {
   function agents(from: ReturnType<typeof trusted>) {
     const { gate: g, audit } = gate();
-    const receiving = mastraModel([[{ type: 'text', text: 'refund issued' }]]);
+    const receiving = scriptedMastraModel([[{ type: 'text', text: 'refund issued' }]]);
     const billing = new MastraAgent({ id: 'billing', name: 'billing', instructions: 'refunds', model: receiving.model });
     const tool = mastraHandoffTool({
       id: 'billing', description: 'hand a refund to the billing agent', inputSchema: z.object({ invoice: z.string() }), task: 'billing.refund', from, gate: g,
       run: async (payload) => (await billing.generate(`refund ${String(payload.invoice)}`)).text,
     });
-    const calling = mastraModel([[{ type: 'tool-call', toolCallId: 'm1', toolName: 'billing', input: JSON.stringify({ invoice: 'inv-5' }) }], [{ type: 'text', text: 'done' }]]);
+    const calling = scriptedMastraModel([[{ type: 'tool-call', toolCallId: 'm1', toolName: 'billing', input: JSON.stringify({ invoice: 'inv-5' }) }], [{ type: 'text', text: 'done' }]]);
     const triage = new MastraAgent({ id: 'triage', name: 'triage', instructions: 'triage', model: calling.model, tools: { billing: tool } });
     new Mastra({ agents: { triage, billing }, storage: new InMemoryStore(), logger: false });
     return { triage, audit, receiving, calling };

@@ -8,6 +8,7 @@ import { sealHandoff } from '../../src/identity/handoff-seal.js';
 import { AuditLog, GovernanceDenied, PolicyEvaluator } from '../../src/index.js';
 import { HandoffGate } from '../../src/kernel/handoff-gate.js';
 import { handoffWorld, type HandoffWorld } from '../identity/handoff-fixtures.js';
+import { scriptedMastraModel } from './mastra-model.js';
 
 /**
  * Mastra agent networks: a routing agent's members reached through gatedSubAgent, a Mastra
@@ -33,44 +34,6 @@ beforeAll(async () => {
   world = await handoffWorld();
 });
 
-type Part = { type: 'tool-call'; toolCallId: string; toolName: string; input: string } | { type: 'text'; text: string };
-const usage = { inputTokens: 1, outputTokens: 1, totalTokens: 2 };
-type MastraModel = ConstructorParameters<typeof MastraAgent>[0]['model'];
-
-function mastraModel(turns: Part[][]): { model: MastraModel; prompts: unknown[] } {
-  const prompts: unknown[] = [];
-  const next = (options: { prompt: unknown }) => {
-    prompts.push(options.prompt);
-    const content = turns.shift() ?? [{ type: 'text', text: 'out of script' }];
-    return { content, finishReason: content.some((p) => p.type === 'tool-call') ? 'tool-calls' : 'stop' };
-  };
-  const model = {
-    specificationVersion: 'v2' as const, provider: 'fake', modelId: 'scripted', supportedUrls: {},
-    async doGenerate(options: { prompt: unknown }) {
-      return { ...next(options), usage, warnings: [] };
-    },
-    async doStream(options: { prompt: unknown }) {
-      const { content, finishReason } = next(options);
-      return {
-        stream: new ReadableStream({
-          start(controller) {
-            controller.enqueue({ type: 'stream-start', warnings: [] });
-            for (const part of content) {
-              if (part.type === 'text') {
-                controller.enqueue({ type: 'text-start', id: 't' });
-                controller.enqueue({ type: 'text-delta', id: 't', delta: part.text });
-                controller.enqueue({ type: 'text-end', id: 't' });
-              } else controller.enqueue(part);
-            }
-            controller.enqueue({ type: 'finish', finishReason, usage });
-            controller.close();
-          },
-        }),
-      };
-    },
-  };
-  return { model: model as unknown as MastraModel, prompts };
-}
 
 const trusted = () => ({ key: world.sender, chain: [world.senderCredential] });
 const underTrusted = () => ({ key: world.other, chain: [world.lowTrustCredential] });
@@ -81,7 +44,7 @@ function gateWithAudit() {
 }
 
 function billingMember() {
-  const member = mastraModel([[{ type: 'text', text: 'refund issued' }]]);
+  const member = scriptedMastraModel([[{ type: 'text', text: 'refund issued' }]]);
   const billing = new MastraAgent({ id: 'billing', name: 'billing', description: 'refunds', instructions: 'refunds', model: member.model });
   return { member, billing };
 }
@@ -92,7 +55,7 @@ function network(from: Parameters<typeof gatedSubAgent>[1]['from']) {
   const { member, billing } = billingMember();
   const route = JSON.stringify({ primitiveId: 'billing', primitiveType: 'agent', prompt: 'refund inv-5', selectionReason: 'billing handles refunds' });
   const done = JSON.stringify({ isComplete: true, completionReason: 'refunded', finalResult: 'refund issued' });
-  const router = mastraModel([[{ type: 'text', text: route }], [{ type: 'text', text: done }], [{ type: 'text', text: done }]]);
+  const router = scriptedMastraModel([[{ type: 'text', text: route }], [{ type: 'text', text: done }], [{ type: 'text', text: done }]]);
   const triage = new MastraAgent({ id: 'triage', name: 'triage', instructions: 'route', model: router.model, memory: new MockMemory(), agents: { billing: gatedSubAgent(billing, { from, gate, task: 'billing.refund' }) } });
   new Mastra({ agents: { triage, billing }, storage: new InMemoryStore(), logger: false });
   return { triage, member, audit };
@@ -163,7 +126,7 @@ describe('agents as tools: the routing agent\'s generate() reaches members throu
   function routing(from: Parameters<typeof gatedSubAgent>[1]['from'], input: Record<string, unknown>) {
     const { audit, gate } = gateWithAudit();
     const { member, billing } = billingMember();
-    const calling = mastraModel([[{ type: 'tool-call', toolCallId: 'a1', toolName: 'agent-billing', input: JSON.stringify(input) }], [{ type: 'text', text: 'done' }]]);
+    const calling = scriptedMastraModel([[{ type: 'tool-call', toolCallId: 'a1', toolName: 'agent-billing', input: JSON.stringify(input) }], [{ type: 'text', text: 'done' }]]);
     const triage = new MastraAgent({ id: 'triage', name: 'triage', instructions: 'triage', model: calling.model, agents: { billing: gatedSubAgent(billing, { from, gate, task: 'billing.refund' }) } });
     new Mastra({ agents: { triage, billing }, storage: new InMemoryStore(), logger: false });
     return { triage, member, calling, audit };

@@ -5,63 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { mastraGovernance, type ToolCallApprovalChunk } from '../../src/adapters/mastra.js';
 import { AuditLog, PolicyEvaluator } from '../../src/index.js';
+import { call, scriptedMastraModel, type Part } from './mastra-model.js';
 import { ADAPTER_POLICY, CUSTOMER, MODEL_CALL_POLICY, governanceFixture, ToolSpy, trail } from './fixtures.js';
 
-type Part = { type: 'tool-call'; toolCallId: string; toolName: string; input: string } | { type: 'text'; text: string };
-const usage = { inputTokens: 1, outputTokens: 1, totalTokens: 2 };
-/** Mastra's model type names the v5 provider types it bundles; the fake is that interface's shape. */
-type AgentModel = ConstructorParameters<typeof Agent>[0]['model'];
-const call = (toolCallId: string, toolName: string, input: unknown): Part => ({ type: 'tool-call', toolCallId, toolName, input: typeof input === 'string' ? input : JSON.stringify(input) });
-
-/**
- * A fake of the AI SDK v5 LanguageModelV2, one of the model interfaces Mastra 1.x drives (its `ai/test` mocks need
- * msw, a test-only dependency Mastra does not ship): each call answers with the next scripted
- * turn, and the prompts it was sent are kept.
- */
-function scriptedModel(turns: Part[][]) {
-  const prompts: unknown[] = [];
-  const next = (options: { prompt: unknown }) => {
-    prompts.push(options.prompt);
-    const content = turns.shift() ?? [{ type: 'text', text: 'out of script' }];
-    return { content, finishReason: content.some((p) => p.type === 'tool-call') ? 'tool-calls' : 'stop' };
-  };
-  return {
-    prompts,
-    model: asAgentModel({
-      specificationVersion: 'v2' as const,
-      provider: 'fake',
-      modelId: 'scripted',
-      supportedUrls: {},
-      async doGenerate(options: { prompt: unknown }) {
-        const { content, finishReason } = next(options);
-        return { content, finishReason, usage, warnings: [] };
-      },
-      async doStream(options: { prompt: unknown }) {
-        const { content, finishReason } = next(options);
-        return {
-          stream: new ReadableStream({
-            start(controller) {
-              controller.enqueue({ type: 'stream-start', warnings: [] });
-              for (const part of content) {
-                if (part.type === 'text') {
-                  controller.enqueue({ type: 'text-start', id: 't' });
-                  controller.enqueue({ type: 'text-delta', id: 't', delta: part.text });
-                  controller.enqueue({ type: 'text-end', id: 't' });
-                } else controller.enqueue(part);
-              }
-              controller.enqueue({ type: 'finish', finishReason, usage });
-              controller.close();
-            },
-          }),
-        };
-      },
-    }),
-  };
-}
-
-function asAgentModel(model: object): AgentModel {
-  return model as AgentModel;
-}
 
 /** What the model was sent as tool results on a later call, by call id. */
 function resultsSeen(prompts: unknown[], index: number): Record<string, string> {
@@ -84,7 +30,7 @@ function setup(turns: Part[][]) {
     call_api: governance.tool({ id: 'call_api', description: 'api', inputSchema: z.object({ url: z.string(), api_key: z.string() }), execute: async (input) => (spy.saw('call_api', input), `called with ${input.api_key}`) }),
     lookup_customer: governance.tool({ id: 'lookup_customer', description: 'crm', inputSchema: z.object({ id: z.string() }), execute: async (input) => (spy.saw('lookup_customer', input), { ...CUSTOMER }) }),
   };
-  const { model, prompts } = scriptedModel(turns);
+  const { model, prompts } = scriptedMastraModel(turns);
   const agent = new Agent({
     id: 'support',
     name: 'support',
@@ -163,7 +109,7 @@ describe('mastraGovernance', () => {
       const spy = new ToolSpy();
       // README's pattern: the tool's id is the name policies use; the record key is what the model calls.
       const tool = governance.tool({ id, description: id, inputSchema: z.object({ path: z.string() }), requireApproval: true, execute: async (input) => (spy.saw(id, input), `done ${input.path}`) });
-      const { model, prompts } = scriptedModel([[call('k1', key, { path: '/etc/passwd' })], [{ type: 'text', text: 'finished' }]]);
+      const { model, prompts } = scriptedMastraModel([[call('k1', key, { path: '/etc/passwd' })], [{ type: 'text', text: 'finished' }]]);
       const agent = new Agent({ id: 'files', name: 'files', instructions: 'help', model, tools: { [key]: tool } });
       new Mastra({ agents: { files: agent }, storage: new InMemoryStore(), logger: false });
       const first = await agent.stream('do it', { maxSteps: 5 });
@@ -190,7 +136,7 @@ describe('mastraGovernance', () => {
       const governance = mastraGovernance({ policy: evaluator, audit, approvals: () => answer });
       const spy = new ToolSpy();
       const sendEmail = governance.tool({ id: 'send_email', description: 'mail', inputSchema: z.object({ to: z.string() }), execute: async (input) => (spy.saw('send_email', input), `sent to ${input.to}`) });
-      const { model, prompts } = scriptedModel([[call('e1', 'send_email', { to: 'ada@example.com' })], [{ type: 'text', text: 'ok' }]]);
+      const { model, prompts } = scriptedMastraModel([[call('e1', 'send_email', { to: 'ada@example.com' })], [{ type: 'text', text: 'ok' }]]);
       await new Agent({ id: 'mailer', name: 'mailer', instructions: 'help', model, tools: { send_email: sendEmail } }).generate('mail Ada', { maxSteps: 3 });
       expect(spy.calls.length).toBe(answer === 'approved' ? 1 : 0);
       expect(resultsSeen(prompts, 1).e1).toContain(answer === 'approved' ? 'sent to ada@example.com' : 'approval denied (approvers: security-team)');
@@ -217,7 +163,7 @@ describe('mastraGovernance', () => {
     const spy = new ToolSpy();
     const drop = governance.tool({ id: 'drop_table', description: 'drop', inputSchema: z.object({ table: z.string() }), execute: async (input) => (spy.saw('drop_table', input), 'dropped') });
     const agentWith = (turns: Part[][]) => {
-      const { model, prompts } = scriptedModel(turns);
+      const { model, prompts } = scriptedMastraModel(turns);
       const agent = new Agent({ id: 'dba', name: 'dba', instructions: 'help', model, tools: { drop_table: drop }, inputProcessors: [governance.inputProcessor], outputProcessors: [governance.outputProcessor] });
       return { agent, prompts };
     };
@@ -260,7 +206,7 @@ describe('mastraGovernance', () => {
     const search = governance.tool({ id: 'search', description: 'search', inputSchema: z.object({ query: z.string() }).passthrough(), execute: async (input) => (spy.saw('search', input), 'ran') });
     let deep: Record<string, unknown> = { leaf: true };
     for (let i = 0; i < 80; i++) deep = { deep };
-    const { model, prompts } = scriptedModel([[call('m1', 'search', '{not json'), call('m2', 'search', { query: 'x', deep })], [{ type: 'text', text: 'recovered' }]]);
+    const { model, prompts } = scriptedMastraModel([[call('m1', 'search', '{not json'), call('m2', 'search', { query: 'x', deep })], [{ type: 'text', text: 'recovered' }]]);
     const agent = new Agent({ id: 'support', name: 'support', instructions: 'help', model, tools: { search } });
     const result = await agent.generate('go', { maxSteps: 3 });
     expect(result.text).toBe('recovered');
