@@ -54,7 +54,7 @@ export function wireIdentity(identity: IdentityDeployment, state: IdentityState,
   if (bearers.length > 0) verifiers.jwt = bearerProof({ verify: (token) => firstAccepting(bearers, token) });
   if (identity.x509Svid) verifiers['spiffe-x509'] = x509SvidProof(new X509SvidVerifier({ ...identity.x509Svid, revocations, ...(clock ? { clock } : {}) }));
   if (identity.jwtSvid) verifiers['spiffe-jwt'] = jwtSvidProof(new JwtSvidVerifier({ ...identity.jwtSvid, revocations, ...(clock ? { clock } : {}) }));
-  return { kernel: { mode: identity.mode, verifier: byProofKind(verifiers), trustScores, ...(clock ? { clock } : {}) }, envelopes, sessions };
+  return { kernel: { mode: identity.mode, verifier: byProofKind(verifiers), trustScores, revocations, ...(clock ? { clock } : {}) }, envelopes, sessions };
 }
 
 /** Failures only the token's own issuer can give (its signature held): asking the next issuer would only blur the reason. */

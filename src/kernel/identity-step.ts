@@ -5,6 +5,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import type { Decision, DecisionIdentity, Stage } from '../core/types.js';
 import { identityFailure, identityReason, type IdentityFailure, type IdentityFailureKind } from '../identity/failure.js';
 import { compileGlobList, type NameMatcher } from '../core/glob.js';
+import type { RevocationCheck } from '../identity/revocation-check.js';
 import type { ActionFacts, IdentityAnswer, IdentityVerifier } from '../identity/verifier.js';
 import type { VerifiedIdentity } from '../identity/verified.js';
 import type { TrustScores } from '../identity/trust-scores.js';
@@ -36,6 +37,28 @@ export interface KernelIdentityOptions {
    * `agent.trust` is the live score; the credential's trust is its ceiling.
    */
   trustScores?: TrustScoreStore;
+  /**
+   * The revocation list the verifiers read, asked once more when a call proven earlier is about
+   * to run (held for a human's approval, or decided now and run later): a revocation in between
+   * refuses the run. Without it, such a call runs on the proof it was decided with.
+   */
+  revocations?: RevocationCheck;
+}
+
+/**
+ * Why the agent a held call was proven as may no longer act: its id, credential or issuer was
+ * revoked since (or the list cannot be read, which refuses too). Null when it still may.
+ */
+export function revokedSince(options: KernelIdentityOptions, agent: Readonly<Record<string, unknown>>): IdentityFailure | null {
+  const revocations = options.revocations;
+  if (!revocations) return null;
+  const ids = [agent.id, agent.credential_id, agent.issuer].filter((id): id is string => typeof id === 'string');
+  try {
+    if (revocations.firstRevoked(ids) < 0) return null;
+  } catch {
+    return identityFailure('unavailable', 'the revocation list could not be read before running a call proven earlier');
+  }
+  return identityFailure('revoked', 'the agent, its credential or its issuer was revoked after this call was decided');
 }
 
 /** The bounded action with its verified agent, or the denial that ends it (not yet recorded). */

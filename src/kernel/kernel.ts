@@ -16,7 +16,8 @@ import { HeldCalls } from './held-calls.js';
 import { limitsGuard, policyGuard, runGuards } from './pipeline.js';
 import { evaluatorFor, type PolicyInput } from './policy-input.js';
 import { applyTransform } from './transform.js';
-import { verifyIdentity, type IdentityOutcome, type KernelIdentityOptions } from './identity-step.js';
+import { identityDenial, revokedSince, verifyIdentity, type IdentityOutcome, type KernelIdentityOptions } from './identity-step.js';
+import { identityReason } from '../identity/failure.js';
 import { checkToolRequirements } from './requirements-step.js';
 import { TrustScores } from '../identity/trust-scores.js';
 import type { TrustEvent } from '../identity/trust-score.js';
@@ -147,6 +148,13 @@ export class Kernel {
     if (!bounded.ok) return this.refuseUnbounded(bounded, callId, options.hold === true && !run);
     const provenBefore = this.identity && callId !== undefined ? this.provenWhenHeld(callId, bounded) : null;
     if (provenBefore) {
+      // Proven when it was decided, and revoked since? The run is refused, and the decision spent.
+      const revoked = revokedSince(this.identity as KernelIdentityOptions, provenBefore.request.agent);
+      if (revoked) {
+        this.held.take(callId as string, provenBefore.request.tool_name ?? '');
+        const refused = this.finish(provenBefore, identityDenial(revoked, provenBefore.request.stage, this.evaluator.revision, provenBefore.identity)).decision;
+        return this.refuse(refused, provenBefore.request);
+      }
       bounded = provenBefore;
     } else if (this.identity) {
       const proving = this.prove(bounded);
@@ -217,7 +225,9 @@ export class Kernel {
     }
     const who = held.decision.approvers.length ? ` (approvers: ${held.decision.approvers.join(', ')})` : '';
     const why = reason ?? (approved ? `approved${who}` : `approval denied${who}`);
-    const answer = this.record(held.request, derive(held.decision, approved ? 'allow' : 'deny', why));
+    // Revoked while the call waited for its human: the approval cannot clear it.
+    const revoked = approved && this.identity && held.decision.identity ? revokedSince(this.identity, held.request.agent) : null;
+    const answer = this.record(held.request, revoked ? derive(held.decision, 'deny', identityReason(revoked)) : derive(held.decision, approved ? 'allow' : 'deny', why));
     const inputIdentity = held.decision.inputIdentity ?? '';
     const outcome = answer.allowed ? ((await this.enforceAgain(held.request, held.args, answer)) as Cleared | Refused) : await this.refuse(answer, held.request);
     // Held for the framework's run either way: it runs what was approved, or reads the refusal.
@@ -511,7 +521,9 @@ export class Kernel {
     if (asserted.ring !== undefined || asserted.roles !== undefined || asserted.trust !== undefined) return null;
     const proven = withAgent(bounded, agent, String(agent.id));
     // Only the very call that was proven: other arguments (or another agent) are proven afresh.
-    return proven.inputIdentity === held.inputIdentity ? proven : null;
+    if (proven.inputIdentity !== held.inputIdentity) return null;
+    if (held.decision.identity) proven.identity = held.decision.identity;
+    return proven;
   }
 
   private async spendHeld(callId: string, bounded: Bounded): Promise<Cleared | Refused | null> {
@@ -530,7 +542,11 @@ export class Kernel {
   /** Puts a require_approval to the configured handler; the answer is recorded, the transform kept. */
   private async askHandler(bounded: Bounded, decided: Decided): Promise<Decided> {
     const outcome = await requestApproval(this.approvals, bounded.request, decided.decision, this.approvalTimeoutMs);
-    const answer = this.record(bounded.request, derive(decided.decision, outcome.approved ? 'allow' : 'deny', outcome.reason));
+    // A human may take minutes: an agent revoked while its call waited does not run it.
+    const revoked = outcome.approved && this.identity && bounded.identity ? revokedSince(this.identity, bounded.request.agent) : null;
+    const answer = revoked
+      ? this.record(bounded.request, derive(decided.decision, 'deny', identityReason(revoked)))
+      : this.record(bounded.request, derive(decided.decision, outcome.approved ? 'allow' : 'deny', outcome.reason));
     return { decision: answer, enforced: decided.enforced };
   }
 
