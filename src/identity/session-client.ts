@@ -1,7 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { ProvenAction } from './action-binding.js';
 import type { IssuedSession, SessionProof } from './session.js';
-import { sessionMacInput } from './session-mac-input.js';
+import { sessionMacInput, sessionMacInputWith, sessionMacParts, type SessionMacParts } from './session-mac-input.js';
 
 /**
  * The agent side of the session MAC path: holds the issued session's secret as a key object and
@@ -15,22 +15,20 @@ export class SessionClient {
   readonly expiresAt: number;
   // The secret is kept only as a key object: serializing or logging the client shows no secret.
   readonly #key: KeyObject;
-  readonly #did: string;
-  readonly #aud: string;
+  readonly #parts: SessionMacParts;
   #counter = 0;
 
   constructor(session: IssuedSession) {
     this.sessionId = session.id;
     this.expiresAt = session.expiresAt;
     this.#key = createSecretKey(Buffer.from(session.secret, 'base64url'));
-    this.#did = session.did;
-    this.#aud = session.aud;
+    this.#parts = sessionMacParts(session.did, session.aud);
   }
 
   /** A proof for `action` (tool, stage and `argsDigestOf` the arguments) with the next counter. */
   prove(action: ProvenAction): SessionProof {
     const counter = ++this.#counter;
-    return { sessionId: this.sessionId, counter, mac: sessionMac(this.#key, action, this.#did, counter, this.#aud) };
+    return { sessionId: this.sessionId, counter, mac: createHmac('sha256', this.#key).update(sessionMacInputWith(this.#parts, action, counter)).digest('base64url') };
   }
 }
 

@@ -5,7 +5,7 @@ import { constantTimeEqual } from './constant-time.js';
 import { identityFailure, replayedBy, type IdentityFailure } from './failure.js';
 import type { RevocationCheck } from './revocation-check.js';
 import { ReplayWindow } from './replay-window.js';
-import { sessionMacInput } from './session-mac-input.js';
+import { sessionMacInputWith, sessionMacParts, type SessionMacParts } from './session-mac-input.js';
 import type { VerifiedIdentity } from './verified.js';
 
 /**
@@ -66,6 +66,8 @@ interface Session {
   readonly identity: VerifiedIdentity;
   /** The ids whose revocation ends the session, in the order they are named in a refusal. */
   readonly revocationIds: readonly string[];
+  /** The DID and audience of every MAC input, quoted once. */
+  readonly macParts: SessionMacParts;
   /** Set by the first replayed counter: the subject's score pays for one replay per session, not per copy replayed. */
   replayNoted?: true;
 }
@@ -102,7 +104,7 @@ export class SessionMacVerifier {
     const secret = randomBytes(32);
     const sessionIdentity: VerifiedIdentity = Object.freeze({ ...identity, proof: 'session', expiresAt });
     const revocationIds = [...new Set([identity.subject, ...(identity.credentialId === null ? [] : [identity.credentialId]), identity.issuer, ...(identity.revocationIds ?? [])])];
-    this.sessions.set(id, { key: createSecretKey(secret), did: identity.subject, expiresAt, window: new ReplayWindow(this.windowSize), identity: sessionIdentity, revocationIds });
+    this.sessions.set(id, { key: createSecretKey(secret), did: identity.subject, expiresAt, window: new ReplayWindow(this.windowSize), identity: sessionIdentity, revocationIds, macParts: sessionMacParts(identity.subject, this.options.audience) });
     return { id, secret: secret.toString('base64url'), did: identity.subject, credentialId: identity.credentialId, expiresAt, aud: this.options.audience };
   }
 
@@ -155,7 +157,7 @@ export class SessionMacVerifier {
       this.sessions.delete(sessionId);
       return identityFailure('expired', 'the session has expired: prove the action with a signed envelope to open a new one');
     }
-    const expected = createHmac('sha256', session.key).update(sessionMacInput(action, session.did, counter as number, this.options.audience)).digest('base64url');
+    const expected = createHmac('sha256', session.key).update(sessionMacInputWith(session.macParts, action, counter as number)).digest('base64url');
     if (!constantTimeEqual(mac, expected)) {
       return identityFailure('signature', "the session MAC does not verify for this action under the session's secret");
     }

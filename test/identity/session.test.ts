@@ -8,7 +8,7 @@ import type { IdentityFailure } from '../../src/identity/failure.js';
 import { ReplayWindow } from '../../src/identity/replay-window.js';
 import { SessionMacVerifier, type SessionProof } from '../../src/identity/session.js';
 import { SessionClient, sessionMac } from '../../src/identity/session-client.js';
-import { sessionMacInput } from '../../src/identity/session-mac-input.js';
+import { sessionMacInput, sessionMacInputWith, sessionMacParts } from '../../src/identity/session-mac-input.js';
 import type { VerifiedIdentity } from '../../src/identity/verified.js';
 
 const T0 = 1_800_000_000_000;
@@ -52,6 +52,11 @@ describe('session MAC: issued after a full verification, accepted per action', (
   it('MACs the RFC 8785 canonical JSON of {tool, stage, argsDigest, did, counter, aud} with HMAC-SHA-256', () => {
     const fields = { tool: 'a"\\\u0001é😀', stage: 'pre_tool', argsDigest: ACTION.argsDigest, did: DID, counter: 42, aud: '\ud800' };
     expect(sessionMacInput(fields, fields.did, fields.counter, fields.aud)).toBe(canonicalJson(fields));
+    // the parts a session quotes once give the same bytes, for every odd string too
+    for (const odd of ['', 'a"b', 'line\nbreak', '\u2028', 'é€😀', '\ud800']) {
+      const oddFields = { ...fields, did: odd, aud: odd, tool: odd };
+      expect(sessionMacInputWith(sessionMacParts(odd, odd), oddFields, fields.counter)).toBe(canonicalJson(oddFields));
+    }
     const { verifier, session } = setup();
     const mac = sessionMac(createSecretKey(Buffer.from(session.secret, 'base64url')), ACTION, DID, 1, AUD);
     expect(verifier.verify({ sessionId: session.id, counter: 1, mac }, ACTION).ok).toBe(true);
