@@ -10,6 +10,15 @@ describe('checkJsonValue', () => {
   it('measures size exactly as canonical JSON bytes', () => {
     const samples = ['plain', 'quote"back\\slash', 'control\u0001\n', 'é', '€', '😀', '\ud800lone'];
     for (const s of samples) expect(jsonStringBytes(s)).toBe(Buffer.byteLength(JSON.stringify(s)));
+    // Long strings take another path (a regex): the same answers, for every character class at any position.
+    const long = 'a'.repeat(200);
+    for (const odd of ['"', '\\', '\u0000', '\u001f', '\u007f', '\u0080', 'é', '€', '😀', '\ud800', '\udfff', '~', ' ']) {
+      for (const at of [0, 100, 199]) {
+        const s = long.slice(0, at) + odd + long.slice(at);
+        expect(jsonStringBytes(s)).toBe(Buffer.byteLength(JSON.stringify(s)));
+      }
+    }
+    expect(jsonStringBytes(long)).toBe(202);
     const value = { text: 'x'.repeat(100), list: [1, 2, 3], nested: { é: '€' } };
     const exact = Buffer.byteLength(canonicalJson(value));
     expect(checkJsonValue(value, { maxBytes: exact, maxDepth: 64 })).toBeNull();
