@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { argsDigestOf } from '../identity/action-binding.js';
 import { generateAgentKey } from '../identity/agent-key.js';
 import { issueCredential, toVerifiedIdentity } from '../identity/credential.js';
+import { chainOfEnvelopeCredential } from '../identity/credential-file.js';
 import { verifyCredentialChain } from '../identity/delegation.js';
 import { isFailure } from '../identity/did-key.js';
 import { EnvelopeVerifier } from '../identity/envelope.js';
@@ -45,7 +46,7 @@ export async function identitySteps(evaluator: PolicyEvaluator, audit: AuditLog)
     audience: AUDIENCE,
     replayCache: new MemoryReplayCache(),
     credentials: (credential, _did, now) => {
-      const verified = verifyCredentialChain(typeof credential === 'string' ? [credential] : credential, { trustedIssuers: trusted, clock: () => now });
+      const verified = verifyCredentialChain(chainOfEnvelopeCredential(credential), { trustedIssuers: trusted, clock: () => now });
       return isFailure(verified) ? verified : toVerifiedIdentity(verified, 'envelope');
     },
   });

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { toVerifiedIdentity } from '../identity/credential.js';
+import { chainOfEnvelopeCredential } from '../identity/credential-file.js';
 import { verifyCredentialChain } from '../identity/delegation.js';
 import { isFailure } from '../identity/did-key.js';
 import type { IdentityFailureKind } from '../identity/failure.js';
@@ -41,8 +42,7 @@ export function wireIdentity(identity: IdentityDeployment, state: IdentityState,
   const { replayCache, revocations, trustScores } = state;
   const credentials: CredentialVerifier = (credential, _did, now) => {
     // A bare credential is a chain of one; a delegated agent carries [credential, ...links].
-    const chain = typeof credential === 'string' ? [credential] : credential;
-    const verified = verifyCredentialChain(chain, { trustedIssuers: identity.issuers, revocations, clock: () => now, maxDepth: identity.maxDelegationDepth });
+    const verified = verifyCredentialChain(chainOfEnvelopeCredential(credential), { trustedIssuers: identity.issuers, revocations, clock: () => now, maxDepth: identity.maxDelegationDepth });
     return isFailure(verified) ? verified : toVerifiedIdentity(verified, 'envelope');
   };
   const envelopes = new EnvelopeVerifier({ audience: identity.audience, credentials, replayCache, freshnessMs: identity.freshnessMs, skewMs: identity.clockSkewMs, ...(clock ? { clock } : {}) });
