@@ -1,0 +1,151 @@
+import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { randomInt } from 'node:crypto';
+import { sandboxAvailability, prlimitPath } from './availability.js';
+import { bwrapArguments, SANDBOX_WORKDIR } from './bwrap-args.js';
+import { cgroupSupport } from './cgroups.js';
+import { OutputBuffer } from './output-buffer.js';
+import { resolveProfile } from './profile-check.js';
+import { checkRequest } from './request-check.js';
+import type { SandboxOutcome, SandboxRefusal, SandboxRequest, SandboxResult } from './types.js';
+import { createWorkdir, removeWorkdir, type Workdir } from './workdir.js';
+
+/** Options of one run that are not part of what the agent asked for. */
+export interface SandboxRunOptions {
+  /** Aborting it SIGKILLs the run's whole process group at once (the kill switch's hook). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Sandboxed host uids are drawn from this range, one per run, when the host runs as root: the
+ * process limit (RLIMIT_NPROC) counts per user and is not enforced for root, so each run gets a
+ * user of its own that no other process shares and that owns nothing on the host.
+ */
+const UID_RANGE = { from: 1_900_000_000, size: 100_000_000 };
+
+/** The environment every sandboxed process starts from; the request's variables are added to it. */
+const BASE_ENV = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: SANDBOX_WORKDIR, TMPDIR: '/tmp', LANG: 'C.UTF-8' };
+
+/**
+ * Runs code or a command in a bubblewrap sandbox and reports how it ended. Never throws for bad
+ * input, a missing bubblewrap or a process that misbehaves: those are refusals or results.
+ */
+export async function runSandboxed(request: SandboxRequest, options: SandboxRunOptions = {}): Promise<SandboxOutcome> {
+  const availability = sandboxAvailability();
+  if (!availability.available) return refusal('sandbox:unavailable', availability.reason, availability.fix);
+  const prlimit = prlimitPath();
+  if (!prlimit) return refusal('sandbox:unavailable', 'prlimit (util-linux) is not installed', 'install util-linux: `apt-get install -y util-linux`');
+  const resolved = resolveProfile(request.profile);
+  if (!resolved.ok) return resolved.refusal;
+  const profile = resolved.profile;
+  const checked = checkRequest(request, profile);
+  if (!checked.ok) return checked.refusal;
+  const { argv, env, files, timeoutMs } = checked.request;
+
+  const root = process.getuid?.() === 0;
+  let uid = root ? UID_RANGE.from + randomInt(UID_RANGE.size) : undefined;
+  let workdir: Workdir;
+  if (request.workdir !== undefined) {
+    if (!existsSync(request.workdir) || !statSync(request.workdir).isDirectory()) return refusal('sandbox:bad_request', `workdir ${request.workdir} is not a directory`, 'pass an existing directory, or none for a fresh private one');
+    if (request.code !== undefined || Object.keys(request.files ?? {}).length > 0) {
+      return refusal('sandbox:bad_request', '`code` and `files` cannot be written into an operator workdir', 'put them in the directory yourself and pass a `command`, or drop `workdir`');
+    }
+    // The sandbox runs as the directory's owner, so it can write there; never as root.
+    const owner = statSync(request.workdir).uid;
+    if (root && owner !== 0) uid = owner;
+    workdir = { path: request.workdir, owned: false };
+  } else {
+    try {
+      workdir = createWorkdir(files, uid);
+    } catch (error) {
+      return refusal('sandbox:setup_failed', `the work dir could not be prepared: ${(error as Error).message}`, 'check that the temporary directory is writable and has space');
+    }
+  }
+
+  const bwrapArgs = bwrapArguments({ profile, hostWorkdir: workdir.path, env: { ...BASE_ENV, ...env }, argv, prlimit });
+  // As root, drop to the run's own uid before bwrap: bwrap then builds an unprivileged user namespace.
+  const [file, args] = uid === undefined
+    ? [availability.bwrap, bwrapArgs]
+    : ['/usr/bin/setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', availability.bwrap, ...bwrapArgs]];
+  try {
+    return await execute(file, args, { request, timeoutMs, maxOutputBytes: profile.maxOutputBytes, profile: profile.name, signal: options.signal });
+  } finally {
+    removeWorkdir(workdir);
+  }
+}
+
+interface ExecuteOptions {
+  request: SandboxRequest;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  profile: string;
+  signal: AbortSignal | undefined;
+}
+
+function execute(file: string, args: string[], options: ExecuteOptions): Promise<SandboxOutcome> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const stdout = new OutputBuffer(options.maxOutputBytes);
+    const stderr = new OutputBuffer(options.maxOutputBytes);
+    // detached: the run leads a process group of its own, so one kill reaches bwrap and its
+    // PID namespace's init, whose death takes every process in the namespace with it.
+    const child = spawn(file, args, { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin' } });
+    let timedOut = false;
+    const killGroup = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone: nothing left to kill.
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, options.timeoutMs);
+    const onAbort = (): void => killGroup();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) killGroup();
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdin.on('error', () => undefined); // a process that exits without reading its input is not an error
+    child.stdin.end(options.request.stdin ?? '');
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve(refusal('sandbox:setup_failed', `${file} could not be started: ${error.message}`, 'run `agt doctor` to check the sandbox'));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      killGroup(); // a straggler that escaped the namespace's teardown has nowhere to hide
+      const result: SandboxResult = {
+        outcome: 'ran',
+        ...exitStatus(code, signal),
+        stdout: stdout.text(),
+        stderr: stderr.text(),
+        stdoutTruncated: stdout.truncated,
+        stderrTruncated: stderr.truncated,
+        timedOut,
+        durationMs: Math.round(performance.now() - started),
+        profile: options.profile,
+        cgroup: cgroupSupport(),
+      };
+      resolve(result);
+    });
+  });
+}
+
+/** bwrap reports a command killed by signal N as exit status 128 + N; name the signal. */
+function exitStatus(code: number | null, signal: NodeJS.Signals | null): { exitCode: number | null; signal: string | null } {
+  if (signal !== null) return { exitCode: null, signal };
+  if (code !== null && code > 128 && code <= 128 + 64) {
+    const name = Object.entries(osConstants.signals).find(([, number]) => number === code - 128)?.[0];
+    if (name) return { exitCode: null, signal: name };
+  }
+  return { exitCode: code, signal: null };
+}
+
+function refusal(code: string, reason: string, fix: string): SandboxRefusal {
+  return { outcome: 'refused', code, reason, fix };
+}
