@@ -25,7 +25,7 @@ export interface BwrapPlan {
 
 /**
  * The bwrap arguments for one run: every namespace unshared (the network too unless the profile
- * shares it), an empty root with /usr and the profile's paths read-only, a fresh /proc and /dev,
+ * shares it), an empty read-only root with /usr and the profile's paths read-only, a fresh /proc and /dev,
  * private /tmp, the work dir, a cleared environment, a new session (no TIOCSTI into the host's
  * terminal) and death with the parent. The command runs under `prlimit`, which sets soft and hard
  * limits alike so the code cannot raise them again.
@@ -36,7 +36,8 @@ export function bwrapArguments(plan: BwrapPlan): string[] {
   for (const top of SYSTEM_TOP) args.push(...systemTop(top));
   for (const path of [...SYSTEM_FILES, ...profile.readOnlyPaths]) if (existsSync(path)) args.push('--ro-bind', path, path);
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--bind', plan.hostWorkdir, SANDBOX_WORKDIR, '--chdir', SANDBOX_WORKDIR);
-  args.push('--hostname', 'sandbox', '--clearenv');
+  // The root bwrap builds is a tmpfs; made read-only last, so only /work and /tmp take writes.
+  args.push('--remount-ro', '/', '--hostname', 'sandbox', '--clearenv');
   for (const [name, value] of Object.entries(plan.env)) args.push('--setenv', name, value);
   args.push(
     '--',
