@@ -15,12 +15,13 @@ let cached: SandboxAvailability | undefined;
  * PID, network, IPC, UTS and mount namespaces the sandbox relies on.
  */
 export function sandboxAvailability(): SandboxAvailability {
-  cached ??= probe();
+  cached ??= probeSandbox(SEARCH);
   return cached;
 }
 
-function probe(): SandboxAvailability {
-  const bwrap = SEARCH.map((dir) => `${dir}/bwrap`).find(isExecutable);
+/** Looks for bwrap in `directories` and tries it; `sandboxAvailability()` is this on the system directories, cached. */
+export function probeSandbox(directories: readonly string[]): SandboxAvailability {
+  const bwrap = directories.map((dir) => `${dir}/bwrap`).find(isExecutable);
   if (!bwrap) return { available: false, reason: 'bubblewrap (bwrap) is not installed', fix: INSTALL_FIX };
   const version = spawnSync(bwrap, ['--version'], { encoding: 'utf8' }).stdout.trim();
   const trial = spawnSync(bwrap, ['--unshare-all', '--die-with-parent', '--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--proc', '/proc', '/usr/bin/true'], { encoding: 'utf8', timeout: 10_000 });

@@ -1,5 +1,5 @@
 export { runSandboxed, type SandboxRunOptions } from './run.js';
-export { sandboxAvailability, type SandboxAvailability } from './availability.js';
+export { probeSandbox, sandboxAvailability, type SandboxAvailability } from './availability.js';
 export { cgroupSupport } from './cgroups.js';
 export { BUILTIN_PROFILES, DEFAULT_PROFILE, type ResourceLimits, type SandboxProfile } from './profile.js';
 export { resolveProfile, type ProfileResolution } from './profile-check.js';
