@@ -15,6 +15,8 @@ import { createWorkdir, removeWorkdir, type Workdir } from './workdir.js';
 export interface SandboxRunOptions {
   /** Aborting it SIGKILLs the run's whole process group at once (the kill switch's hook). */
   signal?: AbortSignal;
+  /** Called with each chunk of standard output as it arrives (the result still holds it, capped). */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 /**
@@ -69,7 +71,7 @@ export async function runSandboxed(request: SandboxRequest, options: SandboxRunO
     ? [availability.bwrap, bwrapArgs]
     : ['/usr/bin/setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', availability.bwrap, ...bwrapArgs]];
   try {
-    return await execute(file, args, { request, timeoutMs, maxOutputBytes: profile.maxOutputBytes, profile: profile.name, signal: options.signal });
+    return await execute(file, args, { request, timeoutMs, maxOutputBytes: profile.maxOutputBytes, profile: profile.name, signal: options.signal, onStdout: options.onStdout });
   } finally {
     removeWorkdir(workdir);
   }
@@ -81,6 +83,7 @@ interface ExecuteOptions {
   maxOutputBytes: number;
   profile: string;
   signal: AbortSignal | undefined;
+  onStdout: ((chunk: Buffer) => void) | undefined;
 }
 
 function execute(file: string, args: string[], options: ExecuteOptions): Promise<SandboxOutcome> {
@@ -106,7 +109,10 @@ function execute(file: string, args: string[], options: ExecuteOptions): Promise
     const onAbort = (): void => killGroup();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) killGroup();
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      options.onStdout?.(chunk);
+    });
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.stdin.on('error', () => undefined); // a process that exits without reading its input is not an error
     child.stdin.end(options.request.stdin ?? '');
