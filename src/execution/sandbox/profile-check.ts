@@ -28,6 +28,7 @@ export function resolveProfile(profile: string | SandboxProfile | undefined): Pr
   }
   const numbers: Array<[string, number]> = [
     ['maxOutputBytes', profile.maxOutputBytes],
+    ['tmpfsBytes', profile.tmpfsBytes],
     ['defaultTimeoutMs', profile.defaultTimeoutMs],
     ['maxTimeoutMs', profile.maxTimeoutMs],
     ...Object.entries(profile.limits).map(([k, v]): [string, number] => [`limits.${k}`, v]),

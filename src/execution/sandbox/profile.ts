@@ -26,6 +26,8 @@ export interface SandboxProfile {
   /** Share the host's network namespace. False: a namespace of its own with only loopback. */
   network: boolean;
   limits: ResourceLimits;
+  /** Size of each private tmpfs (the work dir and /tmp): bounds what the code can store, in memory. */
+  tmpfsBytes: number;
   /** Per stream: bytes of stdout and of stderr kept; the rest is discarded and flagged. */
   maxOutputBytes: number;
   defaultTimeoutMs: number;
@@ -51,6 +53,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, SandboxProfile>> = {
     readOnlyPaths: [],
     network: false,
     limits: baseLimits,
+    tmpfsBytes: 64 * 1024 * 1024,
     maxOutputBytes: 1024 * 1024,
     defaultTimeoutMs: 10_000,
     maxTimeoutMs: 60_000,
@@ -60,6 +63,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, SandboxProfile>> = {
     readOnlyPaths: ['/etc/ssl/certs', '/etc/localtime', '/usr/share/zoneinfo'],
     network: false,
     limits: { ...baseLimits, cpuSeconds: 60, processes: 128 },
+    tmpfsBytes: 256 * 1024 * 1024,
     maxOutputBytes: 4 * 1024 * 1024,
     defaultTimeoutMs: 30_000,
     maxTimeoutMs: 300_000,
@@ -69,6 +73,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, SandboxProfile>> = {
     readOnlyPaths: ['/etc/ssl/certs', '/etc/localtime', '/usr/share/zoneinfo', '/etc/resolv.conf', '/etc/hosts'],
     network: true,
     limits: { ...baseLimits, cpuSeconds: 300, processes: 256, addressSpaceBytes: 4 * 1024 * 1024 * 1024 },
+    tmpfsBytes: 1024 * 1024 * 1024,
     maxOutputBytes: 16 * 1024 * 1024,
     defaultTimeoutMs: 60_000,
     maxTimeoutMs: 3_600_000,

@@ -60,6 +60,9 @@ export function checkRequest(request: SandboxRequest, profile: SandboxProfile): 
     if (size > MAX_FILE_BYTES) return refuse(`files: ${JSON.stringify(path)} is ${size} bytes, more than ${MAX_FILE_BYTES}`, 'give a smaller file');
     files.push([path, content]);
   }
+  const names = new Set(files.map(([path]) => path));
+  const clash = files.find(([path]) => path.split('/').slice(0, -1).some((_, i, parts) => names.has(parts.slice(0, i + 1).join('/'))));
+  if (clash) return refuse(`files: ${JSON.stringify(clash[0])} lies under a path that is itself a file`, 'give each file a path no other file uses as a directory');
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.env ?? {})) {
     if (!ENV_NAME.test(name)) return refuse(`env: ${JSON.stringify(name)} is not a variable name`, 'use letters, digits and underscores, not starting with a digit');

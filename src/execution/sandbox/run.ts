@@ -1,15 +1,15 @@
 import { spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { existsSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { randomInt } from 'node:crypto';
 import { sandboxAvailability, prlimitPath } from './availability.js';
-import { bwrapArguments, SANDBOX_WORKDIR } from './bwrap-args.js';
+import { bwrapArguments, FIRST_FILE_FD, SANDBOX_WORKDIR, type WorkdirSource } from './bwrap-args.js';
 import { cgroupSupport } from './cgroups.js';
 import { OutputBuffer } from './output-buffer.js';
 import { resolveProfile } from './profile-check.js';
 import { checkRequest } from './request-check.js';
 import type { SandboxOutcome, SandboxRefusal, SandboxRequest, SandboxResult } from './types.js';
-import { createWorkdir, removeWorkdir, type Workdir } from './workdir.js';
 
 /** Options of one run that are not part of what the agent asked for. */
 export interface SandboxRunOptions {
@@ -47,7 +47,7 @@ export async function runSandboxed(request: SandboxRequest, options: SandboxRunO
 
   const root = process.getuid?.() === 0;
   let uid = root ? UID_RANGE.from + randomInt(UID_RANGE.size) : undefined;
-  let workdir: Workdir;
+  let workdir: WorkdirSource = { kind: 'tmpfs', files: files.map(([path]) => path) };
   if (request.workdir !== undefined) {
     if (!existsSync(request.workdir) || !statSync(request.workdir).isDirectory()) return refusal('sandbox:bad_request', `workdir ${request.workdir} is not a directory`, 'pass an existing directory, or none for a fresh private one');
     if (request.code !== undefined || Object.keys(request.files ?? {}).length > 0) {
@@ -56,29 +56,23 @@ export async function runSandboxed(request: SandboxRequest, options: SandboxRunO
     // The sandbox runs as the directory's owner, so it can write there; never as root.
     const owner = statSync(request.workdir).uid;
     if (root && owner !== 0) uid = owner;
-    workdir = { path: request.workdir, owned: false };
-  } else {
-    try {
-      workdir = createWorkdir(files, uid);
-    } catch (error) {
-      return refusal('sandbox:setup_failed', `the work dir could not be prepared: ${(error as Error).message}`, 'check that the temporary directory is writable and has space');
-    }
+    workdir = { kind: 'host', path: request.workdir };
   }
 
-  const bwrapArgs = bwrapArguments({ profile, hostWorkdir: workdir.path, env: { ...BASE_ENV, ...env }, argv, prlimit });
+  const fileCount = workdir.kind === 'tmpfs' ? files.length : 0;
+  const bwrapArgs = bwrapArguments({ profile, workdir, env: { ...BASE_ENV, ...env }, argv, prlimit, statusFd: FIRST_FILE_FD + fileCount });
   // As root, drop to the run's own uid before bwrap: bwrap then builds an unprivileged user namespace.
   const [file, args] = uid === undefined
     ? [availability.bwrap, bwrapArgs]
     : ['/usr/bin/setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', availability.bwrap, ...bwrapArgs]];
-  try {
-    return await execute(file, args, { request, timeoutMs, maxOutputBytes: profile.maxOutputBytes, profile: profile.name, signal: options.signal, onStdout: options.onStdout });
-  } finally {
-    removeWorkdir(workdir);
-  }
+  const contents = workdir.kind === 'tmpfs' ? files.map(([, content]) => content) : [];
+  return execute(file, args, { request, contents, timeoutMs, maxOutputBytes: profile.maxOutputBytes, profile: profile.name, signal: options.signal, onStdout: options.onStdout });
 }
 
 interface ExecuteOptions {
   request: SandboxRequest;
+  /** The request files' contents, one per descriptor from FIRST_FILE_FD on. */
+  contents: ReadonlyArray<string | Uint8Array>;
   timeoutMs: number;
   maxOutputBytes: number;
   profile: string;
@@ -93,7 +87,16 @@ function execute(file: string, args: string[], options: ExecuteOptions): Promise
     const stderr = new OutputBuffer(options.maxOutputBytes);
     // detached: the run leads a process group of its own, so one kill reaches bwrap and its
     // PID namespace's init, whose death takes every process in the namespace with it.
-    const child = spawn(file, args, { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin' } });
+    // 0-2 stdio, then one pipe per request file, then bwrap's status pipe.
+    const statusFd = FIRST_FILE_FD + options.contents.length;
+    const stdio: Array<'pipe'> = Array.from({ length: statusFd + 1 }, () => 'pipe');
+    const child = spawn(file, args, { detached: true, stdio, env: { PATH: '/usr/bin:/bin' } });
+    // bwrap copies each descriptor into the work dir's tmpfs before the command starts.
+    options.contents.forEach((content, index) => {
+      const pipe = child.stdio[FIRST_FILE_FD + index] as Writable | null;
+      pipe?.on('error', () => undefined); // bwrap gone before reading it: the run's result says why
+      pipe?.end(content);
+    });
     let timedOut = false;
     const killGroup = (): void => {
       try {
@@ -109,13 +112,19 @@ function execute(file: string, args: string[], options: ExecuteOptions): Promise
     const onAbort = (): void => killGroup();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) killGroup();
-    child.stdout.on('data', (chunk: Buffer) => {
+    // bwrap reports `{"exit-code": N}` when the command it started has ended; a run that ends
+    // without it (and was not killed by us) never got past building the sandbox.
+    let status = '';
+    (child.stdio[statusFd] as Readable).on('data', (chunk: Buffer) => {
+      if (status.length < 4096) status += chunk.toString('utf8');
+    });
+    child.stdout!.on('data', (chunk: Buffer) => {
       stdout.push(chunk);
       options.onStdout?.(chunk);
     });
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.stdin.on('error', () => undefined); // a process that exits without reading its input is not an error
-    child.stdin.end(options.request.stdin ?? '');
+    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdin!.on('error', () => undefined); // a process that exits without reading its input is not an error
+    child.stdin!.end(options.request.stdin ?? '');
     child.on('error', (error) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
@@ -125,6 +134,11 @@ function execute(file: string, args: string[], options: ExecuteOptions): Promise
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
       killGroup(); // a straggler that escaped the namespace's teardown has nowhere to hide
+      if (!status.includes('"exit-code"') && !timedOut && !options.signal?.aborted) {
+        const why = stderr.text().trim() || `${file} exited with ${String(code ?? signal)}`;
+        resolve(refusal('sandbox:setup_failed', `the sandbox could not be built: ${why}`, 'run `agt doctor`; check that bubblewrap can create namespaces and that the profile\'s paths exist'));
+        return;
+      }
       const result: SandboxResult = {
         outcome: 'ran',
         ...exitStatus(code, signal),

@@ -43,3 +43,35 @@ describe('sandbox limits and plumbing', () => {
     expect(await run({ language: 'bash', code: 'kill -SEGV $$' })).toMatchObject({ exitCode: null, signal: 'SIGSEGV' });
   });
 });
+
+describe('sandbox storage and setup', () => {
+  it('the work dir and /tmp are private tmpfs of the profile size: filling them ends in ENOSPC', async () => {
+    const profile = { ...ring3, name: 'small-tmpfs', tmpfsBytes: 4 * 1024 * 1024 };
+    const result = await run({ language: 'bash', code: 'for i in $(seq 20); do head -c 1000000 /dev/zero > /work/f$i || break; done; du -sk /work | cut -f1; df --output=fstype,size -k /tmp | tail -1', profile });
+    expect(result.stderr).toMatch(/No space left on device/);
+    expect(Number(result.stdout.split('\n')[0])).toBeLessThanOrEqual(4096);
+    expect(result.stdout.split('\n')[1]).toMatch(/^tmpfs\s+4096$/);
+  });
+
+  it('nested files arrive in their directories, bytes intact', async () => {
+    const result = await run({ language: 'python', code: "print(open('a/b/c.bin', 'rb').read().hex(), open('top.txt').read())", files: { 'a/b/c.bin': new Uint8Array([0, 255, 16]), 'top.txt': 'T' } });
+    expect(result.stdout).toBe('00ff10 T\n');
+  });
+
+  it('code cannot create a user namespace of its own', async () => {
+    const result = await run({ language: 'bash', code: 'unshare -U true; echo "status $?"' });
+    expect(result.stdout).toBe('status 1\n');
+  });
+
+  it.runIf(process.getuid?.() === 0)('a sandbox that cannot be built is a setup_failed refusal, not a result of the command', async () => {
+    const { mkdtempSync, mkdirSync, chmodSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const hidden = mkdtempSync(join(tmpdir(), 'agt-hidden-'));
+    mkdirSync(join(hidden, 'inner'));
+    chmodSync(hidden, 0o700); // the run's own uid cannot reach inner/
+    const profile = { ...ring3, name: 'unreachable', readOnlyPaths: [join(hidden, 'inner')] };
+    const outcome = await sandbox.run({ command: ['true'], profile });
+    expect(outcome).toMatchObject({ outcome: 'refused', code: 'sandbox:setup_failed', reason: expect.stringMatching(/the sandbox could not be built: bwrap: /) });
+  });
+});

@@ -28,6 +28,7 @@ describe('sandbox refusals', () => {
     [{ command: ['true'], files: { '../escape': 'x' } }, /files: "..\/escape" is not a plain relative path/],
     [{ command: ['true'], files: { '/etc/passwd': 'x' } }, /files: "\/etc\/passwd" is not a plain relative path/],
     [{ command: ['true'], files: { './a': 'x' } }, /files: ".\/a" is not a plain relative path/],
+    [{ command: ['true'], files: { a: 'x', 'a/b': 'y' } }, /files: "a\/b" lies under a path that is itself a file/],
     [{ command: ['true'], env: { 'BAD-NAME': 'x' } }, /env: "BAD-NAME" is not a variable name/],
     [{ command: ['true'], env: { LD_PRELOAD: '/work/evil.so' } }, /env: LD_PRELOAD is set by the sandbox/],
     [{ command: ['true'], timeoutMs: -1 }, /timeoutMs is -1/],
