@@ -9,7 +9,7 @@ import { requireFileOrNothing } from './paths.js';
 import { openExistingStore, storeOption } from './store.js';
 import { describeError, PolicyLoadError } from '../core/errors.js';
 import type { LintReport } from '../policy/index.js';
-import { cgroupSupport, sandboxAvailability } from '../execution/sandbox/index.js';
+import { cgroupSupport, sandboxAvailability, seccompSupport } from '../execution/sandbox/index.js';
 
 /** A check's outcome. `fail` on a required check makes `agt doctor` exit 1. */
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -144,7 +144,9 @@ function checkSandbox(): CheckResult {
   if (!availability.available) return { check: 'sandbox', status: 'warn', detail: `${availability.reason}: sandboxed runs are refused`, fix: availability.fix };
   const cgroups = cgroupSupport();
   const limits = cgroups.applied ? `cgroup limits at ${cgroups.path}` : `no cgroup limits (${cgroups.reason})`;
-  return { check: 'sandbox', status: 'pass', detail: `${availability.version} at ${availability.bwrap} creates namespaces; rlimits by prlimit; ${limits}` };
+  const seccomp = seccompSupport();
+  const filter = seccomp.applied ? `seccomp filter refuses ${seccomp.denied.length} system calls` : seccomp.reason;
+  return { check: 'sandbox', status: 'pass', detail: `${availability.version} at ${availability.bwrap} creates namespaces; rlimits by prlimit; ${filter}; ${limits}` };
 }
 
 function nearestExisting(dir: string): string {

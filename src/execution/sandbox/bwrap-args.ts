@@ -29,6 +29,8 @@ export interface BwrapPlan {
   prlimit: string;
   /** The descriptor bwrap reports to: `{"exit-code": N}` once the command it started has ended. */
   statusFd: number;
+  /** The descriptor bwrap reads the compiled seccomp filter from, where one is built in. */
+  seccompFd?: number;
 }
 
 /**
@@ -44,7 +46,8 @@ export function bwrapArguments(plan: BwrapPlan): string[] {
   const { profile } = plan;
   const { limits } = profile;
   // --unshare-all only tries the user namespace; --unshare-user insists (and --disable-userns needs it).
-  const args = ['--unshare-all', '--unshare-user', ...(profile.network ? ['--share-net'] : []), '--disable-userns', '--json-status-fd', String(plan.statusFd), '--die-with-parent', '--new-session', '--ro-bind', '/usr', '/usr'];
+  const args = ['--unshare-all', '--unshare-user', ...(profile.network ? ['--share-net'] : []), '--disable-userns', '--json-status-fd', String(plan.statusFd),
+    ...(plan.seccompFd === undefined ? [] : ['--seccomp', String(plan.seccompFd)]), '--die-with-parent', '--new-session', '--ro-bind', '/usr', '/usr'];
   for (const top of SYSTEM_TOP) args.push(...systemTop(top));
   for (const path of [...SYSTEM_FILES, ...profile.readOnlyPaths]) if (existsSync(path)) args.push('--ro-bind', path, path);
   args.push('--proc', '/proc', '--dev', '/dev', '--size', String(profile.tmpfsBytes), '--tmpfs', '/tmp');

@@ -8,6 +8,7 @@ import { bwrapArguments, FIRST_FILE_FD, SANDBOX_WORKDIR, type WorkdirSource } fr
 import { cgroupSupport } from './cgroups.js';
 import { OutputBuffer } from './output-buffer.js';
 import { resolveProfile } from './profile-check.js';
+import { seccompProgram } from './seccomp.js';
 import { checkRequest } from './request-check.js';
 import type { SandboxOutcome, SandboxRefusal, SandboxRequest, SandboxResult } from './types.js';
 
@@ -60,19 +61,23 @@ export async function runSandboxed(request: SandboxRequest, options: SandboxRunO
   }
 
   const fileCount = workdir.kind === 'tmpfs' ? files.length : 0;
-  const bwrapArgs = bwrapArguments({ profile, workdir, env: { ...BASE_ENV, ...env }, argv, prlimit, statusFd: FIRST_FILE_FD + fileCount });
+  const seccomp = seccompProgram();
+  const statusFd = FIRST_FILE_FD + fileCount;
+  const bwrapArgs = bwrapArguments({ profile, workdir, env: { ...BASE_ENV, ...env }, argv, prlimit, statusFd, ...(seccomp ? { seccompFd: statusFd + 1 } : {}) });
   // As root, drop to the run's own uid before bwrap: bwrap then builds an unprivileged user namespace.
   const [file, args] = uid === undefined
     ? [availability.bwrap, bwrapArgs]
     : ['/usr/bin/setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', availability.bwrap, ...bwrapArgs]];
   const contents = workdir.kind === 'tmpfs' ? files.map(([, content]) => content) : [];
-  return execute(file, args, { request, contents, timeoutMs, maxOutputBytes: profile.maxOutputBytes, profile: profile.name, signal: options.signal, onStdout: options.onStdout });
+  return execute(file, args, { request, contents, seccomp, timeoutMs, maxOutputBytes: profile.maxOutputBytes, profile: profile.name, signal: options.signal, onStdout: options.onStdout });
 }
 
 interface ExecuteOptions {
   request: SandboxRequest;
   /** The request files' contents, one per descriptor from FIRST_FILE_FD on. */
   contents: ReadonlyArray<string | Uint8Array>;
+  /** The compiled seccomp filter, written to the descriptor after the status pipe. */
+  seccomp: Buffer | undefined;
   timeoutMs: number;
   maxOutputBytes: number;
   profile: string;
@@ -87,9 +92,9 @@ function execute(file: string, args: string[], options: ExecuteOptions): Promise
     const stderr = new OutputBuffer(options.maxOutputBytes);
     // detached: the run leads a process group of its own, so one kill reaches bwrap and its
     // PID namespace's init, whose death takes every process in the namespace with it.
-    // 0-2 stdio, then one pipe per request file, then bwrap's status pipe.
+    // 0-2 stdio, then one pipe per request file, then bwrap's status pipe, then the seccomp filter.
     const statusFd = FIRST_FILE_FD + options.contents.length;
-    const stdio: Array<'pipe'> = Array.from({ length: statusFd + 1 }, () => 'pipe');
+    const stdio: Array<'pipe'> = Array.from({ length: statusFd + (options.seccomp ? 2 : 1) }, () => 'pipe');
     const child = spawn(file, args, { detached: true, stdio, env: { PATH: '/usr/bin:/bin' } });
     // bwrap copies each descriptor into the work dir's tmpfs before the command starts.
     options.contents.forEach((content, index) => {
@@ -112,6 +117,11 @@ function execute(file: string, args: string[], options: ExecuteOptions): Promise
     const onAbort = (): void => killGroup();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) killGroup();
+    if (options.seccomp) {
+      const pipe = child.stdio[statusFd + 1] as Writable;
+      pipe.on('error', () => undefined);
+      pipe.end(options.seccomp);
+    }
     // bwrap reports `{"exit-code": N}` when the command it started has ended; a run that ends
     // without it (and was not killed by us) never got past building the sandbox.
     let status = '';
