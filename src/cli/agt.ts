@@ -18,6 +18,7 @@ import { DeploymentConfigError } from '../config/config-error.js';
 import { registerLintPolicy } from './lint-policy.js';
 import { registerPolicyEval } from './policy-eval.js';
 import { registerPolicyTest } from './policy-test.js';
+import { registerSandboxRun } from './sandbox-run.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -37,12 +38,15 @@ Examples:
   agt audit verify                           prove the audit log has not been tampered with
   agt identity new --out agent.jwk           make an agent key; prints its did:key
   agt doctor                                 check this machine and project
+  agt sandbox run -- python3 -c 'print(1)'   run a command in the sandbox
 
 Exit codes:
   0   success
   1   a check failed (e.g. lint found errors, a policy test or verification failed)
   2   usage or policy error (bad flags, a policy or agt.config.yaml that does not
       load, a path that is missing or not the kind of file the option takes)
+  3   agt sandbox run: the sandbox refused to run the command (the reason is printed);
+      otherwise agt sandbox run exits with the command's own status
   70  internal error (a bug: please report it)`,
   );
 
@@ -86,6 +90,12 @@ registerAuditExport(audit);
 registerAuditProve(audit);
 registerLintPolicy(program);
 registerIdentityCommands(program);
+
+const sandboxCommand = program
+  .command('sandbox')
+  .description('run commands in the bubblewrap sandbox governed tools use')
+  .exitOverride();
+registerSandboxRun(sandboxCommand);
 
 // A reader that goes away (`agt ... | head`) is not an error worth a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

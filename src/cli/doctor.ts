@@ -9,6 +9,7 @@ import { requireFileOrNothing } from './paths.js';
 import { openExistingStore, storeOption } from './store.js';
 import { describeError, PolicyLoadError } from '../core/errors.js';
 import type { LintReport } from '../policy/index.js';
+import { cgroupSupport, sandboxAvailability, seccompSupport } from '../execution/sandbox/index.js';
 
 /** A check's outcome. `fail` on a required check makes `agt doctor` exit 1. */
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -37,14 +38,14 @@ type Lint = (paths: string[]) => LintReport;
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('check Node, native modules, the audit store and the policies; a table of pass/warn/fail')
+    .description('check Node, native modules, the audit store, the policies and the sandbox; a table of pass/warn/fail')
     .addOption(storeOption())
     .option('--policies <dir>', 'policy directory to lint', 'policies')
     .option('--json', 'print the checks as JSON')
     .addHelpText('after', `
 Exits 1 when a required check fails (Node too old, a native module that does not load, an
 audit store that is not writable or does not verify, policies with errors); warnings (no store
-yet, no policies/ directory) do not change the exit code.
+yet, no policies/ directory, no bubblewrap for the sandbox) do not change the exit code.
 
 Examples:
   agt doctor
@@ -61,7 +62,7 @@ Examples:
 }
 
 function runChecks(options: DoctorOptions, lint: Lint): CheckResult[] {
-  return [checkNode(), checkNativeModules(), checkStore(options.store), checkPolicies(options.policies, lint)];
+  return [checkNode(), checkNativeModules(), checkStore(options.store), checkPolicies(options.policies, lint), checkSandbox()];
 }
 
 function checkNode(): CheckResult {
@@ -135,6 +136,17 @@ function checkPolicies(dir: string, lintPolicies: Lint): CheckResult {
   if (report.errors > 0) return { check: 'policies', status: 'fail', detail: `${dir}/: ${report.errors} error(s), ${report.warnings} warning(s) in ${files} file(s)`, fix: `see \`agt lint-policy ${dir}\`` };
   if (report.warnings > 0) return { check: 'policies', status: 'warn', detail: `${dir}/: ${files} file(s), ${report.warnings} warning(s)`, fix: `see \`agt lint-policy ${dir}\`` };
   return { check: 'policies', status: 'pass', detail: `${dir}/: ${files} file(s) lint clean` };
+}
+
+/** The sandbox is optional (only tools that run code need it), so its absence is a warning, not a failure. */
+function checkSandbox(): CheckResult {
+  const availability = sandboxAvailability();
+  if (!availability.available) return { check: 'sandbox', status: 'warn', detail: `${availability.reason}: sandboxed runs are refused`, fix: availability.fix };
+  const cgroups = cgroupSupport();
+  const limits = cgroups.applied ? `cgroup limits at ${cgroups.path}` : `no cgroup limits (${cgroups.reason})`;
+  const seccomp = seccompSupport();
+  const filter = seccomp.applied ? `seccomp filter refuses ${seccomp.denied.length} system calls` : seccomp.reason;
+  return { check: 'sandbox', status: 'pass', detail: `${availability.version} at ${availability.bwrap} creates namespaces; rlimits by prlimit; ${filter}; ${limits}` };
 }
 
 function nearestExisting(dir: string): string {

@@ -29,6 +29,7 @@ describe('agt doctor', () => {
     expect(stdout).toMatch(/^PASS {2}native modules +better-sqlite3 loads \(SQLite 3\.\d+\.\d+\)$/m);
     expect(stdout).toMatch(/^WARN {2}audit store +\.agt\/audit\.db does not exist yet/m);
     expect(stdout).toMatch(/^WARN {2}policies +no policies\/ directory/m);
+    expect(stdout).toMatch(/^PASS {2}sandbox +bubblewrap \d+\.\d+\.\d+ at \/usr\/bin\/bwrap creates namespaces/m);
     expect(stdout).toMatch(/all required checks pass, 2 warning\(s\)\n$/);
   });
 
@@ -39,7 +40,7 @@ describe('agt doctor', () => {
     writeFileSync(join(dir, 'policies', 'p.yaml'), 'apiVersion: governance.toolkit/v1\nname: p\ndefault_action: allow\nrules: []\n');
     const report = JSON.parse(agt(['doctor', '--json'], dir).stdout) as Report;
     expect(report.ok).toBe(true);
-    expect(report.checks.map((c) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
+    expect(report.checks.map((c) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
   });
 
   it('fails (exit 1) on a tampered store and on policies with errors, saying what to do', () => {
