@@ -18,6 +18,7 @@ import { DeploymentConfigError } from '../config/config-error.js';
 import { registerLintPolicy } from './lint-policy.js';
 import { registerPolicyEval } from './policy-eval.js';
 import { registerPolicyTest } from './policy-test.js';
+import { registerScanCode } from './scan-code.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -37,6 +38,7 @@ Examples:
   agt audit verify                           prove the audit log has not been tampered with
   agt identity new --out agent.jwk           make an agent key; prints its did:key
   agt doctor                                 check this machine and project
+  agt scan code src/                         find eval, shell injection, secrets, ungoverned tools
 
 Exit codes:
   0   success
@@ -85,6 +87,19 @@ registerAuditStats(audit);
 registerAuditExport(audit);
 registerAuditProve(audit);
 registerLintPolicy(program);
+
+const scan = program
+  .command('scan')
+  .description('static checks on code agents run or are built from')
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Examples:
+  agt scan code src/ --min-severity high
+  agt scan code . --format sarif > results.sarif`,
+  );
+registerScanCode(scan, version);
 registerIdentityCommands(program);
 
 // A reader that goes away (`agt ... | head`) is not an error worth a stack trace.

