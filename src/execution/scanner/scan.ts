@@ -1,5 +1,6 @@
 import { atLeast, SEVERITIES, type Finding, type ScanLanguage, type ScanReport, type Severity } from './finding.js';
 import { scanJavaScript } from './javascript/scan-javascript.js';
+import { scanPython } from './python/scan-python.js';
 import { collectSources, type SourceText } from './source-files.js';
 
 /** Options for {@link scanPaths} and {@link scanSource}. */
@@ -14,7 +15,7 @@ type LanguageScanner = (file: string, text: string) => Finding[] | Promise<Findi
 const SCANNERS: Record<ScanLanguage, LanguageScanner> = {
   javascript: scanJavaScript,
   typescript: scanJavaScript,
-  python: () => [],
+  python: scanPython,
   shell: () => [],
 };
 
