@@ -1,6 +1,7 @@
 import { atLeast, SEVERITIES, type Finding, type ScanLanguage, type ScanReport, type Severity } from './finding.js';
 import { scanJavaScript } from './javascript/scan-javascript.js';
 import { scanPython } from './python/scan-python.js';
+import { scanShell } from './shell/scan-shell.js';
 import { collectSources, type SourceText } from './source-files.js';
 
 /** Options for {@link scanPaths} and {@link scanSource}. */
@@ -16,7 +17,7 @@ const SCANNERS: Record<ScanLanguage, LanguageScanner> = {
   javascript: scanJavaScript,
   typescript: scanJavaScript,
   python: scanPython,
-  shell: () => [],
+  shell: scanShell,
 };
 
 /**

@@ -19,7 +19,7 @@ export function scanPython(file: string, text: string): Promise<Finding[]> {
   return withTree('python', text, (tree) => {
     const findings: Finding[] = [];
     const broken = firstSyntaxError(tree);
-    if (broken) findings.push(finding('parse-error', file, treeRange(broken), `does not parse: unexpected ${broken.isMissing ? `end, missing ${broken.type}` : `'${broken.text.slice(0, 40)}'`}`));
+    if (broken) findings.push(finding('parse-error', file, treeRange(broken), `does not parse: unexpected ${broken.isMissing ? `end, missing ${broken.type}` : `'${broken.text.replace(/\s+/g, ' ').slice(0, 40)}'`}`));
     const imports = new PythonImports();
     const scopes: PythonScope[] = [new PythonScope(undefined)];
     const scope = (): PythonScope => scopes[scopes.length - 1] as PythonScope;
