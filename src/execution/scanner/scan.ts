@@ -2,6 +2,8 @@ import { atLeast, SEVERITIES, type Finding, type ScanLanguage, type ScanReport, 
 import { scanJavaScript } from './javascript/scan-javascript.js';
 import { scanPython } from './python/scan-python.js';
 import { scanShell } from './shell/scan-shell.js';
+import { MAX_NESTING, tooDeep } from './nesting.js';
+import { finding } from './rules.js';
 import { collectSources, type SourceText } from './source-files.js';
 
 /** Options for {@link scanPaths} and {@link scanSource}. */
@@ -41,8 +43,23 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
 export async function scanSource(source: SourceText, options: ScanOptions = {}): Promise<Finding[]> {
   const minimum = options.minSeverity ?? 'low';
   if (!SEVERITIES.includes(minimum)) throw new Error(`minSeverity: '${String(minimum)}' is not one of ${SEVERITIES.join(', ')}`);
-  const findings = await SCANNERS[source.language](source.file, source.text);
-  return findings.filter((found) => atLeast(found.severity, minimum));
+  return (await parseAndCheck(source)).filter((found) => atLeast(found.severity, minimum));
+}
+
+/**
+ * Runs the language's scanner. Input a parser cannot take (nesting past {@link MAX_NESTING},
+ * or a parser that fails anyway) becomes a `parse-error` finding: unread code is reported as
+ * unreviewed, never passed and never a crash.
+ */
+async function parseAndCheck(source: SourceText): Promise<Finding[]> {
+  const deep = tooDeep(source.text);
+  if (deep) return [finding('parse-error', source.file, deep, `not parsed: brackets nest deeper than ${MAX_NESTING} levels`)];
+  try {
+    return await SCANNERS[source.language](source.file, source.text);
+  } catch (error) {
+    const reason = error instanceof RangeError ? 'nested too deeply to walk' : `the ${source.language} parser failed (${(error as Error).message})`;
+    return [finding('parse-error', source.file, { line: 1, column: 1, endLine: 1, endColumn: 1 }, `not scanned: ${reason}`)];
+  }
 }
 
 function countLines(text: string): number {

@@ -11,6 +11,9 @@ import { PythonScope } from './python-scope.js';
 /** A comparison that checks a value against an allow-list (`host in ALLOWED_HOSTS`). */
 const ALLOW_LIST = /allow|trusted|permit/i;
 
+/** The node types the walk below acts on. */
+const VISITED = new Set(['import_statement', 'import_from_statement', 'function_definition', 'assignment', 'keyword_argument', 'pair', 'comparison_operator', 'call']);
+
 /**
  * Scans one Python file with the tree-sitter Python grammar, in one walk: imports resolve call
  * names, each function is a taint scope, and code that does not parse is a `parse-error`.
@@ -19,7 +22,7 @@ export function scanPython(file: string, text: string): Promise<Finding[]> {
   return withTree('python', text, (tree) => {
     const findings: Finding[] = [];
     const broken = firstSyntaxError(tree);
-    if (broken) findings.push(finding('parse-error', file, treeRange(broken), `does not parse: unexpected ${broken.isMissing ? `end, missing ${broken.type}` : `'${broken.text.replace(/\s+/g, ' ').slice(0, 40)}'`}`));
+    if (broken) findings.push(finding('parse-error', file, treeRange(broken), `does not parse: unexpected ${broken.isMissing ? `end, missing ${broken.type}` : `'${broken.text.slice(0, 80).replace(/\s+/g, ' ').slice(0, 40)}'`}`));
     const imports = new PythonImports();
     const scopes: PythonScope[] = [new PythonScope(undefined)];
     const scope = (): PythonScope => scopes[scopes.length - 1] as PythonScope;
@@ -71,7 +74,7 @@ export function scanPython(file: string, text: string): Promise<Finding[]> {
     const leave = (node: Node): void => {
       if (node.type === 'function_definition' && scopes.length > 1) scopes.pop();
     };
-    walkTree(tree, enter, leave);
+    walkTree(tree, VISITED, enter, leave);
     return findings;
   });
 }

@@ -13,6 +13,8 @@ const SSH_DIR = /(?:^|\/|~|\})\.ssh(?:\/|$)/;
 const WRITES_LAST = new Set(['cp', 'mv', 'install', 'ln', 'rsync', 'scp']);
 /** Programs that write every path they are given. */
 const WRITES_ALL = new Set(['tee', 'touch', 'mkdir', 'truncate']);
+/** The node types the walk below acts on. */
+const VISITED = new Set(['pipeline', 'command', 'file_redirect', 'variable_assignment']);
 const WORLD_WRITABLE = /^(?:0?[0-7]?777|(?:a|ugo)\+rwx|o\+w)$/;
 
 /** Scans one shell script with the tree-sitter bash grammar. */
@@ -21,9 +23,9 @@ export function scanShell(file: string, text: string): Promise<Finding[]> {
     const findings: Finding[] = [];
     const report = (rule: RuleId, node: Node, message: string): void => void findings.push(finding(rule, file, treeRange(node), message));
     const broken = firstSyntaxError(tree);
-    if (broken) report('parse-error', broken, `does not parse near '${broken.text.replace(/\s+/g, ' ').slice(0, 40)}'`);
+    if (broken) report('parse-error', broken, `does not parse near '${broken.text.slice(0, 80).replace(/\s+/g, ' ').slice(0, 40)}'`);
 
-    walkTree(tree, (node) => {
+    walkTree(tree, VISITED, (node) => {
       switch (node.type) {
         case 'pipeline':
           checkPipeline(node, report);
