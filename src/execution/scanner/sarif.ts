@@ -74,5 +74,5 @@ function result(found: Finding, ruleIndex: number, baseDirectory: string): objec
 function artifact(file: string, baseDirectory: string): object {
   const path = relative(baseDirectory, file);
   if (path.startsWith('..') || isAbsolute(path)) return { uri: pathToFileURL(file).href };
-  return { uri: path.split('\\').map(encodeURIComponent).join('/'), uriBaseId: 'SRCROOT' };
+  return { uri: path.split(/[\\/]/).map(encodeURIComponent).join('/'), uriBaseId: 'SRCROOT' };
 }
