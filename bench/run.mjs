@@ -7,6 +7,7 @@
 //   node bench/run.mjs --adapters-only   only the framework adapter rows
 //   node bench/run.mjs --worst-only      only the worst-case rows (hostile requests, policies and conditions)
 //   node bench/run.mjs --identity-only   only the identity rows (proofs, credentials, JWT and SPIFFE, hand-offs)
+//   node bench/run.mjs --execution-only  only the execution control rows (the code scanner)
 //
 // Method: each operation is warmed up, then timed one call at a time with
 // process.hrtime.bigint() (async calls are awaited). p50/p99 are nearest-rank percentiles of
@@ -31,6 +32,7 @@ import { identityCredentialRows } from './identity-credentials-rows.mjs';
 import { identityExternalRows } from './identity-external-rows.mjs';
 import { identityKernelRows } from './identity-kernel-rows.mjs';
 import { identityHandoffRows } from './identity-handoff-rows.mjs';
+import { scannerRows } from './scanner-rows.mjs';
 import {
   AgentMeshClient,
   AuditLogger,
@@ -399,7 +401,7 @@ let overheadNs;
 const started = Date.now();
 progress(`${env.node}, ${env.cpu}, ${env.cores} cores — running (about two minutes) ...`);
 // --adapters-only: just the framework adapter rows (they need no store and run in seconds).
-const only = ['adapters', 'worst', 'identity'].find((name) => process.argv.includes(`--${name}-only`)) ?? null;
+const only = ['adapters', 'worst', 'identity', 'execution'].find((name) => process.argv.includes(`--${name}-only`)) ?? null;
 if (only === null) {
   await rowEvaluate(100, 50_000, 5_000, 1);
   await rowEvaluate(1000, 50_000, 500, 2);
@@ -421,6 +423,7 @@ if (only === null || only === 'identity') {
   await identityKernelRows({ pair, progress, gc, rows });
   await identityHandoffRows({ pair, progress, gc, rows });
 }
+if (only === null || only === 'execution') await scannerRows({ pair, progress, gc, rows });
 if (only === null || only === 'worst') {
   await worstRequestRows({ pair, progress, gc, rows });
   await worstCelRows({ pair, progress, gc, rows });
