@@ -8,6 +8,7 @@ import { nodeRange } from './parse.js';
 /** What a call rule needs to know about where the call is. */
 export interface CallSite {
   file: string;
+  source: ts.SourceFile;
   bindings: ModuleBindings;
   /** Taint of the innermost enclosing function, if any. */
   taint: FunctionTaint | undefined;
@@ -30,7 +31,7 @@ export function checkCall(call: ts.CallExpression | ts.NewExpression, site: Call
   const args = call.arguments ?? ts.factory.createNodeArray<ts.Expression>();
   const resolved = site.bindings.resolve(callee);
   const name = calleeText(callee);
-  const report = (rule: RuleId, message: string): void => site.report(finding(rule, site.file, nodeRange(call), message));
+  const report = (rule: RuleId, message: string): void => site.report(finding(rule, site.file, nodeRange(call, site.source), message));
 
   if (ts.isIdentifier(callee) && (callee.text === 'eval' || callee.text === 'Function')) {
     report('code-eval', `${ts.isNewExpression(call) ? 'new ' : ''}${callee.text}(...) evaluates a string as code`);

@@ -4,8 +4,6 @@ import { finding } from '../rules.js';
 import { propertyName } from './call-rules.js';
 import { nodeRange } from './parse.js';
 
-/** Names that put a tool behind the governance wrapper (govern, governMcpServer, ...). */
-const GOVERNS = /^govern/;
 /** Names that verify a hand-off (identity hand-off gate and the adapters' sealed hand-off tools). */
 const VERIFIES_HANDOFF = /^(?:sealHandoff|openHandoff|verifyHandoff|HandoffGate|handoffGate|\w+HandoffTool)$/;
 /** Properties that make an object with `execute` a tool definition. */
@@ -24,8 +22,10 @@ export class GovernanceFacts {
 
   /** Notes a name used anywhere in the file. */
   identifier(node: ts.Identifier): void {
-    if (GOVERNS.test(node.text)) this.governed = true;
-    else if (VERIFIES_HANDOFF.test(node.text)) this.handoffVerified = true;
+    // Cheap prefilters first: this runs for every identifier in the file.
+    const text = node.text;
+    if (text.startsWith('govern')) this.governed = true;
+    else if (text.includes('andoff') && VERIFIES_HANDOFF.test(text)) this.handoffVerified = true;
   }
 
   /** Notes tool definitions and hand-off lists. */
@@ -52,15 +52,15 @@ export class GovernanceFacts {
   }
 
   /** The file-level findings. */
-  findings(file: string): Finding[] {
+  findings(file: string, source: ts.SourceFile): Finding[] {
     const out: Finding[] = [];
     if (!this.governed) {
-      for (const tool of this.tools) out.push(finding('ungoverned-tool', file, nodeRange(tool), 'a tool with execute is defined here and nothing in this file wraps it with govern()'));
+      for (const tool of this.tools) out.push(finding('ungoverned-tool', file, nodeRange(tool, source), 'a tool with execute is defined here and nothing in this file wraps it with govern()'));
     }
     if (!this.handoffVerified) {
-      for (const handoff of this.handoffs) out.push(finding('unverified-handoff', file, nodeRange(handoff), 'agents hand off to each other here with no sealed, verified hand-off'));
+      for (const handoff of this.handoffs) out.push(finding('unverified-handoff', file, nodeRange(handoff, source), 'agents hand off to each other here with no sealed, verified hand-off'));
     }
-    for (const call of this.unaudited) out.push(finding('no-audit-sink', file, nodeRange(call), 'governance is set up here with no audit sink (audit: false, or only the default in-memory log)'));
+    for (const call of this.unaudited) out.push(finding('no-audit-sink', file, nodeRange(call, source), 'governance is set up here with no audit sink (audit: false, or only the default in-memory log)'));
     return out;
   }
 }

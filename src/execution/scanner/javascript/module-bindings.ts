@@ -21,7 +21,7 @@ export class ModuleBindings {
       if (named && ts.isNamespaceImport(named)) this.namespaces.set(named.name.text, module);
       if (named && ts.isNamedImports(named)) {
         for (const element of named.elements) {
-          this.members.set(element.name.text, `${module}.${(element.propertyName ?? element.name).getText()}`);
+          this.members.set(element.name.text, `${module}.${(element.propertyName ?? element.name).text}`);
         }
       }
     } else if (ts.isVariableDeclaration(node) && node.initializer) {

@@ -34,7 +34,7 @@ export function scanJavaScript(file: string, text: string): Finding[] {
         bindings.record(declaration);
         if (declaration.initializer) {
           taint?.assign(declaration.name, declaration.initializer);
-          checkSecret(ts.isIdentifier(declaration.name) ? declaration.name.text : undefined, declaration.initializer, file, report);
+          checkSecret(ts.isIdentifier(declaration.name) ? declaration.name.text : undefined, declaration.initializer, source, file, report);
         }
         break;
       }
@@ -43,13 +43,13 @@ export function scanJavaScript(file: string, text: string): Finding[] {
         if (binary.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
           const target = assignedName(binary.left);
           if (ts.isIdentifier(binary.left)) taint?.assign(binary.left, binary.right);
-          checkSecret(target, binary.right, file, report);
+          checkSecret(target, binary.right, source, file, report);
         }
         break;
       }
       case ts.SyntaxKind.PropertyAssignment: {
         const property = node as ts.PropertyAssignment;
-        checkSecret(propertyName(property.name), property.initializer, file, report);
+        checkSecret(propertyName(property.name), property.initializer, source, file, report);
         break;
       }
       case ts.SyntaxKind.ObjectLiteralExpression:
@@ -59,7 +59,7 @@ export function scanJavaScript(file: string, text: string): Finding[] {
       case ts.SyntaxKind.NewExpression:
         // Arguments first, so a guard or assignment inside them is seen before the call's rules.
         ts.forEachChild(node, visit);
-        checkCall(node as ts.CallExpression, { file, bindings, taint, report });
+        checkCall(node as ts.CallExpression, { file, source, bindings, taint, report });
         governance.call(node as ts.CallExpression);
         return;
     }
@@ -73,7 +73,7 @@ export function scanJavaScript(file: string, text: string): Finding[] {
     ts.forEachChild(node, visit);
   };
   visit(source);
-  findings.push(...governance.findings(file));
+  findings.push(...governance.findings(file, source));
   return findings;
 }
 
@@ -84,9 +84,9 @@ function assignedName(target: ts.Expression): string | undefined {
   return undefined;
 }
 
-function checkSecret(name: string | undefined, value: ts.Expression, file: string, report: (found: Finding) => void): void {
+function checkSecret(name: string | undefined, value: ts.Expression, source: ts.SourceFile, file: string, report: (found: Finding) => void): void {
   if (!ts.isStringLiteral(value) && !ts.isNoSubstitutionTemplateLiteral(value)) return;
   if (looksLikeSecret(name, value.text)) {
-    report(finding('hardcoded-secret', file, nodeRange(value), `${name === undefined ? 'a string literal' : `'${name}'`} holds what looks like a credential`));
+    report(finding('hardcoded-secret', file, nodeRange(value, source), `${name === undefined ? 'a string literal' : `'${name}'`} holds what looks like a credential`));
   }
 }
