@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listRules, scanPaths, toSarif } from '../../../src/execution/scanner/index.js';
@@ -23,6 +23,13 @@ describe('scanner rule catalogue', () => {
         expect(files.some((file) => file.startsWith(`${rule.id}.fixed.`)), `${folder}/${rule.id}.fixed.*`).toBe(true);
       }
     }
+  });
+});
+
+describe('scanner documentation', () => {
+  it.each(['README.md', 'docs/scanner.md'])('%s lists every rule with its severity and ASI tag', (document) => {
+    const text = readFileSync(join(import.meta.dirname, '../../..', document), 'utf8');
+    for (const rule of listRules()) expect(text).toContain(`| \`${rule.id}\` | ${rule.severity} | ${rule.asi} |`);
   });
 });
 
