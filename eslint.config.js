@@ -65,7 +65,8 @@ const policyLayout = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  // The scanner's corpus is deliberately vulnerable code in other languages and unbuilt shapes.
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/execution/scanner/corpus/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

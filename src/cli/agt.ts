@@ -19,6 +19,7 @@ import { registerLintPolicy } from './lint-policy.js';
 import { registerPolicyEval } from './policy-eval.js';
 import { registerPolicyTest } from './policy-test.js';
 import { registerSandboxRun } from './sandbox-run.js';
+import { registerScanCode } from './scan-code.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -39,6 +40,7 @@ Examples:
   agt identity new --out agent.jwk           make an agent key; prints its did:key
   agt doctor                                 check this machine and project
   agt sandbox run -- python3 -c 'print(1)'   run a command in the sandbox
+  agt scan code src/                         find eval, shell injection, secrets, ungoverned tools
 
 Exit codes:
   0   success
@@ -89,6 +91,19 @@ registerAuditStats(audit);
 registerAuditExport(audit);
 registerAuditProve(audit);
 registerLintPolicy(program);
+
+const scan = program
+  .command('scan')
+  .description('static checks on code agents run or are built from')
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Examples:
+  agt scan code src/ --min-severity high
+  agt scan code . --format sarif > results.sarif`,
+  );
+registerScanCode(scan, version);
 registerIdentityCommands(program);
 
 const sandboxCommand = program

@@ -1,0 +1,3 @@
+export function working() {
+  return 1 + 1;
+}

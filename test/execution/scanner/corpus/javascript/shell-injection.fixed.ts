@@ -1,0 +1,7 @@
+import { execFile } from 'node:child_process';
+const cp = require('child_process');
+
+export function listDirectory(dir: string): void {
+  execFile('ls', ['-la', '--', dir]);
+  cp.spawn('ls', [dir], { shell: false });
+}

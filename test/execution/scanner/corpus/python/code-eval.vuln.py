@@ -1,0 +1,4 @@
+def calculate(expression):
+    result = eval(expression)
+    exec("print(%s)" % expression)
+    return result

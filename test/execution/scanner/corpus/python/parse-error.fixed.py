@@ -1,0 +1,2 @@
+def working():
+    return 1 + 1

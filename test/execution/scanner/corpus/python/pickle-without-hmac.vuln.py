@@ -1,0 +1,5 @@
+import pickle
+
+
+def receive(message):
+    return pickle.loads(message)

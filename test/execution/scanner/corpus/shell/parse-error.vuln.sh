@@ -1,0 +1,3 @@
+#!/bin/sh
+if [ -f x ]; then
+  echo "unterminated
