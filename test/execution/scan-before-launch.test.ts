@@ -127,5 +127,6 @@ describe('scan before launch: the policy decides', () => {
   it('a policy with a bad threshold or profile fails to load, naming the field', () => {
     expect(() => policyWith("tools:\n  sandbox.run:\n    sandbox: { scan: { deny: severe } }\n")).toThrow(/tools\.sandbox\.run\.sandbox\.scan\.deny|deny/);
     expect(() => policyWith("tools:\n  sandbox.run:\n    sandbox: { profile: ring0 }\n")).toThrow(/profile/);
+    expect(() => policyWith("tools:\n  sandbox.run:\n    sandbox: { scan: { dny: high } }\n")).toThrow(/sandbox\.scan\.dny: unknown key 'dny' \(did you mean 'deny'\?\)/);
   });
 });

@@ -287,4 +287,6 @@ export const KNOWN_KEYS = {
   rego: Object.keys(regoEngineSchema.shape),
   remote: Object.keys(remoteOpaSchema.shape),
   toolRequirements: Object.keys(toolRequirementsSchema.shape),
+  sandbox: Object.keys(sandboxRequirementsSchema.shape),
+  sandboxScan: ['deny', 'warn'],
 };
