@@ -46,7 +46,7 @@ describe('agent-governance-toolkit/execution', () => {
     const findings = await api.scanSource({ file: 'x.js', language: 'javascript', text: 'eval(process.argv[2])' });
     expect(findings.map((f) => f.ruleId)).toEqual(['code-eval']);
     expect(api.RULES['code-eval'].severity).toBe('critical');
-    const sarif = api.toSarif({ files: ['x.js'], findings, notes: [], lines: 1 }) as { version: string };
+    const sarif = api.toSarif({ files: ['x.js'], findings, notes: [], lines: 1 }, '0.1.0') as { version: string };
     expect(sarif.version).toBe('2.1.0');
   });
 });
