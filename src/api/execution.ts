@@ -17,7 +17,7 @@ export type { SandboxRunOptions, SandboxAvailability, ResourceLimits, SandboxPro
 export type { CgroupStatus, SandboxLanguage, SandboxOutcome, SandboxRefusal, SandboxRequest, SandboxResult } from '../execution/sandbox/index.js';
 export { sandboxTool } from '../kernel/sandbox-tool.js';
 export type { SandboxToolArgs, SandboxToolControl, SandboxToolOptions, SandboxToolOutcome } from '../kernel/sandbox-tool.js';
-export { scanSubmission, MAX_LISTED_FINDINGS } from '../execution/submission-scan.js';
+export { scanSubmission, MAX_LISTED_FINDINGS, MAX_SCANNED_BYTES } from '../execution/submission-scan.js';
 export type { SubmissionFinding, SubmissionScan } from '../execution/submission-scan.js';
 export { DEFAULT_SCAN_DENY, DEFAULT_SCAN_WARN } from '../execution/scan-threshold.js';
 export type { ScanThreshold } from '../execution/scan-threshold.js';

@@ -1,5 +1,5 @@
 import { SEVERITIES, type Severity } from './scanner/finding.js';
-import type { SubmissionFinding, SubmissionScan } from './submission-scan.js';
+import { MAX_SCANNED_BYTES, type SubmissionFinding, type SubmissionScan } from './submission-scan.js';
 import type { ScanThreshold } from '../policy/document/tool-requirements.js';
 
 /**
@@ -39,6 +39,9 @@ export function findingsReaching(scan: SubmissionScan, threshold: ScanThreshold)
  * the operator reading the audit log) knows what to change.
  */
 export function scanDenialReason(scan: SubmissionScan, deny: ScanThreshold): string | undefined {
+  if (scan.overBudget && deny !== 'none') {
+    return `scan:over_budget: the submitted code is over the ${MAX_SCANNED_BYTES}-byte scan budget, so ${scan.unscanned.join(', ')} could not be reviewed; send less code per call (the rest as data files), or a deployment that accepts unreviewed code sets sandbox.scan.deny: none`;
+  }
   const count = countReaching(scan, deny);
   if (count === 0) return undefined;
   const worst = [...SEVERITIES].reverse().find((severity) => scan[severity] > 0) as Severity;

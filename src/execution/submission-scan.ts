@@ -29,9 +29,18 @@ export interface SubmissionScan {
   low: number;
   /** The findings, most severe first; at most {@link MAX_LISTED_FINDINGS} (the counts are complete). */
   findings: SubmissionFinding[];
-  /** Files given that were not scanned (binary, or no language by name, `#!` line or how the command runs them). */
+  /** Files given that were not scanned (binary, no language by name, `#!` line or how the command runs them, or past the budget). */
   unscanned: string[];
+  /** True when code was left unscanned because the submission is over {@link MAX_SCANNED_BYTES}: the scan step then denies. */
+  overBudget: boolean;
 }
+
+/**
+ * Source text scanned per submission. The scan runs on the host, before the sandbox, so it is
+ * bounded: about a second of parsing at the slowest grammar (shell, ~1 MB/s). Code past it is
+ * not scanned, and a scan that could not read everything denies (unless the policy says `deny: none`).
+ */
+export const MAX_SCANNED_BYTES = 1024 * 1024;
 
 /** Findings listed in a summary: it travels in every decision's context, so it stays small. */
 export const MAX_LISTED_FINDINGS = 20;
@@ -76,8 +85,19 @@ export async function scanSubmission(submission: Submission): Promise<Submission
     }
   }
   const found: Finding[] = [];
-  for (const source of sources) found.push(...(await scanSource(source)));
-  return summarize(found, unscanned);
+  let budget = MAX_SCANNED_BYTES;
+  let overBudget = false;
+  for (const source of sources) {
+    const bytes = Buffer.byteLength(source.text);
+    if (bytes > budget) {
+      overBudget = true;
+      unscanned.push(source.file);
+      continue;
+    }
+    budget -= bytes;
+    found.push(...(await scanSource(source)));
+  }
+  return summarize(found, unscanned, overBudget);
 }
 
 /** The inline code of a command (`bash -c '...'`, `python3 -c`, `node -e`) and the script file it runs, if any. */
@@ -98,11 +118,11 @@ function commandCode(argv: readonly unknown[]): { inline: { file: string; langua
   return { inline, script: undefined };
 }
 
-function summarize(found: readonly Finding[], unscanned: string[]): SubmissionScan {
+function summarize(found: readonly Finding[], unscanned: string[], overBudget: boolean): SubmissionScan {
   const counts: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0 };
   for (const finding of found) counts[finding.severity]++;
   const rank = (severity: Severity): number => SEVERITIES.indexOf(severity);
   const ordered = [...found].sort((a, b) => rank(b.severity) - rank(a.severity) || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
   const findings = ordered.slice(0, MAX_LISTED_FINDINGS).map((f) => ({ rule: f.ruleId, severity: f.severity, file: f.file, line: f.line, message: f.message, fix: f.fix }));
-  return { ...counts, findings, unscanned };
+  return { ...counts, findings, unscanned, overBudget };
 }

@@ -21,7 +21,7 @@ export function checkScanFindings(request: Readonly<NormalizedRequest>, evaluato
   const scan = request.context.scan;
   // Fail closed: something under `scan` that is not a scan cannot be read as "no findings".
   if (!isScan(scan)) {
-    return denial('scan:malformed: context.scan is not a scan of submitted code ({ critical, high, medium, low, findings, unscanned }): the arguments could not be copied for the scanner (pass plain data), or something else set `scan` in the context (rename it)', evaluator.revision, request.stage);
+    return denial('scan:malformed: context.scan is not a scan of submitted code ({ critical, high, medium, low, findings, unscanned, overBudget }): the arguments could not be copied for the scanner (pass plain data), or something else set `scan` in the context (rename it)', evaluator.revision, request.stage);
   }
   const reason = scanDenialReason(scan, evaluator.requirementsFor(tool).scanDeny ?? DEFAULT_SCAN_DENY);
   return reason === undefined ? undefined : denial(reason, evaluator.revision, request.stage);
@@ -30,7 +30,7 @@ export function checkScanFindings(request: Readonly<NormalizedRequest>, evaluato
 function isScan(value: unknown): value is SubmissionScan {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const scan = value as Record<string, unknown>;
-  return SEVERITY_KEYS.every((key) => Number.isInteger(scan[key]) && (scan[key] as number) >= 0) && Array.isArray(scan.findings) && scan.findings.every(isFinding) && Array.isArray(scan.unscanned);
+  return SEVERITY_KEYS.every((key) => Number.isInteger(scan[key]) && (scan[key] as number) >= 0) && Array.isArray(scan.findings) && scan.findings.every(isFinding) && Array.isArray(scan.unscanned) && typeof scan.overBudget === 'boolean';
 }
 
 function isFinding(value: unknown): boolean {

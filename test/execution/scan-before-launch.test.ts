@@ -62,6 +62,22 @@ describe('scan before launch: the default with no policy written', () => {
     expect(ran(await run({ command: ['python3', 'notes.txt'], files: { 'notes.txt': 'print(7)' } })).stdout).toBe('7\n');
   });
 
+  it('a huge submission is refused fast: the scan stops at its budget and the kernel refuses the size', async () => {
+    const run = sandboxTool({ policy: policyWith(), audit: false });
+    const started = Date.now();
+    const big = 'x = 1\n'.repeat(2_000_000);
+    expect((await denial(run({ language: 'python', code: 'print(1)', files: { 'a.py': big, 'b.py': big, 'c.sh': big } }))).message).toMatch(/runtime_error:invalid_request: .*more than 1048576 bytes/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('data files and binaries are listed as unscanned, not denied; a policy can deny them', async () => {
+    const run = sandboxTool({ policy: policyWith(), audit: false });
+    const outcome = ran(await run({ language: 'python', code: 'print(open("data.csv").read().count("\\n"))', files: { 'data.csv': 'a,b\n1,2\n', 'blob.bin': 'x\u0000y' } }));
+    expect(outcome.stdout).toBe('2\n');
+    const strict = sandboxTool({ policy: policyWith(`rules:\n  - name: no-unreviewed-files\n    condition: "size(context.scan.unscanned) > 0"\n    action: deny\n`), audit: false });
+    expect((await denial(strict({ language: 'python', code: 'print(1)', files: { 'blob.bin': 'x\u0000y' } }))).decision.rule).toBe('no-unreviewed-files');
+  });
+
   it('code that does not parse is a parse-error finding (medium), not a crash: it runs and the interpreter says why', async () => {
     const loose = sandboxTool({ policy: policyWith("tools:\n  sandbox.run:\n    sandbox: { scan: { warn: medium } }\n"), audit: false });
     const outcome = ran(await loose({ language: 'python', code: 'def f(:\n' }));
@@ -120,7 +136,7 @@ describe('scan before launch: the policy decides', () => {
   it('a context.scan the kernel cannot read as a scan is denied, not skipped', async () => {
     const tool = govern(() => 'ran', { name: 'anything', policy: policyWith(), audit: false, context: { scan: { critical: 'zero' } } });
     expect((await denial(tool())).message).toMatch(/scan:malformed/);
-    const nulls = govern(() => 'ran', { name: 'anything', policy: policyWith(), audit: false, context: { scan: { critical: 0, high: 0, medium: 0, low: 0, findings: [null], unscanned: [] } } });
+    const nulls = govern(() => 'ran', { name: 'anything', policy: policyWith(), audit: false, context: { scan: { critical: 0, high: 0, medium: 0, low: 0, findings: [null], unscanned: [], overBudget: false } } });
     expect((await denial(nulls())).message).toMatch(/scan:malformed/);
   });
 
