@@ -34,6 +34,7 @@ import { identityKernelRows } from './identity-kernel-rows.mjs';
 import { identityHandoffRows } from './identity-handoff-rows.mjs';
 import { executionRows } from './execution-rows.mjs';
 import { scannerRows } from './scanner-rows.mjs';
+import { scanLaunchRows } from './scan-launch-rows.mjs';
 import {
   AgentMeshClient,
   AuditLogger,
@@ -45,6 +46,7 @@ const progress = (msg) => process.stderr.write(`  ${msg}\n`);
 
 // A full GC between rows, so one row's garbage is not collected on the next row's clock.
 v8.setFlagsFromString('--expose-gc');
+// agt-scan-ignore code-eval: a constant 'gc', no input: after setFlagsFromString only a new context sees the gc function
 const gc = globalThis.gc ?? vm.runInNewContext('gc');
 
 // ---------------------------------------------------------------------------------------------
@@ -427,6 +429,7 @@ if (only === null || only === 'identity') {
 if (only === null || only === 'execution') {
   await executionRows({ pair, progress, gc, rows });
   await scannerRows({ pair, progress, gc, rows });
+  await scanLaunchRows({ pair, progress, gc, rows });
 }
 if (only === null || only === 'worst') {
   await worstRequestRows({ pair, progress, gc, rows });
