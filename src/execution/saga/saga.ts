@@ -59,7 +59,8 @@ export class Saga {
 
   constructor(options: SagaOptions) {
     this.settings = sagaSettings(options);
-    this.settings.signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (this.settings.signal?.aborted) this.onAbort(); // aborted before it began: no step will start
+    else this.settings.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
   /** The saga's name, as in its audit entries. */
@@ -94,7 +95,7 @@ export class Saga {
     }
     if (this.state.phase !== 'open') return this.refuseClosed(name); // compensated while the entry was written
     const { outcome, late, recorded } = await this.runStep(state, step);
-    if (late) return this.refuseClosed(name); // the saga moved on without it, and undid it when it finished
+    if (late) return this.refuseClosed(name, true); // the saga moved on without it, and undid it when it finished
     return this.afterStep(state, outcome, recorded);
   }
 
@@ -186,9 +187,11 @@ export class Saga {
   private async afterStep<Result>(state: StepState, outcome: StepOutcome, recorded: boolean): Promise<Result> {
     if (state.status === 'done') {
       if (!recorded) return this.stop(state, 'ERR_AGT_SAGA_STEP_DENIED', "the audit log did not take the step's entry, so the saga does not go ahead", null);
-      if (this.state.phase !== 'open') return this.refuseClosed(state.name); // compensated (killed) while it ran: undone with the rest
+      if (this.state.phase !== 'open') return this.refuseClosed(state.name, true); // compensated (killed) while it ran: undone with the rest
       return (outcome as { output: unknown }).output as Result;
     }
+    // Stopped from outside while it ran (its abort is likely why it failed): the saga's reason stands.
+    if (this.state.phase !== 'open') return this.refuseClosed(state.name, true);
     const decision = outcome.kind === 'refused' ? outcome.decision : null;
     const code: SagaErrorCode = state.status === 'denied' ? 'ERR_AGT_SAGA_STEP_DENIED' : 'ERR_AGT_SAGA_STEP_FAILED';
     return this.stop(state, code, state.error ?? 'unknown', decision);
@@ -258,11 +261,12 @@ export class Saga {
     if (state.ran && state.compensate) await this.undoStep(state, `step '${state.name}' finished after the saga was compensated`);
   }
 
-  private refuseClosed(step: string | null): Promise<never> {
+  /** The error for a step or completion the saga no longer takes (`stopped`: the step was running when it ended). */
+  private refuseClosed(step: string | null, stopped = false): Promise<never> {
     const state = this.state;
     const code: SagaErrorCode = state.phase === 'compensating' || state.phase === 'compensated' ? (state.code === 'ERR_AGT_SAGA_ABORTED' ? 'ERR_AGT_SAGA_ABORTED' : 'ERR_AGT_SAGA_CLOSED') : 'ERR_AGT_SAGA_CLOSED';
     const ended = state.phase === 'completed' ? 'has completed' : `was compensated (${(state as { reason: string }).reason})`;
-    const what = step === null ? 'it cannot complete' : `step '${step}' does not run`;
+    const what = step === null ? 'it cannot complete' : stopped ? `step '${step}' was stopped` : `step '${step}' does not run`;
     return (this.compensating ?? Promise.resolve(this.report())).then((report) => {
       throw new SagaError(code, `saga '${this.name}' ${ended}: ${what}; start a new Saga for new work`, report, step);
     });
