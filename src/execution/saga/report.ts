@@ -25,7 +25,11 @@ export interface SagaStepReport {
   /** The governed tool the step ran as. */
   readonly tool: string;
   readonly status: SagaStepStatus;
-  /** The kernel's decision on the step's call (find it in the audit log by this id); null when none was made. */
+  /**
+   * The kernel's last decision on the step's call (find it in the audit log by this id): the
+   * post_tool decision on its result when the policy checks results, else the pre_tool one; null
+   * when none was made.
+   */
   readonly decisionId: string | null;
   /** Why the step failed or was denied, as the caller may read it. */
   readonly error?: string;
