@@ -4,3 +4,4 @@ export { SagaError, type SagaErrorCode } from './saga-error.js';
 export { SAGA_NAME, DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS, DEFAULT_COMPENSATION_TIMEOUT_MS } from './options.js';
 export type { SagaOptions, SagaStep, StepContext, CompensationContext, SagaKernel } from './options.js';
 export type { SagaReport, SagaStatus, SagaStepReport, SagaStepStatus, CompensationReport, CompensationOutcome } from './report.js';
+export { unfinishedSagas, type UnfinishedSaga } from './unfinished.js';
