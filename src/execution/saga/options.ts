@@ -40,6 +40,15 @@ export interface SagaStep<Result = unknown> {
   proof?: unknown;
 }
 
+/**
+ * Where a saga registers itself to be compensated when its agent is killed: the kill switch's
+ * compensation registry (`register(agentId, name, compensate) → unregister`), typed by shape so
+ * the saga does not depend on the kill switch.
+ */
+export interface CompensationRegistry {
+  register(agentId: string, name: string, compensate: (signal: AbortSignal) => Promise<void>): () => void;
+}
+
 /** How a {@link Saga} is made. */
 export interface SagaOptions {
   /** The kernel every step goes through and every saga entry is recorded in. */
@@ -58,6 +67,12 @@ export interface SagaOptions {
   compensationTimeoutMs?: number;
   /** When it aborts, no further step starts, the running one is aborted, and the completed steps are compensated. */
   signal?: AbortSignal;
+  /**
+   * The kill switch's registry: the saga registers its {@link Saga.compensate} for `agent` while
+   * it runs (and unregisters when it ends), so killing the agent undoes its completed steps.
+   * Needs `agent`.
+   */
+  compensations?: CompensationRegistry;
 }
 
 /** A saga's options, checked and with defaults applied. */
@@ -71,6 +86,7 @@ export interface SagaSettings {
   retryDelayMs: number;
   compensationTimeoutMs: number;
   signal: AbortSignal | undefined;
+  compensations: CompensationRegistry | undefined;
 }
 
 /**
@@ -80,10 +96,10 @@ export interface SagaSettings {
  */
 export const SAGA_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-export const DEFAULT_RETRIES = 3;
-export const DEFAULT_RETRY_DELAY_MS = 100;
+export const DEFAULT_SAGA_RETRIES = 3;
+export const DEFAULT_SAGA_RETRY_DELAY_MS = 100;
 export const MAX_RETRY_DELAY_MS = 30_000;
-export const DEFAULT_COMPENSATION_TIMEOUT_MS = 30_000;
+export const DEFAULT_SAGA_COMPENSATION_TIMEOUT_MS = 30_000;
 const MAX_RETRIES = 10;
 const MAX_COMPENSATION_TIMEOUT_MS = 600_000;
 
@@ -103,16 +119,22 @@ export function sagaSettings(options: SagaOptions): SagaSettings {
   }
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new GovernanceConfigError('Saga options.signal must be an AbortSignal (e.g. new AbortController().signal)');
+  const compensations = options.compensations;
+  if (compensations !== undefined && typeof (compensations as Partial<CompensationRegistry> | null)?.register !== 'function') {
+    throw new GovernanceConfigError('Saga options.compensations must be a compensation registry with register(agentId, name, compensate) (the kill switch\'s)');
+  }
+  if (compensations !== undefined && agentId === undefined) throw new GovernanceConfigError("Saga options.compensations needs options.agent: the agent whose kill compensates this saga, e.g. agent: 'shop-bot'");
   return {
     kernel: kernel as SagaKernel,
     name,
     agent,
     agentId,
     proof: options.proof,
-    retries: integerIn(options.retries, 'retries', 0, MAX_RETRIES, DEFAULT_RETRIES),
-    retryDelayMs: integerIn(options.retryDelayMs, 'retryDelayMs', 0, MAX_RETRY_DELAY_MS, DEFAULT_RETRY_DELAY_MS),
-    compensationTimeoutMs: integerIn(options.compensationTimeoutMs, 'compensationTimeoutMs', 1, MAX_COMPENSATION_TIMEOUT_MS, DEFAULT_COMPENSATION_TIMEOUT_MS),
+    retries: integerIn(options.retries, 'retries', 0, MAX_RETRIES, DEFAULT_SAGA_RETRIES),
+    retryDelayMs: integerIn(options.retryDelayMs, 'retryDelayMs', 0, MAX_RETRY_DELAY_MS, DEFAULT_SAGA_RETRY_DELAY_MS),
+    compensationTimeoutMs: integerIn(options.compensationTimeoutMs, 'compensationTimeoutMs', 1, MAX_COMPENSATION_TIMEOUT_MS, DEFAULT_SAGA_COMPENSATION_TIMEOUT_MS),
     signal,
+    compensations,
   };
 }
 

@@ -56,9 +56,13 @@ export class Saga {
   private compensating: Promise<SagaReport> | null = null;
   private unrecorded = 0;
   private readonly onAbort = (): void => void this.close('ERR_AGT_SAGA_ABORTED', `aborted: ${describeError(this.settings.signal?.reason)}`);
+  /** Takes the saga out of the kill switch's registry (a no-op without one). */
+  private unregister: () => void = () => undefined;
 
   constructor(options: SagaOptions) {
     this.settings = sagaSettings(options);
+    const registry = this.settings.compensations;
+    if (registry) this.unregister = registry.register(this.settings.agentId as string, `saga ${this.name} (${this.id})`, () => this.compensateForKill());
     if (this.settings.signal?.aborted) this.onAbort(); // aborted before it began: no step will start
     else this.settings.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
@@ -111,6 +115,7 @@ export class Saga {
     if (this.state.phase !== 'open') return this.refuseClosed(null);
     this.state = { phase: 'completed' };
     this.settings.signal?.removeEventListener('abort', this.onAbort);
+    this.unregister();
     for (const step of this.steps) delete step.ran; // the results are the caller's now; keep no reference
     await this.note({ tool: this.tool('end'), action: 'saga.completed', reason: `${this.label()} completed after ${this.steps.length} step(s)`, args: { sagaId: this.id } });
     return this.report();
@@ -126,6 +131,15 @@ export class Saga {
   compensate(reason = 'compensation requested'): Promise<SagaReport> {
     if (this.state.phase === 'completed') return Promise.resolve(this.report());
     return this.close('ERR_AGT_SAGA_ABORTED', typeof reason === 'string' ? reason : describeError(reason));
+  }
+
+  /**
+   * What the kill switch runs: {@link compensate} with reason `agent killed`, rejecting unless
+   * every completed step was undone, so the kill reports the saga as failed rather than done.
+   */
+  private async compensateForKill(): Promise<void> {
+    const report = await this.compensate(`agent ${this.settings.agentId ?? ''} killed`);
+    if (report.status === 'compensation_failed') throw new Error(`saga '${this.name}' (${this.id}) could not undo every step: ${describeReport(report)}`);
   }
 
   /** What the saga has done so far (a snapshot). */
@@ -154,13 +168,19 @@ export class Saga {
     const controller = new AbortController();
     let settle!: () => void;
     this.running = { step: state, controller, settled: new Promise<void>((resolve) => (settle = resolve)) };
-    const context: StepContext = { signal: controller.signal, saga: this.name, sagaId: this.id, step: state.name };
+    const context = (kernelSignal: AbortSignal | undefined): StepContext => ({
+      // The kernel's own signal (aborted when the agent is killed) and the saga's, whichever first.
+      signal: kernelSignal ? AbortSignal.any([controller.signal, kernelSignal]) : controller.signal,
+      saga: this.name,
+      sagaId: this.id,
+      step: state.name,
+    });
     const proof = step.proof ?? this.settings.proof;
     const action: Action = { tool: step.tool, args: step.args ?? {}, ...(this.settings.agent === undefined ? {} : { agent: this.settings.agent }), ...(proof === undefined ? {} : { proof }) };
     let outcome: StepOutcome;
     try {
-      outcome = await this.settings.kernel.handle(action, async (args) => {
-        const result: unknown = await step.run(args, context);
+      outcome = await this.settings.kernel.handle(action, async (args, tool?: { signal?: AbortSignal }) => {
+        const result: unknown = await step.run(args, context(tool?.signal));
         state.ran = { result, args };
         return result;
       });
@@ -226,6 +246,7 @@ export class Saga {
       await this.undoStep(step, phase.reason);
     }
     this.state = { phase: 'compensated', reason: phase.reason, code: phase.code };
+    this.unregister();
     const report = this.report();
     await this.note({ tool: this.tool('end'), action: `saga.${report.status}`, reason: `${this.label()} ${report.status}: ${describeReport(report)}; because ${phase.reason}`, args: { sagaId: this.id } });
     return this.report();
