@@ -96,9 +96,13 @@ export interface SagaSettings {
  */
 export const SAGA_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
+/** Retries of a failing compensation after its first attempt, unless `retries` says otherwise. */
 export const DEFAULT_SAGA_RETRIES = 3;
+/** Delay before a compensation's first retry (it doubles each time), unless `retryDelayMs` says otherwise. */
 export const DEFAULT_SAGA_RETRY_DELAY_MS = 100;
+/** The longest wait between two attempts of a compensation, however many retries. */
 export const MAX_RETRY_DELAY_MS = 30_000;
+/** How long one attempt of a compensation may take, unless `compensationTimeoutMs` says otherwise. */
 export const DEFAULT_SAGA_COMPENSATION_TIMEOUT_MS = 30_000;
 const MAX_RETRIES = 10;
 const MAX_COMPENSATION_TIMEOUT_MS = 600_000;
