@@ -23,6 +23,14 @@ interface StepState {
 /** A step's call as it ended: the kernel's outcome, or (never expected) what handle() threw. */
 type StepOutcome = Outcome | { kind: 'threw'; error: unknown };
 
+/** The step running now: how to abort it, and a promise that settles once it has ended and been classified. */
+interface RunningStep {
+  step: StepState;
+  controller: AbortController;
+  settled: Promise<void>;
+  settle: () => void;
+}
+
 /** Where the saga is: taking steps, completed, or (being) compensated and why. */
 type SagaPhase = { phase: 'open' } | { phase: 'completed' } | { phase: 'compensating' | 'compensated'; reason: string; code: SagaErrorCode };
 
@@ -52,7 +60,7 @@ export class Saga {
   private readonly compensations: CompensationReport[] = [];
   private state: SagaPhase = { phase: 'open' };
   /** The step running now (one at a time) and how to abort it; settles once the step is classified. */
-  private running: { step: StepState; controller: AbortController; settled: Promise<void> } | null = null;
+  private running: RunningStep | null = null;
   private compensating: Promise<SagaReport> | null = null;
   private unrecorded = 0;
   private readonly onAbort = (): void => void this.close('ERR_AGT_SAGA_ABORTED', `aborted: ${describeError(this.settings.signal?.reason)}`);
@@ -90,15 +98,21 @@ export class Saga {
     this.stepNames.add(key);
     const state: StepState = { name, tool: step.tool, status: 'running', decisionId: null, compensate: step.compensate as SagaStep['compensate'] };
     this.steps.push(state);
+    // Marked running at once (not after the first await), so a step started beside it is refused.
+    const running = this.begin(state);
     // Fail closed: a step the audit log cannot record does not run.
-    if (!(await this.note(this.stepEntry(state, 'started', 'pre_tool')))) {
-      state.status = 'denied';
-      state.error = "the audit log did not take the step's entry, so it did not run";
-      await this.note(this.stepEntry(state, 'denied'));
+    const started = await this.note(this.stepEntry(state, 'started', 'pre_tool'));
+    if (!started || this.state.phase !== 'open') {
+      state.status = started ? 'failed' : 'denied';
+      state.error = started ? 'the saga was stopped before the step ran' : "the audit log did not take the step's entry, so it did not run";
+      const noted = this.note(this.stepEntry(state, state.status as 'failed' | 'denied'));
+      this.running = null;
+      running.settle();
+      await noted;
+      if (started) return this.refuseClosed(name, true); // compensated while the entry was written
       return this.stop(state, 'ERR_AGT_SAGA_STEP_DENIED', state.error, null);
     }
-    if (this.state.phase !== 'open') return this.refuseClosed(name); // compensated while the entry was written
-    const { outcome, late, recorded } = await this.runStep(state, step);
+    const { outcome, late, recorded } = await this.runStep(state, step, running);
     if (late) return this.refuseClosed(name, true); // the saga moved on without it, and undid it when it finished
     return this.afterStep(state, outcome, recorded);
   }
@@ -163,11 +177,18 @@ export class Saga {
     return undone ? 'compensated' : 'compensation_failed';
   }
 
-  /** The step's governed call, with the step's own abort signal; settles `running` once the step is classified. */
-  private async runStep(state: StepState, step: SagaStep): Promise<{ outcome: StepOutcome; late: boolean; recorded: boolean }> {
-    const controller = new AbortController();
+  /** Marks `state` as the running step, with its abort controller and a promise settled when it ends. */
+  private begin(state: StepState): RunningStep {
     let settle!: () => void;
-    this.running = { step: state, controller, settled: new Promise<void>((resolve) => (settle = resolve)) };
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    const running: RunningStep = { step: state, controller: new AbortController(), settled, settle };
+    this.running = running;
+    return running;
+  }
+
+  /** The step's governed call, with the step's own abort signal; settles `running` once the step is classified. */
+  private async runStep(state: StepState, step: SagaStep, running: RunningStep): Promise<{ outcome: StepOutcome; late: boolean; recorded: boolean }> {
+    const { controller, settle } = running;
     const context = (kernelSignal: AbortSignal | undefined): StepContext => ({
       // The kernel's own signal (aborted when the agent is killed) and the saga's, whichever first.
       signal: kernelSignal ? AbortSignal.any([controller.signal, kernelSignal]) : controller.signal,

@@ -83,6 +83,29 @@ describe('Saga: bad steps', () => {
     expect((await saga.complete()).steps.map((s) => s.name)).toEqual(['slow']);
   });
 
+  it('two steps started in the same tick: the second is refused before the first has even been recorded', async () => {
+    const { kernel } = sagaKernel();
+    const saga = new Saga({ kernel, name: 'same-tick' });
+    let secondRan = false;
+    const first = saga.step('a', ok);
+    const second = saga.step('b', { ...ok, run: () => void (secondRan = true) });
+    expect(await rejection(second)).toBeInstanceOf(GovernanceConfigError);
+    await first;
+    expect(secondRan).toBe(false);
+    expect((await saga.complete()).steps.map((s) => s.name)).toEqual(['a']);
+  });
+
+  it('compensate() while a step is being recorded, before it runs: the step never runs', async () => {
+    const { kernel } = sagaKernel();
+    const saga = new Saga({ kernel, name: 'pre-run' });
+    let ran = false;
+    const step = saga.step('a', { ...ok, run: () => void (ran = true) });
+    const report = await saga.compensate('stop now');
+    expect(await rejection(step)).toMatchObject({ code: 'ERR_AGT_SAGA_ABORTED', step: 'a' });
+    expect(ran).toBe(false);
+    expect(report.steps).toEqual([expect.objectContaining({ name: 'a', status: 'failed', error: 'the saga was stopped before the step ran' })]);
+  });
+
   it('a step after complete() is ERR_AGT_SAGA_CLOSED, and does not run', async () => {
     const { kernel } = sagaKernel();
     const saga = new Saga({ kernel, name: 'done' });
