@@ -49,6 +49,15 @@ export interface CompensationRegistry {
   register(agentId: string, name: string, compensate: (signal: AbortSignal) => Promise<void>): () => void;
 }
 
+/** What a per-step proof function (`SagaOptions.proof` as a function) is given: the call to prove. */
+export interface StepToProve {
+  readonly saga: string;
+  readonly sagaId: string;
+  readonly step: string;
+  readonly tool: string;
+  readonly args: Record<string, unknown>;
+}
+
 /** How a {@link Saga} is made. */
 export interface SagaOptions {
   /** The kernel every step goes through and every saga entry is recorded in. */
@@ -57,7 +66,11 @@ export interface SagaOptions {
   name: string;
   /** The agent the steps are taken for, when not the kernel's own; it also names the saga's own entries. */
   agent?: AgentRef | string;
-  /** The identity proof every step presents (with the kernel's `identity`); a step's own `proof` wins. */
+  /**
+   * The identity proof each step presents (with the kernel's `identity`): a value reused by every
+   * step (a JWT, a session), or a function that makes one per step (a signed envelope binds one
+   * call and is spent once). A step's own `proof` wins.
+   */
   proof?: unknown;
   /** Retries of a compensation that throws, after its first attempt (0–10, default 3), with exponential backoff. */
   retries?: number;

@@ -3,7 +3,7 @@ import { uuidv7 } from '../../core/ids.js';
 import type { Decision } from '../../core/types.js';
 import type { Action, Outcome } from '../../kernel/action.js';
 import { errorNameOf, runCompensation, type AttemptEnd } from './compensation.js';
-import { checkName, checkStep, sagaSettings, type SagaOptions, type SagaSettings, type SagaStep, type StepContext } from './options.js';
+import { checkName, checkStep, sagaSettings, type SagaOptions, type SagaSettings, type SagaStep, type StepContext, type StepToProve } from './options.js';
 import type { CompensationReport, SagaReport, SagaStatus, SagaStepReport, SagaStepStatus } from './report.js';
 import { SagaError, type SagaErrorCode } from './saga-error.js';
 import { recordSagaEntry, type SagaEntry } from './saga-record.js';
@@ -63,12 +63,15 @@ export class Saga {
   private running: RunningStep | null = null;
   private compensating: Promise<SagaReport> | null = null;
   private unrecorded = 0;
+  /** Who the saga's own entries name: `options.agent`, or the agent the kernel proved for its first step. */
+  private agentId: string | undefined;
   private readonly onAbort = (): void => void this.close('ERR_AGT_SAGA_ABORTED', `aborted: ${describeError(this.settings.signal?.reason)}`);
   /** Takes the saga out of the kill switch's registry (a no-op without one). */
   private unregister: () => void = () => undefined;
 
   constructor(options: SagaOptions) {
     this.settings = sagaSettings(options);
+    this.agentId = this.settings.agentId;
     const registry = this.settings.compensations;
     if (registry) this.unregister = registry.register(this.settings.agentId as string, `saga ${this.name} (${this.id})`, () => this.compensateForKill());
     if (this.settings.signal?.aborted) this.onAbort(); // aborted before it began: no step will start
@@ -177,6 +180,15 @@ export class Saga {
     return undone ? 'compensated' : 'compensation_failed';
   }
 
+  /** The proof `SagaOptions.proof` makes for this step; what it throws is a proof that fails (the kernel denies the step). */
+  private proveStep(state: StepState, args: Record<string, unknown>): unknown {
+    try {
+      return (this.settings.proof as (call: StepToProve) => unknown)({ saga: this.name, sagaId: this.id, step: state.name, tool: state.tool, args });
+    } catch (error) {
+      return { kind: 'unavailable', error: describeError(error) };
+    }
+  }
+
   /** Marks `state` as the running step, with its abort controller and a promise settled when it ends. */
   private begin(state: StepState): RunningStep {
     let settle!: () => void;
@@ -196,8 +208,9 @@ export class Saga {
       sagaId: this.id,
       step: state.name,
     });
-    const proof = step.proof ?? this.settings.proof;
-    const action: Action = { tool: step.tool, args: step.args ?? {}, ...(this.settings.agent === undefined ? {} : { agent: this.settings.agent }), ...(proof === undefined ? {} : { proof }) };
+    const args = step.args ?? {};
+    const proof = step.proof ?? (typeof this.settings.proof === 'function' ? this.proveStep(state, args) : this.settings.proof);
+    const action: Action = { tool: step.tool, args, ...(this.settings.agent === undefined ? {} : { agent: this.settings.agent }), ...(proof === undefined ? {} : { proof }) };
     let outcome: StepOutcome;
     try {
       outcome = await this.settings.kernel.handle(action, async (args, tool?: { signal?: AbortSignal }) => {
@@ -209,6 +222,8 @@ export class Saga {
       outcome = { kind: 'threw', error }; // handle() never throws; if it ever did, the step failed
     }
     state.decisionId = 'decision' in outcome ? outcome.decision.decisionId : null;
+    // Unnamed in the options, the saga's entries name the agent the kernel proved.
+    this.agentId ??= 'decision' in outcome ? outcome.decision.identity?.subject : undefined;
     const late = state.status === 'abandoned';
     // Classified and its entry appended before `running` settles: a compensation waiting for this
     // step sees it as it ended, and the log has the step's end before any compensation of it.
@@ -320,7 +335,7 @@ export class Saga {
   }
 
   private async note(entry: SagaEntry): Promise<boolean> {
-    const recorded = await recordSagaEntry(this.settings.kernel, this.settings.agentId, entry);
+    const recorded = await recordSagaEntry(this.settings.kernel, this.agentId, entry);
     if (!recorded) this.unrecorded++;
     return recorded;
   }
