@@ -67,3 +67,9 @@ export interface SagaReport {
   /** Saga entries the audit log did not take (a locked or failing store); 0 when everything was recorded. */
   readonly unrecorded: number;
 }
+
+/** The compensations of a report in one line, for messages and audit reasons. */
+export function describeReport(report: SagaReport): string {
+  if (report.compensations.length === 0) return 'nothing to compensate';
+  return `compensations: ${report.compensations.map((c) => `${c.step} ${c.outcome}`).join(', ')}`;
+}

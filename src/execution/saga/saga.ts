@@ -1,35 +1,13 @@
 import { describeError, GovernanceConfigError } from '../../core/errors.js';
 import { uuidv7 } from '../../core/ids.js';
 import type { Decision } from '../../core/types.js';
-import type { Action, Outcome } from '../../kernel/action.js';
+import type { Action } from '../../kernel/action.js';
 import { errorNameOf, runCompensation, type AttemptEnd } from './compensation.js';
 import { checkName, checkStep, sagaSettings, type SagaOptions, type SagaSettings, type SagaStep, type StepContext, type StepToProve } from './options.js';
-import type { CompensationReport, SagaReport, SagaStatus, SagaStepReport, SagaStepStatus } from './report.js';
+import { describeReport, type CompensationReport, type SagaReport, type SagaStatus, type SagaStepReport } from './report.js';
 import { SagaError, type SagaErrorCode } from './saga-error.js';
 import { recordSagaEntry, type SagaEntry } from './saga-record.js';
-
-/** A step as the saga keeps it: its report fields, and what its compensation needs. */
-interface StepState {
-  name: string;
-  tool: string;
-  status: SagaStepStatus;
-  decisionId: string | null;
-  error?: string;
-  /** Set once the step's run returned: the value its compensation receives, and the arguments it ran with. */
-  ran?: { result: unknown; args: Readonly<Record<string, unknown>> };
-  compensate: SagaStep['compensate'];
-}
-
-/** A step's call as it ended: the kernel's outcome, or (never expected) what handle() threw. */
-type StepOutcome = Outcome | { kind: 'threw'; error: unknown };
-
-/** The step running now: how to abort it, and a promise that settles once it has ended and been classified. */
-interface RunningStep {
-  step: StepState;
-  controller: AbortController;
-  settled: Promise<void>;
-  settle: () => void;
-}
+import { classify, errorText, settlesWithin, type RunningStep, type StepOutcome, type StepState } from './step-state.js';
 
 /** Where the saga is: taking steps, completed, or (being) compensated and why. */
 type SagaPhase = { phase: 'open' } | { phase: 'completed' } | { phase: 'compensating' | 'compensated'; reason: string; code: SagaErrorCode };
@@ -347,41 +325,4 @@ export class Saga {
   private label(): string {
     return `saga '${this.name}' (${this.id})`;
   }
-}
-
-/** How a step's call ended, for the saga: a step whose run returned took effect, whatever came after. */
-function classify(outcome: StepOutcome): SagaStepStatus {
-  if (outcome.kind === 'output') return 'done';
-  if (outcome.kind === 'refused') return 'denied'; // if it ran (output withheld), `ran` is set and it is undone
-  return 'failed';
-}
-
-/** Why a step did not succeed, as its caller may read it (the policy's refusal, or the error it let through). */
-function errorText(outcome: StepOutcome): string {
-  switch (outcome.kind) {
-    case 'refused':
-      return outcome.refusal.message;
-    case 'failed':
-      return `${outcome.error.name}: ${outcome.error.message}`;
-    case 'threw':
-      return describeError(outcome.error);
-    default:
-      return `unexpected outcome '${outcome.kind}' from the kernel`;
-  }
-}
-
-/** Whether `promise` settles within `ms`. */
-async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function describeReport(report: SagaReport): string {
-  if (report.compensations.length === 0) return 'nothing to compensate';
-  return `compensations: ${report.compensations.map((c) => `${c.step} ${c.outcome}`).join(', ')}`;
 }
