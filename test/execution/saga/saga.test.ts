@@ -253,6 +253,22 @@ describe('Saga: a governed multi-step task', () => {
     expect(report.compensations).toHaveLength(1);
   });
 
+  it('a compensation that re-enters its own saga (a step, compensate()) is bounded by its timeout, and the rest still run', async () => {
+    const { kernel } = sagaKernel();
+    const undone: string[] = [];
+    let ran = false;
+    const saga: Saga = new Saga({ kernel, name: 'reentrant', compensationTimeoutMs: 50 });
+    await saga.step('a', { tool: 'shop.a', run: () => 'a', compensate: (r) => void undone.push(r) });
+    await saga.step('b', { tool: 'shop.b', run: () => 'b', compensate: async () => {
+      await saga.compensate('again');
+      await saga.step('c', { tool: 'shop.c', run: () => void (ran = true) });
+    } });
+    const report = await saga.compensate('re-entrancy');
+    expect(report.compensations.map((c) => [c.step, c.outcome])).toEqual([['b', 'timed_out'], ['a', 'done']]);
+    expect(undone).toEqual(['a']);
+    expect(ran).toBe(false);
+  });
+
   it('a saga whose signal has already aborted runs no step', async () => {
     const { kernel } = sagaKernel();
     let ran = false;
