@@ -8,3 +8,5 @@ export { applyTransform, REDACTED } from '../kernel/transform.js';
 export { refusalOf } from '../kernel/action.js';
 export { MAX_HELD_DECISIONS, MAX_PENDING_APPROVALS } from '../kernel/held-calls.js';
 export { DEFAULT_LOG_WARNING_AT } from '../kernel/kernel.js';
+export { Saga, SagaError, unfinishedSagas, SAGA_NAME, DEFAULT_SAGA_RETRIES, DEFAULT_SAGA_RETRY_DELAY_MS, DEFAULT_SAGA_COMPENSATION_TIMEOUT_MS } from '../execution/saga/index.js';
+export type { UnfinishedSaga, SagaErrorCode, SagaOptions, SagaStep, StepContext, CompensationContext, SagaKernel, CompensationRegistry, StepToProve, SagaReport, SagaStatus, SagaStepReport, SagaStepStatus, CompensationReport, CompensationOutcome } from '../execution/saga/index.js';
