@@ -30,7 +30,7 @@ describe('tools: per-tool requirements', () => {
     const evaluator = PolicyEvaluator.fromYaml(`${HEAD}tools:\n  transfer_funds: { verify: full }\n`);
     expect(evaluator.requirementsFor('transfer_funds')).toEqual({ verify: 'full', minTrust: 0 });
     expect(evaluator.requirementsFor('crm.read')).toBe(NO_REQUIREMENTS);
-    expect(NO_REQUIREMENTS).toEqual({ verify: 'session', minTrust: 0 });
+    expect(NO_REQUIREMENTS).toEqual({ verify: 'session', minTrust: 0, ring: 2, readOnly: false });
     expect(PolicyEvaluator.fromYaml(HEAD).requirementsFor('anything')).toBe(NO_REQUIREMENTS);
   });
 
