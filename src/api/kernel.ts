@@ -8,3 +8,6 @@ export { applyTransform, REDACTED } from '../kernel/transform.js';
 export { refusalOf } from '../kernel/action.js';
 export { MAX_HELD_DECISIONS, MAX_PENDING_APPROVALS } from '../kernel/held-calls.js';
 export { DEFAULT_LOG_WARNING_AT } from '../kernel/kernel.js';
+export type { ElevationOutcome, ElevationRequest } from '../kernel/elevation-step.js';
+export type { RingDenialKind } from '../kernel/ring-step.js';
+export { DEFAULT_AGENT_RING, DEFAULT_ELEVATION_MS, ELEVATE_TOOL, MAX_ELEVATION_MS, MAX_ELEVATION_STEPS } from '../execution/rings/index.js';
