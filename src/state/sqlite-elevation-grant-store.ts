@@ -5,6 +5,8 @@ import { isLive, lowestRing, type ElevationGrant, type ElevationGrantStore } fro
 export interface SqliteElevationGrantStoreOptions {
   /** How long a write waits for another process's lock before it fails (and the elevation is refused); default 5000 ms. */
   busyTimeoutMs?: number;
+  /** Open the file read-only (e.g. to list grants): every write then fails, so an elevation through it is refused. */
+  readonly?: boolean;
 }
 
 interface GrantRow {
@@ -38,11 +40,11 @@ export class SqliteElevationGrantStore implements ElevationGrantStore {
 
   /** Opens (creating when absent) the grants table in the SQLite file at `path`. Throws when the file cannot be opened or is not a database. */
   constructor(path: string, options: SqliteElevationGrantStoreOptions = {}) {
-    this.#db = new Database(path);
+    this.#db = new Database(path, options.readonly ? { readonly: true, fileMustExist: true } : {});
     try {
-      this.#db.pragma('journal_mode = WAL');
+      if (!options.readonly) this.#db.pragma('journal_mode = WAL');
       this.#db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
-      this.#db.exec(
+      if (!options.readonly) this.#db.exec(
         'CREATE TABLE IF NOT EXISTS execution_elevation_grants (id TEXT PRIMARY KEY NOT NULL, subject TEXT NOT NULL, ring INTEGER NOT NULL, ' +
           'granted_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, reason TEXT NOT NULL, decision_id TEXT NOT NULL, revoked_at INTEGER, ended_reported INTEGER NOT NULL DEFAULT 0)',
       );
