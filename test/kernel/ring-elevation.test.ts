@@ -53,8 +53,7 @@ function setup(answer: 'approved' | 'denied' | null = 'approved', options: Parti
     elevation: { clock: () => clock.now, ...(grants ? { grants } : {}) },
     ...rest,
   });
-  const reasons = (): string[] => audit.entries().map((entry) => String((entry as unknown as { reason?: unknown }).reason ?? JSON.stringify(entry)));
-  return { kernel, clock, asked, audit, reasons };
+  return { kernel, clock, asked, audit };
 }
 
 describe('elevation: granted by a human, time-boxed', () => {
@@ -159,7 +158,6 @@ describe('elevation: granted by a human, time-boxed', () => {
 
     // Kernel flow: the grant expires while the approval handler is asked.
     const clock = { now: START };
-    let elevated = '';
     const kernel2: Kernel = new Kernel({
       policy: PolicyEvaluator.fromYaml(POLICY),
       audit: new AuditLog(),
@@ -171,8 +169,7 @@ describe('elevation: granted by a human, time-boxed', () => {
       },
     });
     const second = await kernel2.requestElevation({ ring: 1, reason: 'x' });
-    elevated = second.granted ? second.grant.id : '';
-    expect(elevated).not.toBe('');
+    expect(second.granted).toBe(true);
     const outcome = await kernel2.handle({ tool: 'db.drop', args: { approve: true } }, run);
     expect(reasonOf(outcome)).toMatch(/^ring:insufficient: .*elevation ended/);
   });
