@@ -91,6 +91,10 @@ export class SqliteElevationGrantStore implements ElevationGrantStore {
 
   /** Expired grants not reported by any process before. */
   claimExpired(now: number): readonly ElevationGrant[] {
+    // The copy read last (the ring guard just refreshed it) says whether any grant could have
+    // ended: most calls then skip the write. One written ended by another process is found at
+    // the next refresh.
+    if (!this.#grants.some((grant) => grant.expiresAt <= now)) return [];
     const rows = this.#claim.all(Math.trunc(now));
     if (rows.length > 0) this.#reload();
     return rows.map(grantOf);
