@@ -84,7 +84,8 @@ export async function requestElevation(kernel: Kernel, settings: RingSettings, r
   if (answered.kind === 'refused') return { granted: false, reason: answered.decision.reason, decision: answered.decision };
   // Approved. The rules again: the parent's own elevation may have ended while the human read it.
   const verified = answered.decision.identity !== undefined;
-  const checked = askProblem(answered.request, verified, settings);
+  // The arguments as cleared: a policy transform (e.g. a shorter durationMs) applies to the grant.
+  const checked = askProblem({ ...answered.request, args: answered.args }, verified, settings);
   if (typeof checked === 'string') {
     const decision = kernel.record(answered.request, elevationDenial(checked, answered.decision.policyRevision));
     return { granted: false, reason: decision.reason, decision };

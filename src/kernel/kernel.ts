@@ -545,7 +545,7 @@ export class Kernel {
   private enforceAgain(request: NormalizedRequest, subject: unknown, decision: Decision): Promise<Outcome> {
     // Decided earlier: an elevation the call relied on may have ended since.
     const outranked = checkRing(request, decision.identity !== undefined, this.evaluator, this.rings, true);
-    if (outranked) return this.refuse(this.record(request, derive(decision, 'deny', outranked.reason)), request);
+    if (outranked) return this.refuse(this.record(request, { ...derive(decision, 'deny', outranked.reason), diagnostics: outranked.diagnostics }), request);
     const enforced = this.transformed(subject, decision);
     const identity = enforced.ok ? actionIdentity({ stage: decision.stage, tool: request.tool_name, action: actionTypeOf(request) ?? null, agent: agentIdOf(request), subject: enforced.value }) : null;
     if (identity === null || identity !== decision.enforcedIdentity) {
@@ -624,7 +624,7 @@ export class Kernel {
     const answer = revoked
       ? this.record(bounded.request, derive(decided.decision, 'deny', identityReason(revoked)))
       : outranked
-      ? this.record(bounded.request, derive(decided.decision, 'deny', outranked.reason))
+      ? this.record(bounded.request, { ...derive(decided.decision, 'deny', outranked.reason), diagnostics: outranked.diagnostics })
       : this.record(bounded.request, derive(decided.decision, outcome.approved ? 'allow' : 'deny', outcome.reason));
     return { decision: answer, enforced: decided.enforced };
   }

@@ -238,3 +238,23 @@ describe('elevation: state shared by every process, failing closed', () => {
     expect(() => new SqliteElevationGrantStore(path)).toThrow();
   });
 });
+
+describe('elevation: the policy shapes it', () => {
+  it('a policy transform of the request (a shorter duration) is what is granted', async () => {
+    const clock = { now: START };
+    const kernel = new Kernel({
+      policy: PolicyEvaluator.fromYaml(`apiVersion: governance.toolkit/v1
+name: p
+default_action: allow
+rules:
+  - { name: short-elevations, condition: "tool_name == 'agt.elevate'", action: transform, set: { durationMs: 60000 } }
+`),
+      audit: new AuditLog(),
+      agent: 'bot',
+      approvals: () => 'approved',
+      elevation: { clock: () => clock.now },
+    });
+    const outcome = await kernel.requestElevation({ ring: 1, durationMs: 30 * MINUTE, reason: 'x' });
+    expect(outcome.granted && outcome.grant.expiresAt).toBe(START + MINUTE);
+  });
+});
