@@ -132,6 +132,7 @@ export class Governance {
       revocations: this.revocations,
       replayCache: this.#replayCache,
       trustScores: this.#trustStore,
+      elevationGrants: this.#elevationGrants,
       skewMs: identity.clockSkewMs,
       maxDelegationDepth: identity.maxDelegationDepth,
       ...(this.#clock ? { clock: this.#clock } : {}),
