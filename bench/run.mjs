@@ -33,6 +33,7 @@ import { identityExternalRows } from './identity-external-rows.mjs';
 import { identityKernelRows } from './identity-kernel-rows.mjs';
 import { identityHandoffRows } from './identity-handoff-rows.mjs';
 import { executionRows } from './execution-rows.mjs';
+import { ringRows } from './ring-rows.mjs';
 import { scannerRows } from './scanner-rows.mjs';
 import { scanLaunchRows } from './scan-launch-rows.mjs';
 import { sagaRows } from './saga-rows.mjs';
@@ -429,6 +430,7 @@ if (only === null || only === 'identity') {
 }
 if (only === null || only === 'execution') {
   await executionRows({ pair, progress, gc, rows });
+  await ringRows({ pair, progress, gc, rows });
   await scannerRows({ pair, progress, gc, rows });
   await scanLaunchRows({ pair, progress, gc, rows });
   await sagaRows({ pair, progress, gc, rows });

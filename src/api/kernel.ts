@@ -10,3 +10,6 @@ export { MAX_HELD_DECISIONS, MAX_PENDING_APPROVALS } from '../kernel/held-calls.
 export { DEFAULT_LOG_WARNING_AT } from '../kernel/kernel.js';
 export { Saga, SagaError, unfinishedSagas, SAGA_NAME, DEFAULT_SAGA_RETRIES, DEFAULT_SAGA_RETRY_DELAY_MS, DEFAULT_SAGA_COMPENSATION_TIMEOUT_MS } from '../execution/saga/index.js';
 export type { UnfinishedSaga, SagaErrorCode, SagaOptions, SagaStep, StepContext, CompensationContext, SagaKernel, CompensationRegistry, StepToProve, SagaReport, SagaStatus, SagaStepReport, SagaStepStatus, CompensationReport, CompensationOutcome } from '../execution/saga/index.js';
+export type { ElevationOutcome, ElevationRequest } from '../kernel/elevation-step.js';
+export type { RingDenialKind } from '../kernel/ring-step.js';
+export { DEFAULT_AGENT_RING, DEFAULT_ELEVATION_MS, ELEVATE_TOOL, MAX_ELEVATION_MS, MAX_ELEVATION_STEPS } from '../execution/rings/index.js';

@@ -21,7 +21,7 @@ export { DEFAULT_EVALUATION_BUDGET, MAX_EVALUATION_BUDGET, EvaluationBudget, Eva
 export { API_VERSION, CONFLICT_STRATEGIES, RULE_ACTIONS, STAGES, ENGINE_COMBINATIONS, REGO_VERDICT_FORMS, DEFAULT_REMOTE_TIMEOUT_MS, UNCONFIGURED_POINTS } from '../policy/document/schema.js';
 export { VERIFICATION_LEVELS } from '../policy/document/schema.js';
 export { NO_REQUIREMENTS } from '../policy/document/tool-requirements.js';
-export type { ToolRequirements } from '../policy/document/tool-requirements.js';
+export type { ToolRequirements, ToolRing } from '../policy/document/tool-requirements.js';
 export type { ToolRequirementsSpec } from '../policy/document/schema.js';
 export type { PolicyDocumentSpec, PolicyRuleSpec, PolicyScope, EnginesSpec, CedarEngineSpec, RegoEngineSpec, EngineCombination } from '../policy/document/schema.js';
 export { findOpaBinary } from '../policy/engines/opa-binary.js';

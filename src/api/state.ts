@@ -8,3 +8,7 @@ export type { TrustScoreStore, StoredTrust } from '../state/trust-score-store.js
 export { SqliteTrustScoreStore } from '../state/sqlite-trust-score-store.js';
 export { SqliteReplayCache } from '../state/sqlite-replay-cache.js';
 export type { SqliteReplayCacheOptions } from '../state/sqlite-replay-cache.js';
+export { MemoryElevationGrantStore } from '../state/elevation-grant-store.js';
+export type { ElevationGrant, ElevationGrantStore } from '../state/elevation-grant-store.js';
+export { SqliteElevationGrantStore } from '../state/sqlite-elevation-grant-store.js';
+export type { SqliteElevationGrantStoreOptions } from '../state/sqlite-elevation-grant-store.js';

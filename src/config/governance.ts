@@ -19,6 +19,8 @@ import { SqliteReplayCache } from '../state/sqlite-replay-cache.js';
 import { SqliteRevocationStore } from '../state/sqlite-revocation-store.js';
 import { SqliteTrustScoreStore } from '../state/sqlite-trust-score-store.js';
 import { MemoryTrustScoreStore, type TrustScoreStore } from '../state/trust-score-store.js';
+import { MemoryElevationGrantStore, type ElevationGrantStore } from '../state/elevation-grant-store.js';
+import { SqliteElevationGrantStore } from '../state/sqlite-elevation-grant-store.js';
 import { wireIdentity, type IdentityWiring } from './identity-wiring.js';
 import { loadDeployment, type DeploymentSource } from './load-deployment.js';
 import type { DeploymentConfig } from './resolve-config.js';
@@ -55,6 +57,11 @@ export class Governance {
   get trustScores(): TrustScoreStore {
     return this.#trustStore;
   }
+  readonly #elevationGrants: ElevationGrantStore;
+  /** Where this deployment's elevation grants live (its state store): every kernel made here reads and writes them. */
+  get elevationGrants(): ElevationGrantStore {
+    return this.#elevationGrants;
+  }
   /** Kernels made here: their batched trust gains are written when the Governance closes. */
   readonly #kernels: Kernel[] = [];
   /** The revocation list every credential check of this deployment reads. */
@@ -74,6 +81,7 @@ export class Governance {
     const capacity = config.identity?.replayCacheCapacity;
     this.#replayCache = state.kind === 'sqlite' ? new SqliteReplayCache(state.path, capacity ? { capacity } : {}) : new MemoryReplayCache(capacity ? { capacity } : {});
     this.#trustStore = state.kind === 'sqlite' ? new SqliteTrustScoreStore(state.path) : new MemoryTrustScoreStore();
+    this.#elevationGrants = state.kind === 'sqlite' ? new SqliteElevationGrantStore(state.path) : new MemoryElevationGrantStore();
     this.#wiring = config.identity ? wireIdentity(config.identity, { replayCache: this.#replayCache, revocations: this.revocations, trustScores: this.#trustStore }, options.clock) : undefined;
     this.identity = this.#wiring?.kernel;
   }
@@ -96,7 +104,8 @@ export class Governance {
     this.#open();
     const policy = overrides.policy ?? this.#defaultPolicy(overrides.conflictStrategy !== undefined);
     const identity = overrides.identity ?? this.identity;
-    const kernel = new Kernel({ ...overrides, policy, audit: overrides.audit ?? this.audit, ...(identity ? { identity } : {}) });
+    const elevation = overrides.elevation ?? { grants: this.#elevationGrants, ...(this.#clock ? { clock: this.#clock } : {}) };
+    const kernel = new Kernel({ ...overrides, policy, audit: overrides.audit ?? this.audit, ...(identity ? { identity } : {}), elevation });
     if (kernel.trustScores) this.#kernels.push(kernel);
     return kernel;
   }
@@ -123,6 +132,7 @@ export class Governance {
       revocations: this.revocations,
       replayCache: this.#replayCache,
       trustScores: this.#trustStore,
+      elevationGrants: this.#elevationGrants,
       skewMs: identity.clockSkewMs,
       maxDelegationDepth: identity.maxDelegationDepth,
       ...(this.#clock ? { clock: this.#clock } : {}),
@@ -161,7 +171,7 @@ export class Governance {
     this.#closed = true;
     for (const kernel of this.#kernels) kernel.trustScores?.flush();
     this.#audit?.close();
-    for (const store of [this.#replayCache, this.#revocationStore, this.#trustStore]) {
+    for (const store of [this.#replayCache, this.#revocationStore, this.#trustStore, this.#elevationGrants]) {
       if ('close' in store && typeof store.close === 'function') (store.close as () => void).call(store);
     }
   }

@@ -4,9 +4,10 @@ import type { PolicySandboxProfile } from '../policy/document/tool-requirements.
 /**
  * Which sandbox profile a sandbox tool's call runs under: never the agent's choice. In order:
  * the profile the policy's `tools:` entry names (`sandbox: { profile: ring2 }`), the factory's
- * `profile` option (the deployment's code), the profile of the tool's ring (ring 3 → `ring3`,
- * ring 2 → `ring2`, ring 1 → `ring1`; the ring comes from the policy's `tools:` entry once rings
- * are configured there), else `ring3`, the strictest.
+ * `profile` option (the deployment's code), else the profile of the ring the tool requires
+ * (ring 3 → `ring3`, ring 2 → `ring2`, ring 1 → `ring1`): the policy's `tools:` ring, 3 for a
+ * tool it marks `read_only`, 2 when it says nothing (the default ring of every tool). Without
+ * any ring (a caller that passes none), `ring3`, the strictest.
  */
 
 /** What the policy says about a tool, as far as the profile goes (ToolRequirements fits). */

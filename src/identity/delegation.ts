@@ -118,7 +118,7 @@ export function verifyCredentialChain(chain: unknown, options: ChainVerifyOption
     const revoked = options.revocations ? revocationProblem(options.revocations, link, what) : null;
     if (revoked) return revoked;
     revocationIds.push(link.jti, link.sub);
-    delegators.push({ subject: parent.sub, trust: parent.trust });
+    delegators.push({ subject: parent.sub, trust: parent.trust, ring: parent.ring });
     parent = { sub: link.sub, jti: link.jti, ring: link.ring, trust: link.trust, tools: link.tools, roles: link.roles ?? parent.roles, exp: link.exp };
     parentToken = token as string;
   }

@@ -44,8 +44,10 @@ export interface VerifiedIdentity {
   readonly delegators?: readonly Delegator[];
 }
 
-/** One agent that delegated along a chain: its DID and the trust its own credential or link states (its score's ceiling). */
+/** One agent that delegated along a chain: its DID, the trust its own credential or link states (its score's ceiling) and its ring. */
 export interface Delegator {
   readonly subject: string;
   readonly trust: number;
+  /** The ring its own credential or link grants (a delegate's elevation is capped by it). */
+  readonly ring?: number;
 }

@@ -9,6 +9,7 @@ import type { IdentityVerifier } from '../identity/verifier.js';
 import type { Action, Outcome, Refusal } from './action.js';
 import type { ApprovalHandler } from './approvals.js';
 import type { TrustScores } from '../identity/trust-scores.js';
+import type { ElevationGrantStore } from '../state/elevation-grant-store.js';
 import type { TrustScoreStore } from '../state/trust-score-store.js';
 import { Kernel } from './kernel.js';
 import type { PolicyInput } from './policy-input.js';
@@ -45,6 +46,12 @@ export interface HandoffGateOptions extends HandoffOpenOptions {
    * given, the `minTrust` check reads the live score from it. Default: a store of this gate's own.
    */
   readonly trustScores?: TrustScoreStore;
+  /**
+   * Where senders' elevation grants live (share the deployment's): a task whose `tools:` ring the
+   * sender's credential does not cover is decided with the sender's live elevation. Default: a
+   * store of this gate's own (no elevation).
+   */
+  readonly elevationGrants?: ElevationGrantStore;
 }
 
 /** What {@link HandoffGate.open} answers. */
@@ -107,6 +114,7 @@ export class HandoffGate {
       ...(options.context === undefined ? {} : { context: options.context }),
       ...(options.approvals === undefined ? {} : { approvals: options.approvals }),
       identity: { mode: 'zero-trust', verifier, ...(options.trustScores ? { trustScores: options.trustScores } : {}), ...(options.clock ? { clock: options.clock } : {}) },
+      ...(options.elevationGrants ? { elevation: { grants: options.elevationGrants } } : {}),
     });
   }
 

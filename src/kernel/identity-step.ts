@@ -216,6 +216,8 @@ function agentOf(verified: VerifiedIdentity): Readonly<Record<string, unknown>> 
     issuer: verified.issuer,
     credential_id: verified.credentialId,
     delegation: verified.delegationDigest,
+    // Who delegated to it, and at which ring: the ring guard caps a delegate's elevation by them.
+    ...(verified.delegators?.length ? { delegators: Object.freeze(verified.delegators.map((d) => Object.freeze({ subject: d.subject, ...(Number.isInteger(d.ring) ? { ring: d.ring } : {}) }))) } : {}),
   });
 }
 

@@ -1,6 +1,6 @@
 import { describeError, GovernanceConfigError } from '../core/errors.js';
 import { actionIdentity } from '../core/identity.js';
-import { systemClock } from '../core/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../core/limits.js';
 import { snapshotJson } from '../core/snapshot.js';
 import type { AgentRef, Decision, GovernanceRequest, NormalizedRequest } from '../core/types.js';
@@ -22,6 +22,9 @@ import { checkToolRequirements } from './requirements-step.js';
 import { checkScanFindings } from './scan-step.js';
 import { TrustScores } from '../identity/trust-scores.js';
 import type { TrustEvent } from '../identity/trust-score.js';
+import { MemoryElevationGrantStore, type ElevationGrant, type ElevationGrantStore } from '../state/elevation-grant-store.js';
+import { checkRing, type RingSettings } from './ring-step.js';
+import { checkElevationAsk, elevationEventRequest, elevationNote, requestElevation, type ElevationOutcome, type ElevationRequest } from './elevation-step.js';
 
 /** How a {@link Kernel} decides, records and enforces. */
 export interface KernelOptions {
@@ -54,6 +57,12 @@ export interface KernelOptions {
    * request's `agent` is built from what it proves; in `zero-trust` mode every action needs one.
    */
   identity?: KernelIdentityOptions;
+  /**
+   * Where elevation grants live (the ring guard reads them; {@link Kernel.requestElevation}
+   * writes them): default a memory store of this kernel's own. A `SqliteElevationGrantStore` on
+   * the deployment's state file shares them with every process on the machine.
+   */
+  elevation?: { grants?: ElevationGrantStore; clock?: Clock };
 }
 
 /** How {@link Kernel.handle} treats a call decided now and run later. */
@@ -99,6 +108,9 @@ export class Kernel {
    * without): read on every call as the request's `agent.trust`, moved by what the kernel sees.
    */
   readonly trustScores: TrustScores | null;
+  /** Live elevation grants: what lets an agent act at a more privileged ring for a while. */
+  readonly elevationGrants: ElevationGrantStore;
+  private readonly rings: RingSettings;
 
   constructor(options: KernelOptions) {
     if (!options || options.policy === undefined || options.policy === null) throw new GovernanceConfigError('the kernel needs options.policy: a policy path, document or evaluator');
@@ -112,6 +124,41 @@ export class Kernel {
     this.checksOutput = this.evaluator.hasRulesFor('post_tool');
     this.identity = identitySettings(options.identity);
     this.trustScores = this.identity ? new TrustScores({ ...(this.identity.trustScores ? { store: this.identity.trustScores } : {}), ...(this.identity.clock ? { clock: this.identity.clock } : {}) }) : null;
+    this.elevationGrants = options.elevation?.grants ?? new MemoryElevationGrantStore();
+    const ringClock = options.elevation?.clock ?? this.identity?.clock ?? systemClock;
+    this.rings = { grants: this.elevationGrants, clock: ringClock, breach: (subject) => this.noteBreach(subject), sweep: () => this.sweepElevations() };
+  }
+
+  /**
+   * Asks for a time-boxed elevation to a more privileged ring: decided through {@link handle} as
+   * the tool call `agt.elevate` (so the policy can deny it and it is recorded), then always put
+   * to the approval handler for a human. Default 5 minutes, at most 1 hour, one ring above the
+   * agent's own, never ring 0, and never above an agent that delegated to it. Never rejects.
+   *
+   * @example
+   * const outcome = await kernel.requestElevation({ proof, ring: 1, durationMs: 10 * 60_000, reason: 'rotate the prod key' });
+   * if (!outcome.granted) console.log(outcome.reason);
+   */
+  requestElevation(request: ElevationRequest): Promise<ElevationOutcome> {
+    return requestElevation(this, this.rings, request);
+  }
+
+  /**
+   * Ends grant `grantId` now (recorded). Returns the grant as revoked, or null when no live grant
+   * has that id. Throws when the grant store cannot be written (the grant then still stands).
+   */
+  revokeElevation(grantId: string, reason = 'revoked'): ElevationGrant | null {
+    const now = this.rings.clock();
+    const revoked = this.elevationGrants.revoke(grantId, now);
+    if (!revoked) return null;
+    this.record(elevationEventRequest(revoked, 'revoked'), elevationNote(`elevation:revoked: ring ${revoked.ring} grant ${revoked.id} ended early: ${reason.slice(0, 200)}`, this.evaluator.revision));
+    return revoked;
+  }
+
+  /** The elevation grants live now (ended ones are recorded as they are found). Throws when the store cannot be read. */
+  elevations(): readonly ElevationGrant[] {
+    this.sweepElevations();
+    return this.elevationGrants.live(this.rings.clock());
   }
 
   /**
@@ -416,6 +463,9 @@ export class Kernel {
 
   /** The guards' decision (yours, then policy, then limits), not yet stamped or recorded. */
   private guard(bounded: Bounded): Decision | Promise<Decision> {
+    const verified = bounded.identity !== undefined;
+    const outranked = checkRing(bounded.request, verified, this.evaluator, this.rings) ?? checkElevationAsk(bounded.request, verified, this.rings, this.evaluator.revision);
+    if (outranked) return outranked;
     const unmet = checkToolRequirements(bounded, this.evaluator) ?? checkScanFindings(bounded.request, this.evaluator);
     if (unmet) return unmet;
     const context = { request: bounded.request, agentId: bounded.agentId, decision: null };
@@ -456,6 +506,28 @@ export class Kernel {
     }
   }
 
+  /** A verified agent called a tool above its ring: an escalation attempt lowers its trust score. */
+  private noteBreach(subject: string): void {
+    try {
+      this.trustEvent(subject, 'ring_breach');
+    } catch {
+      // Not written: the loss still counts in this process's reads and is retried with the next write.
+    }
+  }
+
+  /** Records the expiry of every grant that ended by itself since any process last looked (each once). */
+  private sweepElevations(): void {
+    let expired: readonly ElevationGrant[];
+    try {
+      expired = this.elevationGrants.claimExpired(this.rings.clock());
+    } catch {
+      return; // the store is unreadable: the guard that asked denies on its own read
+    }
+    for (const grant of expired) {
+      this.record(elevationEventRequest(grant, 'expired'), elevationNote(`elevation:expired: ring ${grant.ring} grant ${grant.id} ended at ${new Date(grant.expiresAt).toISOString()}`, this.evaluator.revision));
+    }
+  }
+
   /** Enforces a recorded decision: refused, or passed on (with the enforced subject) once its entry is durable. */
   private async enforce(request: NormalizedRequest, decided: Decided): Promise<Outcome> {
     let decision = decided.decision;
@@ -472,6 +544,9 @@ export class Kernel {
    * identity, or the call is denied. This is what binds an approval to what was approved.
    */
   private enforceAgain(request: NormalizedRequest, subject: unknown, decision: Decision): Promise<Outcome> {
+    // Decided earlier: an elevation the call relied on may have ended since.
+    const outranked = checkRing(request, decision.identity !== undefined, this.evaluator, this.rings, true);
+    if (outranked) return this.refuse(this.record(request, { ...derive(decision, 'deny', outranked.reason), diagnostics: outranked.diagnostics }), request);
     const enforced = this.transformed(subject, decision);
     const identity = enforced.ok ? actionIdentity({ stage: decision.stage, tool: request.tool_name, action: actionTypeOf(request) ?? null, agent: agentIdOf(request), subject: enforced.value }) : null;
     if (identity === null || identity !== decision.enforcedIdentity) {
@@ -545,8 +620,12 @@ export class Kernel {
     const outcome = await requestApproval(this.approvals, bounded.request, decided.decision, this.approvalTimeoutMs);
     // A human may take minutes: an agent revoked while its call waited does not run it.
     const revoked = outcome.approved && this.identity && bounded.identity ? revokedSince(this.identity, bounded.request.agent) : null;
+    // ...and an elevation it relied on may have ended while the human read it.
+    const outranked = outcome.approved && !revoked ? checkRing(bounded.request, bounded.identity !== undefined, this.evaluator, this.rings, true) : undefined;
     const answer = revoked
       ? this.record(bounded.request, derive(decided.decision, 'deny', identityReason(revoked)))
+      : outranked
+      ? this.record(bounded.request, { ...derive(decided.decision, 'deny', outranked.reason), diagnostics: outranked.diagnostics })
       : this.record(bounded.request, derive(decided.decision, outcome.approved ? 'allow' : 'deny', outcome.reason));
     return { decision: answer, enforced: decided.enforced };
   }

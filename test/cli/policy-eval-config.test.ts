@@ -22,7 +22,7 @@ const did = agt(['identity', 'new', '--out', 'agent.jwk']).stdout.trim();
 mkdirSync(join(dir, 'policies'));
 writeFileSync(join(dir, 'policies/policy.yaml'), "apiVersion: governance.toolkit/v1\nname: p\ndefault_action: deny\nrules:\n  - { name: support, condition: \"'support' in agent.roles\", action: allow }\n");
 writeFileSync(join(dir, 'deploy.yaml'), `version: 1\npolicy: policies/\nstate: { path: state.db }\nidentity:\n  mode: zero-trust\n  audience: agt://eval\n  issuers: [ { did: ${issuer} } ]\n`);
-agt(['credential', 'issue', '--issuer', 'issuer.jwk', '--subject', did, '--roles', 'support', '--tools', 'crm.*', '--ttl', '1h', '--out', 'agent.cred']);
+agt(['credential', 'issue', '--issuer', 'issuer.jwk', '--subject', did, '--ring', '2', '--roles', 'support', '--tools', 'crm.*', '--ttl', '1h', '--out', 'agent.cred']);
 
 describe('agt policy eval --config', () => {
   it('verifies each line in one process: allowed as the DID, a replayed line denied, a bad line named and the rest decided', () => {

@@ -27,6 +27,8 @@ mkdirSync(join(dir, 'policies'));
 writeFileSync(join(dir, 'policies', 'reads.yaml'), `apiVersion: governance.toolkit/v1
 name: reads
 default_action: deny
+tools:
+  crm.read: { read_only: true } # ring 3: OIDC and SPIFFE agents granted no ring act at ring 3
 rules:
   - name: reads
     condition: "tool_name == 'crm.read'"

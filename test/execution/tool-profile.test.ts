@@ -17,8 +17,15 @@ async function profileOf(run: ReturnType<typeof sandboxTool>, args: object = PRI
 }
 
 describe('the sandbox profile of a tool', () => {
-  it('is ring3 when nothing names one', async () => {
-    expect(await profileOf(sandboxTool({ policy: policyWith(), audit: false }))).toBe('ring3');
+  it("is the default tool ring's (ring2) when nothing names one, and ring3 for a tool the policy marks read-only", async () => {
+    expect(await profileOf(sandboxTool({ policy: policyWith(), audit: false }))).toBe('ring2');
+    expect(await profileOf(sandboxTool({ policy: policyWith('tools:\n  sandbox.run: { read_only: true }\n'), audit: false }))).toBe('ring3');
+  });
+
+  it("follows the ring the policy's tools: entry requires (a ring-1 agent calling a ring-1 tool runs in ring1)", async () => {
+    const policy = policyWith('tools:\n  sandbox.run: { ring: 1 }\n');
+    expect(await profileOf(sandboxTool({ policy, audit: false, agent: { id: 'ops', ring: 1 } }))).toBe('ring1');
+    await expect(sandboxTool({ policy, audit: false, agent: { id: 'intern', ring: 2 } })(PRINT)).rejects.toThrow(/ring:insufficient/);
   });
 
   it("is the policy's when its tools: entry names one, over the factory's", async () => {
@@ -38,7 +45,7 @@ describe('the sandbox profile of a tool', () => {
 
   it('the agent cannot choose it: a profile or workdir in the arguments is dropped before the policy sees them', async () => {
     const policy = policyWith("rules:\n  - name: no-args-profile\n    condition: \"has(args.profile) || has(args.workdir)\"\n    action: deny\n");
-    expect(await profileOf(sandboxTool({ policy, audit: false }), { ...PRINT, profile: 'ring1', workdir: '/' })).toBe('ring3');
+    expect(await profileOf(sandboxTool({ policy, audit: false }), { ...PRINT, profile: 'ring1', workdir: '/' })).toBe('ring2');
   });
 
   it("follows the tool's ring when the policy gives one and names no profile (ring 0 is never an agent's: ring1 at most)", () => {

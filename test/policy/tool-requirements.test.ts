@@ -28,19 +28,19 @@ function issuesOf(yaml: string): PolicyIssue[] {
 describe('tools: per-tool requirements', () => {
   it('defaults to session and no minimum; a tool no entry names requires nothing', () => {
     const evaluator = PolicyEvaluator.fromYaml(`${HEAD}tools:\n  transfer_funds: { verify: full }\n`);
-    expect(evaluator.requirementsFor('transfer_funds')).toEqual({ verify: 'full', minTrust: 0 });
+    expect(evaluator.requirementsFor('transfer_funds')).toMatchObject({ verify: 'full', minTrust: 0 });
     expect(evaluator.requirementsFor('crm.read')).toBe(NO_REQUIREMENTS);
-    expect(NO_REQUIREMENTS).toEqual({ verify: 'session', minTrust: 0 });
+    expect(NO_REQUIREMENTS).toEqual({ verify: 'session', minTrust: 0, ring: 2, readOnly: false });
     expect(PolicyEvaluator.fromYaml(HEAD).requirementsFor('anything')).toBe(NO_REQUIREMENTS);
   });
 
   it('matches globs as allowed_tools does (db.* also names db), and combines every matching entry strictest-wins', () => {
     const evaluator = PolicyEvaluator.fromYaml(`${HEAD}tools:\n  'db.*': { min_trust: 600 }\n  db.drop: { verify: full, min_trust: 300 }\n  '*': { min_trust: 100 }\n`);
-    expect(evaluator.requirementsFor('db.read')).toEqual({ verify: 'session', minTrust: 600 });
-    expect(evaluator.requirementsFor('db')).toEqual({ verify: 'session', minTrust: 600 });
-    expect(evaluator.requirementsFor('db.drop')).toEqual({ verify: 'full', minTrust: 600 });
-    expect(evaluator.requirementsFor('crm.read')).toEqual({ verify: 'session', minTrust: 100 });
-    expect(evaluator.requirementsFor('dbx')).toEqual({ verify: 'session', minTrust: 100 });
+    expect(evaluator.requirementsFor('db.read')).toMatchObject({ verify: 'session', minTrust: 600 });
+    expect(evaluator.requirementsFor('db')).toMatchObject({ verify: 'session', minTrust: 600 });
+    expect(evaluator.requirementsFor('db.drop')).toMatchObject({ verify: 'full', minTrust: 600 });
+    expect(evaluator.requirementsFor('crm.read')).toMatchObject({ verify: 'session', minTrust: 100 });
+    expect(evaluator.requirementsFor('dbx')).toMatchObject({ verify: 'session', minTrust: 100 });
   });
 
   it('gives a look-alike of a guarded name (case, homoglyph) the guarded name\'s requirements, never fewer', () => {
@@ -56,14 +56,14 @@ describe('tools: per-tool requirements', () => {
     expect(Object.isFrozen(first)).toBe(true);
     // Hostile tool names cannot grow the cache without bound.
     for (let i = 0; i < 20_000; i++) evaluator.requirementsFor(`db.t${i}`);
-    expect(evaluator.requirementsFor('db.t19999')).toEqual({ verify: 'session', minTrust: 600 });
+    expect(evaluator.requirementsFor('db.t19999')).toMatchObject({ verify: 'session', minTrust: 600 });
   });
 
   it('combines several documents strictest-wins, whatever their order', () => {
     const a = { apiVersion: 'governance.toolkit/v1', name: 'a', tools: { 'db.*': { min_trust: 400, verify: 'full' } } };
     const b = { apiVersion: 'governance.toolkit/v1', name: 'b', tools: { 'db.*': { min_trust: 700, verify: 'session' } } };
     for (const policies of [[a, b], [b, a]]) {
-      expect(new PolicyEvaluator({ policies }).requirementsFor('db.read')).toEqual({ verify: 'full', minTrust: 700 });
+      expect(new PolicyEvaluator({ policies }).requirementsFor('db.read')).toMatchObject({ verify: 'full', minTrust: 700 });
     }
   });
 
@@ -71,8 +71,8 @@ describe('tools: per-tool requirements', () => {
     writeFileSync(join(dir, 'base.yaml'), `${HEAD.replace('name: p', 'name: base')}tools:\n  transfer_funds: { verify: full, min_trust: 500 }\n`);
     writeFileSync(join(dir, 'child.yaml'), `${HEAD.replace('name: p', 'name: child')}extends: ./base.yaml\ntools:\n  transfer_funds: { verify: session, min_trust: 800 }\n  db.read: { min_trust: 200 }\n`);
     const evaluator = loadPolicies(join(dir, 'child.yaml'));
-    expect(evaluator.requirementsFor('transfer_funds')).toEqual({ verify: 'full', minTrust: 800 });
-    expect(evaluator.requirementsFor('db.read')).toEqual({ verify: 'session', minTrust: 200 });
+    expect(evaluator.requirementsFor('transfer_funds')).toMatchObject({ verify: 'full', minTrust: 800 });
+    expect(evaluator.requirementsFor('db.read')).toMatchObject({ verify: 'session', minTrust: 200 });
   });
 
   it('changes the policy revision', () => {

@@ -175,6 +175,14 @@ export const toolRequirementsSchema = z
     verify: z.enum(VERIFICATION_LEVELS).optional().describe('full: the call must carry a full proof (signed envelope, JWT bearer, SPIFFE); a session MAC is refused with identity:weak_proof. Default session'),
     min_trust: z.number().int().min(0).max(1000).optional().describe("The lowest live trust score (0-1000) the agent may have to call the tool; below it: deny with trust:below_minimum. Default 0"),
     sandbox: sandboxRequirementsSchema.optional(),
+    ring: z
+      .number({ error: 'must be a ring number: 1, 2 or 3' })
+      .int({ error: 'must be a whole ring number: 1, 2 or 3' })
+      .min(1, { error: 'must be 1, 2 or 3: agents never hold ring 0, so no tool may require it (use ring: 1 for the most privileged tools)' })
+      .max(3, { error: 'must be 1, 2 or 3 (3 is the least privileged)' })
+      .optional()
+      .describe('The least privileged ring (1-3) an agent may call the tool from; a call from a higher ring number: deny with ring:insufficient. Default 3 for read_only tools, else 2'),
+    read_only: z.boolean().optional().describe('The tool only reads: it needs ring 3 unless `ring` says otherwise, and quarantine may allow it'),
   })
   .describe('What a call of the tool requires; several matching entries (and documents) combine strictest-wins');
 
@@ -255,7 +263,7 @@ export const documentSchema = z
     });
   });
 
-/** One `tools:` entry as written (`verify`, `min_trust`). */
+/** One `tools:` entry as written (`verify`, `min_trust`, `ring`, `read_only`). */
 export type ToolRequirementsSpec = z.infer<typeof toolRequirementsSchema>;
 /** A policy document as written (validated, before defaults are applied). */
 export type PolicyDocumentSpec = z.infer<typeof documentSchema>;
