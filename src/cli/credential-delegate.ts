@@ -30,7 +30,7 @@ export function registerCredentialDelegate(credential: Command): void {
     .requiredOption('--subject <did>', "the receiving agent's did:key (or its public JWK file)")
     .requiredOption('--tools <globs>', "comma-separated tool globs, within the parent's tools")
     .option('--roles <list>', "comma-separated roles, among the parent's (default: the parent's)")
-    .option('--ring <0-3>', "privilege ring, the parent's or less privileged (default: the parent's)")
+    .option('--ring <1-3>', "privilege ring, the parent's or less privileged (default: the parent's)")
     .option('--trust <0-1000>', "trust ceiling, at most the parent's (default: the parent's)")
     .requiredOption('--ttl <duration>', "lifetime: 30s, 10m, 1h; never past the parent's expiry")
     .option('--out <child.cred>', 'the credential file to create (default: print it)')
@@ -65,7 +65,7 @@ Examples:
         tools: listOption(options.tools),
         ttlSeconds,
         ...(options.roles !== undefined ? { roles: listOption(options.roles) } : {}),
-        ...(options.ring !== undefined ? { ring: integerOption(options.ring, '--ring', 0, 3) } : {}),
+        ...(options.ring !== undefined ? { ring: integerOption(options.ring, '--ring', 1, 3) } : {}),
         ...(options.trust !== undefined ? { trust: integerOption(options.trust, '--trust', 0, 1000) } : {}),
       };
       if (grant.tools.length === 0) throw new UsageError("--tools is empty; name the tools the child may call, within the parent's");

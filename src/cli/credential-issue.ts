@@ -26,7 +26,7 @@ export function registerCredentialIssue(credential: Command): void {
     .description('sign a credential for an agent with the issuer key: its ring, roles, tools, trust and lifetime')
     .requiredOption('--issuer <key.jwk>', "the issuer's private key file (a trusted issuer of the deployment)")
     .requiredOption('--subject <did>', "the agent's did:key (or its public JWK file)")
-    .option('--ring <0-3>', 'privilege ring, 0 most privileged', '3')
+    .option('--ring <1-3>', 'privilege ring: 1 most privileged an agent can hold, 3 least; tools need ring 2 unless the policy says otherwise (ring 0 is never an agent\'s)', '2')
     .option('--roles <list>', 'comma-separated roles', '')
     .requiredOption('--tools <globs>', "comma-separated tool-name globs the agent may call, e.g. 'crm.*,search'")
     .option('--trust <0-1000>', 'trust ceiling (the most the agent is ever trusted)', '500')
@@ -48,7 +48,7 @@ Examples:
     .action(async (options: IssueOptions) => {
       const grant = {
         subject: subjectDid(options.subject, '--subject'),
-        ring: integerOption(options.ring, '--ring', 0, 3),
+        ring: integerOption(options.ring, '--ring', 1, 3),
         roles: listOption(options.roles),
         tools: listOption(options.tools),
         trust: integerOption(options.trust, '--trust', 0, 1000),

@@ -147,7 +147,8 @@ describe('agt credential issue', () => {
     writeFileSync(join(dir, 'x25519.jwk'), JSON.stringify({ kty: 'OKP', crv: 'X25519', x: 'x7M59W0IJapZzToxmfTMVAOXs_yjt_HcFRaUxQ3NmsY', d: 'x7M59W0IJapZzToxmfTMVAOXs_yjt_HcFRaUxQ3NmsY' }), { mode: 0o600 });
     refused([...base.slice(0, 2), '--issuer', 'x25519.jwk', ...base.slice(4)], /^error: --issuer: x25519\.jwk: crv must be 'Ed25519'/);
     refused([...base.slice(0, 2), '--issuer', 'missing.jwk', ...base.slice(4)], /^error: --issuer: missing\.jwk does not exist; create a key with 'agt identity new --out missing\.jwk'/);
-    refused([...base, '--ring', '-1'], /^error: --ring must be a whole number from 0 to 3$/);
+    refused([...base, '--ring', '-1'], /^error: --ring must be a whole number from 1 to 3$/);
+    refused([...base, '--ring', '0'], /^error: --ring must be a whole number from 1 to 3$/);
     refused([...base, '--trust', '1001'], /^error: --trust must be a whole number from 0 to 1000$/);
     refused([...base.slice(0, 8), '--ttl', '60'], /^error: --ttl '60' is not a duration; give --ttl a whole number and a unit: 30s, 10m, 1h or 7d$/);
     refused([...base.slice(0, 6), '--tools', 'crm read', '--ttl', '1h'], /^error: cannot issue: the claim 'tools\.0' must hold tool globs/);
