@@ -2,6 +2,7 @@ import { runSandboxed } from '../execution/sandbox/run.js';
 import type { SandboxProfile } from '../execution/sandbox/profile.js';
 import type { SandboxLanguage, SandboxOutcome } from '../execution/sandbox/types.js';
 import { govern, type GovernedTool, type GovernOptions } from './govern.js';
+import { currentSignal } from './tool-signal.js';
 
 /**
  * What an agent may ask the sandbox tool for. The profile and the work dir are not among them:
@@ -36,7 +37,9 @@ export function sandboxTool(options: SandboxToolOptions): GovernedTool<(args: Sa
   async function runInSandbox(args: SandboxToolArgs): Promise<SandboxOutcome> {
     // Only the fields an agent may set are passed on: a `profile` or `workdir` in the arguments is dropped.
     const { language, code, command, files, env, timeoutMs, stdin } = args ?? {};
-    return runSandboxed({ language, code, command, files, env, timeoutMs, stdin, profile });
+    // The call's signal: a kill SIGKILLs the sandbox's whole process group.
+    const signal = currentSignal();
+    return runSandboxed({ language, code, command, files, env, timeoutMs, stdin, profile }, signal ? { signal } : {});
   }
   return govern(runInSandbox, { ...governOptions, name });
 }
