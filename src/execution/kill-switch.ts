@@ -59,8 +59,9 @@ export interface ApprovalHolder {
   rejectApprovalsOf(agentId: string, reason: string): Promise<{ rejected: number; failed: number }>;
 }
 
-/** Defaults of {@link KillOptions}. */
+/** How long in-flight calls get to settle once aborted, unless {@link KillOptions.graceMs} says. */
 export const DEFAULT_KILL_GRACE_MS = 2_000;
+/** How long each compensation may run, unless {@link KillOptions.compensationTimeoutMs} says. */
 export const DEFAULT_COMPENSATION_TIMEOUT_MS = 10_000;
 /** Longest grace or compensation timeout a kill accepts: a kill must end. */
 export const MAX_KILL_WAIT_MS = 10 * 60 * 1_000;
