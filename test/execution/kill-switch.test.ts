@@ -71,6 +71,7 @@ describe('kill(): calls in flight', () => {
       { kernel, name: 'slow' },
     );
     const call = slow({ ms: 60_000 });
+    call.catch(() => undefined); // asserted below, once the kill is done
     await until(() => kernel.killSwitch.inFlight.size === 1);
     const report = await kernel.kill('agent-a', { reason: 'runaway', by: 'oncall', graceMs: 1_000 });
     await expect(call).rejects.toThrow(GovernanceDenied);
