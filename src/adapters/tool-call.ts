@@ -208,9 +208,9 @@ export class ToolCallGovernor {
   }
 
   /** The whole path for an adapter that owns the call: decide, ask, run with the checked copy, check the result. */
-  async callTool(call: ToolCall, run: (args: Readonly<Record<string, unknown>>) => unknown): Promise<CallOutcome> {
+  async callTool(call: ToolCall, run: (args: Readonly<Record<string, unknown>>, context: { signal: AbortSignal }) => unknown, signal?: AbortSignal): Promise<CallOutcome> {
     const action = this.#proven(call);
-    return postTool(await this.kernel.handle(action instanceof Promise ? await action : action, run));
+    return postTool(await this.kernel.handle(action instanceof Promise ? await action : action, run, signal ? { signal } : {}));
   }
 
   /**

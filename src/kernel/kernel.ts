@@ -70,6 +70,8 @@ export interface HandleOptions {
   hold?: boolean;
   /** The framework's own approval flag is set: hold a call the policy lets through for a human, with this reason. */
   ask?: string;
+  /** The framework's own AbortSignal for the call (with `run`): the tool's signal aborts on it or on a kill. */
+  signal?: AbortSignal;
 }
 
 /** What the policy step hands enforcement: the recorded decision and the subject it enforces. */
@@ -186,7 +188,7 @@ export class Kernel {
       const spent = await this.spendHeld(callId, bounded);
       if (spent) {
         if (held) this.held.hold(callId, held); // asked again before the run: still held for it
-        return spent.kind === 'run' && run ? this.runCleared(spent, run, undefined, callId) : spent;
+        return spent.kind === 'run' && run ? this.runCleared(spent, run, options.signal, callId) : spent;
       }
     }
     const now = this.decideNow(bounded);
@@ -196,7 +198,7 @@ export class Kernel {
       const committed = this.confirm(decided.decision);
       const decision = committed instanceof Promise ? await committed : committed;
       if (!decision.allowed) return this.refuse(decision, request);
-      return this.runCleared({ kind: 'run', tool, args: request.args, request, decision }, run, undefined, callId);
+      return this.runCleared({ kind: 'run', tool, args: request.args, request, decision }, run, options.signal, callId);
     }
     if (options.ask !== undefined && !run && request.stage === 'pre_tool' && decided.decision.allowed) {
       decided = { decision: this.record(request, derive(decided.decision, 'require_approval', options.ask)), enforced: decided.enforced };
@@ -215,7 +217,7 @@ export class Kernel {
       this.held.hold(callId, { tool, decision: outcome.decision, inputIdentity: bounded.inputIdentity, approved: false, ...(this.identity ? { agent: request.agent } : {}) });
     }
     if (outcome.kind !== 'run' || !run) return outcome;
-    return this.runCleared(outcome, run, undefined, callId);
+    return this.runCleared(outcome, run, options.signal, callId);
   }
 
   /**
