@@ -24,6 +24,7 @@ import type { TrustEvent } from '../identity/trust-score.js';
 import { KillSwitch, type KillOptions, type KillReport } from '../execution/kill-switch.js';
 import { killRecord, killSwitchDenial, terminatedReason } from '../execution/kill-decisions.js';
 import { runTracked } from './tracked-run.js';
+import { ApprovalWaits } from './approval-waits.js';
 import { standingGuard } from './standing-guard.js';
 
 /** How a {@link Kernel} decides, records and enforces. */
@@ -102,6 +103,8 @@ export class Kernel {
   private readonly guards: readonly Guard[];
   private readonly approvals: ApprovalHandler | undefined;
   private readonly approvalTimeoutMs: number;
+  /** Approvals being asked of the handler now: a kill answers its agent's with a denial at once. */
+  private readonly approvalWaits = new ApprovalWaits();
   private readonly checksOutput: boolean;
   private readonly identity: KernelIdentityOptions | undefined;
   /**
@@ -270,7 +273,13 @@ export class Kernel {
 
   /** Puts a held approval to the configured approval handler and records its answer (deny without one, or on timeout). */
   async ask(held: Held): Promise<Cleared | Refused> {
-    const outcome = await requestApproval(this.approvals, held.request, held.decision, this.approvalTimeoutMs);
+    const asking = requestApproval(this.approvals, held.request, held.decision, this.approvalTimeoutMs);
+    const outcome = await this.approvalWaits.wait(actingAgentOf(held.request, held.decision), held.id, asking);
+    if (outcome.killed) {
+      // The kill settled the approval as denied and held that refusal for the call: answer with it.
+      const refused = this.held.take(held.id, held.tool);
+      if (refused && !refused.decision.allowed) return this.refuse(refused.decision, held.request);
+    }
     const settled = await this.settle(held.id, outcome.approved, outcome.reason);
     this.held.take(held.id, held.tool);
     return settled;
@@ -356,17 +365,22 @@ export class Kernel {
 
   /**
    * Settles as denied every approval waiting for a human that `agentId` asked for (a kill does
-   * this): the refusal is held under each call id, so a human's later "yes" finds nothing to approve.
+   * this): the refusal is held under each call id, so a human's later "yes" finds nothing to
+   * approve; an approval the kernel is asking its handler for is answered "denied" at once.
    */
   async rejectApprovalsOf(agentId: string, reason: string): Promise<{ rejected: number; failed: number }> {
     let rejected = 0;
     let failedCount = 0;
+    const settled = new Set<string>();
     for (const held of this.held.waitingCalls()) {
       if (actingAgentOf(held.request, held.decision) !== agentId) continue;
       const answer = await this.settle(held.id, false, `agent killed: ${reason}`);
+      settled.add(held.id);
       if (answer.kind === 'refused') rejected++;
       else failedCount++;
     }
+    // Then the ones being put to the approval handler now (those also held were counted above).
+    rejected += this.approvalWaits.rejectAll(agentId, reason, settled);
     return { rejected, failed: failedCount };
   }
 
@@ -603,7 +617,8 @@ export class Kernel {
 
   /** Puts a require_approval to the configured handler; the answer is recorded, the transform kept. */
   private async askHandler(bounded: Bounded, decided: Decided): Promise<Decided> {
-    const outcome = await requestApproval(this.approvals, bounded.request, decided.decision, this.approvalTimeoutMs);
+    const asking = requestApproval(this.approvals, bounded.request, decided.decision, this.approvalTimeoutMs);
+    const outcome = await this.approvalWaits.wait(bounded.agentId, undefined, asking);
     // A human may take minutes: an agent revoked while its call waited does not run it.
     const revoked = outcome.approved && this.identity && bounded.identity ? revokedSince(this.identity, bounded.request.agent) : null;
     const answer = revoked

@@ -220,16 +220,34 @@ describe('kill(): pending approvals', () => {
     expect(kernel.held.waiting('pay-2')).toBeDefined();
   });
 
-  it('an approval the kernel is asking its handler for when the kill lands does not run the tool, even if the handler says yes', async () => {
+  it('an approval the kernel is asking its handler for is answered denied at once; a later yes runs nothing', async () => {
     const answer = deferred<'approved'>();
     const asked = deferred();
     const kernel = new Kernel({ policy, audit: false, approvals: () => (asked.resolve(), answer.promise) });
     let ran = false;
     const outcome = kernel.handle({ tool: 'pay', args: { amount: 1 }, agent: 'agent-k' }, () => (ran = true));
     await asked.promise;
-    await kernel.kill('agent-k');
+    const report = await kernel.kill('agent-k', { reason: 'stop' });
+    expect(report).toMatchObject({ terminated: true, approvalsRejected: 1 });
+    // Answered without waiting for the handler.
+    expect(await outcome).toMatchObject({ kind: 'refused', refusal: { reason: 'agent killed: stop' } });
     answer.resolve('approved');
-    expect(await outcome).toMatchObject({ kind: 'refused', refusal: { reason: expect.stringMatching(/^lifecycle:terminated/) } });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(ran).toBe(false);
+  });
+
+  it('an approval put to the handler through ask() (an adapter running the approval) is rejected once, and ask() answers with the refusal', async () => {
+    const answer = deferred<'approved'>();
+    const kernel = new Kernel({ policy, audit: false, approvals: () => answer.promise });
+    const held = await kernel.handle({ tool: 'pay', args: { amount: 3 }, agent: 'agent-k2', callId: 'ask-1' });
+    if (held.kind !== 'approval') throw new Error('expected an approval');
+    const asking = kernel.ask(held);
+    const report = await kernel.kill('agent-k2', { reason: 'stop' });
+    expect(report.approvalsRejected).toBe(1);
+    expect(await asking).toMatchObject({ kind: 'refused', refusal: { reason: 'agent killed: stop' } });
+    answer.resolve('approved');
+    let ran = false;
+    expect((await kernel.handle({ tool: 'pay', args: { amount: 3 }, agent: 'agent-k2', callId: 'ask-1' }, () => (ran = true))).kind).toBe('refused');
     expect(ran).toBe(false);
   });
 });
