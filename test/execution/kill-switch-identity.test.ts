@@ -56,7 +56,7 @@ describe('kill(): keyed by the verified agent', () => {
     const started: string[] = [];
     const work = (who: string) => async (_args: unknown, { signal }: { signal: AbortSignal }) => {
       started.push(who);
-      await new Promise((resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
+      await new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
     };
     const aliceCall = kernel.handle({ tool: 'work', args: {}, proof: alice.proof }, work('alice'));
     const bobCall = kernel.handle({ tool: 'work', args: {}, proof: bob.proof }, work('bob'));
