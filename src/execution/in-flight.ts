@@ -1,5 +1,5 @@
 /**
- * The governed calls running right now, by agent: what a kill switch aborts and waits for.
+ * The governed calls running right now, with their agents: what a kill switch aborts and waits for.
  * The kernel adds a call when its tool starts and removes it when the tool's own promise settles
  * (not when the caller was answered: a tool that ignores its AbortSignal stays listed until it
  * really ends, so a kill can say it is still running).
@@ -68,42 +68,41 @@ export class InFlightCall {
   /** Marks the tool settled (called once by the registry). */
   finish(): void {
     this.#done = true;
-    for (const wake of this.#waiters ?? []) wake();
+    if (this.#waiters === undefined) return;
+    for (const wake of this.#waiters) wake();
     this.#waiters = undefined;
   }
 }
 
-/** The registry of governed calls in flight, keyed by the acting agent's id. */
+/**
+ * The registry of governed calls in flight. One set for all agents (a kill, rare, filters it by
+ * agent; a call, frequent, only adds and removes itself: no per-agent bookkeeping on the hot path).
+ */
 export class InFlightCalls {
-  readonly #byAgent = new Map<string, Set<InFlightCall>>();
+  readonly #calls = new Set<InFlightCall>();
 
   /** Lists a call whose tool is about to start. */
   start(agentId: string, tool: string, callId: string | undefined): InFlightCall {
     const call = new InFlightCall(agentId, tool, callId);
-    let calls = this.#byAgent.get(agentId);
-    if (!calls) this.#byAgent.set(agentId, (calls = new Set()));
-    calls.add(call);
+    this.#calls.add(call);
     return call;
   }
 
   /** Removes a call whose tool has settled. */
   finish(call: InFlightCall): void {
+    this.#calls.delete(call);
     call.finish();
-    const calls = this.#byAgent.get(call.agentId);
-    if (!calls) return;
-    calls.delete(call);
-    if (calls.size === 0) this.#byAgent.delete(call.agentId);
   }
 
   /** The calls of `agentId` still running, oldest first. */
   of(agentId: string): InFlightCall[] {
-    return [...(this.#byAgent.get(agentId) ?? [])];
+    const calls: InFlightCall[] = [];
+    for (const call of this.#calls) if (call.agentId === agentId) calls.push(call);
+    return calls;
   }
 
   /** How many calls are in flight, all agents together (for tests and metrics). */
   get size(): number {
-    let size = 0;
-    for (const calls of this.#byAgent.values()) size += calls.size;
-    return size;
+    return this.#calls.size;
   }
 }

@@ -4,7 +4,7 @@
  * (without waiting for a tool that ignores the signal; that tool stays listed until it ends, and
  * whatever it returns then is dropped).
  */
-import type { InFlightCalls } from '../execution/in-flight.js';
+import type { InFlightCall, InFlightCalls } from '../execution/in-flight.js';
 import type { RunTool, ToolRunContext } from './action.js';
 
 /** How a tracked run ended. */
@@ -27,14 +27,7 @@ export interface TrackedCall {
  */
 export function runTracked(calls: InFlightCalls, call: TrackedCall, args: Readonly<Record<string, unknown>>, run: RunTool, outside?: AbortSignal): Promise<TrackedRun> {
   const inFlight = calls.start(call.agentId, call.tool, call.callId);
-  let combined: AbortSignal | undefined;
-  const context: ToolRunContext = {
-    get signal(): AbortSignal {
-      if (!outside) return inFlight.signal;
-      combined ??= AbortSignal.any([inFlight.signal, outside]);
-      return combined;
-    },
-  };
+  const context = new RunContext(inFlight, outside);
   let result: unknown;
   try {
     result = run(args, context);
@@ -49,13 +42,38 @@ export function runTracked(calls: InFlightCalls, call: TrackedCall, args: Readon
   return new Promise<TrackedRun>((resolve) => {
     if (inFlight.terminated) resolve(TERMINATED);
     inFlight.onTerminate = () => resolve(TERMINATED);
-    Promise.resolve(result)
-      .then(
-        (value: unknown) => resolve(inFlight.terminated ? TERMINATED : { kind: 'returned', value }),
-        (thrown: unknown) => resolve(inFlight.terminated ? TERMINATED : { kind: 'threw', thrown }),
-      )
-      .finally(() => calls.finish(inFlight));
+    const settle = (ran: TrackedRun): void => {
+      calls.finish(inFlight);
+      resolve(inFlight.terminated ? TERMINATED : ran);
+    };
+    (result instanceof Promise ? result : Promise.resolve(result)).then(
+      (value: unknown) => settle({ kind: 'returned', value }),
+      (thrown: unknown) => settle({ kind: 'threw', thrown }),
+    );
   });
+}
+
+/**
+ * The context a tool receives. A class, not an object literal with a getter: V8 builds such a
+ * literal through the runtime, which cost more than the rest of the tracking together.
+ */
+class RunContext implements ToolRunContext {
+  // Truly private: the tool holds this object, and must not reach the registry's entry through it.
+  readonly #inFlight: InFlightCall;
+  readonly #outside: AbortSignal | undefined;
+  #combined: AbortSignal | undefined;
+
+  constructor(inFlight: InFlightCall, outside: AbortSignal | undefined) {
+    this.#inFlight = inFlight;
+    this.#outside = outside;
+  }
+
+  /** The call's signal (made on first read), combined with the framework's when there is one. */
+  get signal(): AbortSignal {
+    if (!this.#outside) return this.#inFlight.signal;
+    this.#combined ??= AbortSignal.any([this.#inFlight.signal, this.#outside]);
+    return this.#combined;
+  }
 }
 
 /** A non-promise thenable; a `then` getter that throws makes it a plain value. */
