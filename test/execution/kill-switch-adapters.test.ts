@@ -1,14 +1,20 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { generateText, tool } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { aiSdkGovernance } from '../../src/adapters/ai-sdk.js';
+import { governMcpServer } from '../../src/adapters/mcp.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { AgentTerminatedError } from '../../src/execution/in-flight.js';
 import { PolicyEvaluator } from '../../src/policy/index.js';
 
-// The real AI SDK loop (generateText with its mock model): the tool's `abortSignal` is one
-// signal that aborts on the SDK's own (the caller cancelled) or on a kill of the agent.
+// The real AI SDK loop (generateText with its mock model) and the real MCP client and server:
+// the tool's signal is one signal that aborts on the framework's own (the caller cancelled) or
+// on a kill of the agent.
 const policy = PolicyEvaluator.fromYaml(`apiVersion: governance.toolkit/v1
 name: kill-ai-sdk
 default_action: allow
@@ -86,5 +92,49 @@ describe('kill(): the AI SDK adapter', () => {
     expect(error?.code).toBe('ERR_AGT_TOOL_FAILED');
     await until(() => governance.governor.kernel.killSwitch.inFlight.size === 0);
     expect(governance.governor.kernel.killSwitch.isKilled('sdk-agent-2')).toBe(false);
+  });
+});
+
+/** A governed MCP server whose one tool waits for its signal, and the SDK's client connected in memory. */
+async function mcpPair(agent: string) {
+  const server = new McpServer({ name: 'governed', version: '1.0.0' });
+  const governor = governMcpServer(server, { policy, audit: false, agent });
+  const signals: AbortSignal[] = [];
+  server.registerTool('crunch', { inputSchema: { job: z.string() } }, (_args, extra) => {
+    signals.push(extra.signal);
+    return new Promise<CallToolResult>((_, reject) => extra.signal.addEventListener('abort', () => reject(extra.signal.reason as Error)));
+  });
+  const client = new Client({ name: 'host', version: '1.0.0' });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  await client.connect(clientSide);
+  return { governor, client, signals };
+}
+
+describe('kill(): the MCP adapter', () => {
+  it("a kill aborts the handler's extra.signal; the client reads the refusal", async () => {
+    const { governor, client, signals } = await mcpPair('mcp-agent');
+    const call = client.callTool({ name: 'crunch', arguments: { job: 'x' } });
+    await until(() => signals.length === 1);
+    expect((await governor.kernel.kill('mcp-agent')).terminated).toBe(true);
+    expect(signals[0]?.reason).toBeInstanceOf(AgentTerminatedError);
+    const result = (await call) as CallToolResult;
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content)).toMatch(/lifecycle:terminated/);
+    await client.close();
+  });
+
+  it("the client's cancellation still reaches the handler, combined with the kernel's signal", async () => {
+    const { governor, client, signals } = await mcpPair('mcp-agent-2');
+    const cancel = new AbortController();
+    const call = client.callTool({ name: 'crunch', arguments: { job: 'x' } }, undefined, { signal: cancel.signal });
+    call.catch(() => undefined);
+    await until(() => signals.length === 1);
+    cancel.abort(new Error('host cancelled'));
+    await expect(call).rejects.toThrow();
+    await until(() => signals[0]?.aborted === true);
+    expect(signals[0]?.reason).not.toBeInstanceOf(AgentTerminatedError);
+    await until(() => governor.kernel.killSwitch.inFlight.size === 0);
+    await client.close();
   });
 });
