@@ -13,3 +13,5 @@ export type { StillRunning, ApprovalHolder } from '../execution/kill-switch.js';
 export { Compensations, type Compensation, type CompensationResult } from '../execution/compensations.js';
 export { InFlightCalls, InFlightCall, AgentTerminatedError } from '../execution/in-flight.js';
 export { KILL_SWITCH_RULE, TERMINATED } from '../execution/kill-decisions.js';
+export { Saga, SagaError, unfinishedSagas, SAGA_NAME, DEFAULT_SAGA_RETRIES, DEFAULT_SAGA_RETRY_DELAY_MS, DEFAULT_SAGA_COMPENSATION_TIMEOUT_MS } from '../execution/saga/index.js';
+export type { UnfinishedSaga, SagaErrorCode, SagaOptions, SagaStep, StepContext, CompensationContext, SagaKernel, CompensationRegistry, StepToProve, SagaReport, SagaStatus, SagaStepReport, SagaStepStatus, CompensationReport, CompensationOutcome } from '../execution/saga/index.js';
