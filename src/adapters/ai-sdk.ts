@@ -72,7 +72,7 @@ export function aiSdkGovernance(options: AdapterOptions): AiSdkGovernance {
     return outcome.kind === 'approval';
   };
 
-  const governedExecute = (toolName: string, execute: (input: never, options: never) => unknown) => async (input: unknown, options: { toolCallId: string }) => {
+  const governedExecute = (toolName: string, execute: (input: never, options: never) => unknown) => async (input: unknown, options: { toolCallId: string; abortSignal?: AbortSignal }) => {
     const callId = options.toolCallId;
     // Still pending means the SDK was told "approved" by someone other than respond().
     let outcome: PreToolOutcome = governor.pendingApproval(callId)
@@ -80,14 +80,10 @@ export function aiSdkGovernance(options: AdapterOptions): AiSdkGovernance {
       : await governor.beforeTool({ tool: toolName, args: input, callId });
     if (outcome.kind === 'approval') outcome = await governor.settleApproval(outcome.id, false, NOT_RECORDED);
     if (outcome.kind === 'refuse') throw denial(outcome);
-    let result: unknown;
-    try {
-      result = await execute(outcome.args as never, options as never);
-    } catch (thrown) {
-      throw toolError(await governor.afterToolError(outcome, thrown)); // decided like a result
-    }
-    const after = await governor.afterTool(outcome, result);
+    // The tool's abortSignal aborts on the SDK's own (the caller cancelled) or on a kill.
+    const after = await governor.runCleared(outcome, (args, { signal }) => execute(args as never, { ...options, abortSignal: signal } as never), options.abortSignal, callId);
     if (after.kind === 'refuse') throw denial(after);
+    if (after.kind === 'failed') throw toolError(after); // decided like a result
     return after.output;
   };
 

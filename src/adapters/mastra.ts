@@ -63,7 +63,7 @@ export interface MastraGovernance {
 }
 
 type ToolOptions = Parameters<typeof createTool>[0];
-type Execute = (input: unknown, context?: { agent?: { toolCallId?: string } }) => Promise<unknown>;
+type Execute = (input: unknown, context?: { agent?: { toolCallId?: string }; abortSignal?: AbortSignal }) => Promise<unknown>;
 type Message = Parameters<NonNullable<InputProcessor['processInput']>>[0]['messages'][number];
 
 /** Governance for Mastra under one policy, audit log and agent. */
@@ -77,16 +77,11 @@ export function mastraGovernance(options: AdapterOptions): MastraGovernance {
     let outcome: PreToolOutcome = await governor.beforeTool({ tool: toolName, args: input, ...(callId ? { callId } : {}) });
     if (outcome.kind === 'approval') outcome = await governor.askApprovals(outcome);
     if (outcome.kind === 'refuse') throw denial(outcome);
-    let result: unknown;
-    try {
-      result = await execute(outcome.args, context);
-    } catch (thrown) {
-      // Decided like a result: the model reads the error as the policy lets it through.
-      const failed = await governor.afterToolError(outcome, thrown);
-      throw failed.kind === 'refuse' ? denial(failed) : new ToolFailed(failed.decision, failed.error.name, failed.error.message);
-    }
-    const after = await governor.afterTool(outcome, result);
+    // The tool's abortSignal aborts on Mastra's own or on a kill of the agent.
+    const after = await governor.runCleared(outcome, (args, { signal }) => execute(args, { ...context, abortSignal: signal }), context?.abortSignal, callId);
     if (after.kind === 'refuse') throw denial(after);
+    // A thrown error is decided like a result: the model reads it as the policy lets it through.
+    if (after.kind === 'failed') throw new ToolFailed(after.decision, after.error.name, after.error.message);
     return after.output;
   };
 

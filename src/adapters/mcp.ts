@@ -19,7 +19,7 @@ import { ToolCallGovernor, type AdapterOptions, type Refusal } from './tool-call
 /** The `_meta` key under which a refusal's structured fields travel with the error result. */
 export const REFUSAL_META_KEY = 'agent-governance-toolkit/refusal';
 
-type CallToolHandler = (request: CallToolRequest, extra: unknown) => unknown;
+type CallToolHandler = (request: CallToolRequest, extra: { signal?: AbortSignal } | undefined) => unknown;
 type SetRequestHandler = (schema: unknown, handler: (request: never, extra: never) => unknown) => void;
 
 /**
@@ -51,7 +51,9 @@ function governedCallTool(governor: ToolCallGovernor, handler: CallToolHandler):
   return async (request, extra) => {
     const params = request.params;
     let original: unknown;
-    const outcome = await governor.callTool({ tool: params.name, args: params.arguments }, async (args) => (original = await handler({ ...request, params: { ...params, arguments: args } }, extra)));
+    // The handler's `extra.signal` aborts on the client's cancellation or on a kill of the agent.
+    const run = async (args: Readonly<Record<string, unknown>>, { signal }: { signal: AbortSignal }) => (original = await handler({ ...request, params: { ...params, arguments: args } }, { ...extra, signal }));
+    const outcome = await governor.callTool({ tool: params.name, args: params.arguments }, run, extra?.signal);
     if (outcome.kind === 'refuse') return refusalResult(outcome.refusal);
     // The handler threw: an error result the client reads, with the message the policy let through.
     if (outcome.kind === 'failed') return { isError: true, content: [{ type: 'text', text: outcome.error.message }] };

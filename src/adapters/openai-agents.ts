@@ -80,7 +80,7 @@ export type RunStateLike = Pick<RunState<unknown, never>, 'approve' | 'reject'>;
 
 type ToolOptions = Parameters<typeof tool>[0];
 type OwnApproval = (runContext: unknown, input: unknown, callId?: string) => Promise<boolean> | boolean;
-type Execute = (input: unknown, runContext?: unknown, details?: { toolCall?: { callId?: string } }) => unknown;
+type Execute = (input: unknown, runContext?: unknown, details?: { toolCall?: { callId?: string }; signal?: AbortSignal }) => unknown;
 
 const NOT_RECORDED = 'requires approval, and no approval was recorded through governance for this call';
 
@@ -134,16 +134,11 @@ export function openAiAgentsGovernance(options: AdapterOptions): OpenAiAgentsGov
     if (outcome.kind === 'approval') outcome = await governor.settleApproval(outcome.id, false, NOT_RECORDED);
     // Reached only when the input guardrail was bypassed: the model still reads the refusal.
     if (outcome.kind === 'refuse') return outcome.refusal.message;
-    let result: unknown;
-    try {
-      result = await execute(outcome.args, runContext, details);
-    } catch (thrown) {
-      // Decided like a result: the model reads the error as the policy lets it through.
-      const failed = await governor.afterToolError(outcome, thrown);
-      return failed.kind === 'refuse' ? failed.refusal.message : `${failed.error.name}: ${failed.error.message}`;
-    }
-    const after = await governor.afterTool(outcome, result);
+    // The tool's `details.signal` aborts on the SDK's own or on a kill of the agent.
+    const after = await governor.runCleared(outcome, (args, { signal }) => execute(args, runContext, { ...details, signal }), details?.signal, callId);
     if (after.kind === 'output') return after.output;
+    // A thrown error is decided like a result: the model reads it as the policy lets it through.
+    if (after.kind === 'failed') return `${after.error.name}: ${after.error.message}`;
     if (callId !== undefined) remember(withheld, callId, after.refusal);
     return after.refusal.message; // never the withheld result, guardrail or not
   };

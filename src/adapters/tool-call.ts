@@ -197,10 +197,20 @@ export class ToolCallGovernor {
     return outcome.kind === 'failed' ? outcome : refused(outcome.decision);
   }
 
+  /**
+   * Runs a cleared call's tool for a framework that hands it its own AbortSignal (`signal`):
+   * the tool gets one signal that aborts on either the framework's or a kill (see
+   * {@link Kernel.runCleared}), and its result or error is decided as by {@link afterTool} and
+   * {@link afterToolError}. A killed agent's call is refused (`lifecycle:terminated`).
+   */
+  async runCleared(cleared: ClearedCall, run: (args: Readonly<Record<string, unknown>>, context: { signal: AbortSignal }) => unknown, signal?: AbortSignal, callId?: string): Promise<CallOutcome> {
+    return postTool(await this.kernel.runCleared(cleared, run, signal, callId));
+  }
+
   /** The whole path for an adapter that owns the call: decide, ask, run with the checked copy, check the result. */
-  async callTool(call: ToolCall, run: (args: Readonly<Record<string, unknown>>) => unknown): Promise<CallOutcome> {
+  async callTool(call: ToolCall, run: (args: Readonly<Record<string, unknown>>, context: { signal: AbortSignal }) => unknown, signal?: AbortSignal): Promise<CallOutcome> {
     const action = this.#proven(call);
-    return postTool(await this.kernel.handle(action instanceof Promise ? await action : action, run));
+    return postTool(await this.kernel.handle(action instanceof Promise ? await action : action, run, signal ? { signal } : {}));
   }
 
   /**

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { AuditLog } from '../audit/audit-log.js';
 import { SqliteAuditSink } from '../audit/sqlite-sink.js';
 import type { Clock } from '../core/clock.js';
-import { GovernanceConfigError } from '../core/errors.js';
+import { describeError, GovernanceConfigError } from '../core/errors.js';
 import { isFailure } from '../identity/did-key.js';
 import { identityFailure, type IdentityFailure } from '../identity/failure.js';
 import { RevocationList } from '../identity/revocation.js';
@@ -25,6 +25,8 @@ import { wireIdentity, type IdentityWiring } from './identity-wiring.js';
 import { loadDeployment, type DeploymentSource } from './load-deployment.js';
 import type { DeploymentConfig } from './resolve-config.js';
 import { openSessionWith } from './session-open.js';
+import { KillSwitch, type KillOptions, type KillReport } from '../execution/kill-switch.js';
+import { killRecord } from '../execution/kill-decisions.js';
 
 /** What {@link Governance.handoffGate} takes: the receiver and its threshold; the rest comes from the deployment. */
 export type HandoffGateSettings = Pick<HandoffGateOptions, 'receiver'> & Partial<Pick<HandoffGateOptions, 'minTrust' | 'policy' | 'audit' | 'context' | 'approvals' | 'maxLifetimeMs' | 'bounds'>>;
@@ -66,6 +68,8 @@ export class Governance {
   readonly #kernels: Kernel[] = [];
   /** The revocation list every credential check of this deployment reads. */
   readonly revocations: RevocationList;
+  /** The kill switch every kernel of this deployment answers to: one kill stops the agent's calls through all of them. */
+  readonly killSwitch = new KillSwitch();
   #audit: AuditLog | undefined;
   #evaluator: PolicyEvaluator | undefined;
   #closed = false;
@@ -105,7 +109,7 @@ export class Governance {
     const policy = overrides.policy ?? this.#defaultPolicy(overrides.conflictStrategy !== undefined);
     const identity = overrides.identity ?? this.identity;
     const elevation = overrides.elevation ?? { grants: this.#elevationGrants, ...(this.#clock ? { clock: this.#clock } : {}) };
-    const kernel = new Kernel({ ...overrides, policy, audit: overrides.audit ?? this.audit, ...(identity ? { identity } : {}), elevation });
+    const kernel = new Kernel({ killSwitch: this.killSwitch, ...overrides, policy, audit: overrides.audit ?? this.audit, ...(identity ? { identity } : {}), elevation });
     if (kernel.trustScores) this.#kernels.push(kernel);
     return kernel;
   }
@@ -152,6 +156,25 @@ export class Governance {
     const entry = this.revocations.revoke(id);
     if (!isFailure(entry)) this.#wiring?.sessions.endAllOf(entry.id);
     return entry;
+  }
+
+  /**
+   * Kills an agent in this process (see Kernel.kill and docs/kill-switch.md): its further calls
+   * through any kernel of this deployment are denied, its calls in flight aborted, its pending
+   * approvals rejected and its compensations run; the kill and its report are recorded in the
+   * deployment's audit log.
+   */
+  kill(agentId: string, options: KillOptions = {}): Promise<KillReport> {
+    this.#open();
+    return this.killSwitch.kill(agentId, options, (report) => {
+      try {
+        this.audit.append({ request: { stage: 'agent_shutdown', agent: report.agentId, action: 'kill' }, decision: killRecord(report, this.#evaluator?.revision ?? '') });
+      } catch (error) {
+        // Not recorded: the report must not claim a finished kill that left no trace.
+        report.terminated = false;
+        process.emitWarning(`the kill of agent '${report.agentId}' could not be recorded in the audit log: ${describeError(error)}`, { code: 'AGT_KILL_NOT_RECORDED' });
+      }
+    });
   }
 
   /**

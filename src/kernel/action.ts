@@ -38,8 +38,21 @@ export interface Action {
   proof?: unknown;
 }
 
-/** Runs the governed tool with the kernel's checked (and transformed) copy of the arguments. */
-export type RunTool = (args: Readonly<Record<string, unknown>>) => unknown;
+/**
+ * What the kernel hands a tool beside its arguments. `signal` aborts when the call's agent is
+ * killed (and, through an adapter, when the framework cancels the call); a tool that awaits I/O
+ * should pass it on (`fetch(url, { signal })`), since a tool that ignores it cannot be stopped
+ * in-process. The signal is made on first read, so a tool that never reads it costs nothing.
+ */
+export interface ToolRunContext {
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Runs the governed tool with the kernel's checked (and transformed) copy of the arguments, and
+ * the run's context (its AbortSignal). A tool that takes only its arguments still fits.
+ */
+export type RunTool = (args: Readonly<Record<string, unknown>>, context: ToolRunContext) => unknown;
 
 /**
  * What the model (or the caller) is told when governance stops something: readable text plus

@@ -9,6 +9,7 @@ import { Kernel, type KernelOptions } from './kernel.js';
 import type { PolicyInput } from './policy-input.js';
 import type { KernelIdentityOptions } from './identity-step.js';
 import { proofFor, type ProofSource } from './proof-source.js';
+import { withToolContext } from './tool-signal.js';
 import type { Governance } from '../config/governance.js';
 import { defaultGovernance } from '../config/default-governance.js';
 
@@ -78,7 +79,8 @@ export type GovernedTool<F extends (...args: any[]) => unknown> = ((...args: Par
  * Wraps a tool so every call is decided by policy before it runs and its result is checked
  * after. A denied call never reaches the tool and throws {@link GovernanceDenied}. The tool runs
  * with the kernel's frozen copy of its arguments, taken when the call was decided: nothing the
- * caller changes afterwards reaches it.
+ * caller changes afterwards reaches it. Inside the tool, {@link currentSignal} is the call's
+ * AbortSignal: it aborts when the agent is killed (see Kernel.kill).
  *
  * @example
  * const safeTool = govern(myTool, { policy: 'policy.yaml' });
@@ -120,8 +122,9 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
       if (proof !== undefined) action.proof = proof;
     }
     if (callContext !== undefined) action.context = await contextFor(callContext, action.args);
-    // The tool gets the kernel's checked copy, spread back into the call's shape.
-    const outcome = await kernel.handle(action, (args) => tool.apply(this, single ? [args] : callArgs.length === 0 ? [] : ((args.positional as unknown[] | undefined) ?? [])));
+    // The tool gets the kernel's checked copy, spread back into the call's shape, and its
+    // AbortSignal through currentSignal() (never as an extra argument: see tool-signal.ts).
+    const outcome = await kernel.handle(action, (args, context) => withToolContext(context, () => tool.apply(this, single ? [args] : callArgs.length === 0 ? [] : ((args.positional as unknown[] | undefined) ?? []))));
     if (outcome.kind === 'output') return outcome.output;
     // The tool threw: the caller gets the error as the policy let it through, never its raw text.
     if (outcome.kind === 'failed') throw new ToolFailed(outcome.decision, outcome.error.name, outcome.error.message);

@@ -54,6 +54,11 @@ export class HeldCalls {
     return this.pending.get(id);
   }
 
+  /** The approvals waiting for a human now, oldest first (a kill rejects its agent's). */
+  waitingCalls(): Held[] {
+    return [...this.pending.values()];
+  }
+
   /** Takes the approval waiting under `id` (it is answered once). */
   takeWaiting(id: string): Held | undefined {
     const held = this.pending.get(id);

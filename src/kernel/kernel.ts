@@ -25,6 +25,11 @@ import type { TrustEvent } from '../identity/trust-score.js';
 import { MemoryElevationGrantStore, type ElevationGrant, type ElevationGrantStore } from '../state/elevation-grant-store.js';
 import { checkRing, type RingSettings } from './ring-step.js';
 import { checkElevationAsk, elevationEventRequest, elevationNote, requestElevation, type ElevationOutcome, type ElevationRequest } from './elevation-step.js';
+import { KillSwitch, type KillOptions, type KillReport } from '../execution/kill-switch.js';
+import { killRecord, killSwitchDenial, terminatedReason } from '../execution/kill-decisions.js';
+import { runTracked } from './tracked-run.js';
+import { ApprovalWaits } from './approval-waits.js';
+import { standingGuard } from './standing-guard.js';
 
 /** How a {@link Kernel} decides, records and enforces. */
 export interface KernelOptions {
@@ -63,6 +68,11 @@ export interface KernelOptions {
    * the deployment's state file shares them with every process on the machine.
    */
   elevation?: { grants?: ElevationGrantStore; clock?: Clock };
+  /**
+   * The kill switch this kernel's calls answer to: share one between kernels (a Governance does)
+   * so that a kill stops the agent's calls through all of them. Default: one of its own.
+   */
+  killSwitch?: KillSwitch;
 }
 
 /** How {@link Kernel.handle} treats a call decided now and run later. */
@@ -71,6 +81,8 @@ export interface HandleOptions {
   hold?: boolean;
   /** The framework's own approval flag is set: hold a call the policy lets through for a human, with this reason. */
   ask?: string;
+  /** The framework's own AbortSignal for the call (with `run`): the tool's signal aborts on it or on a kill. */
+  signal?: AbortSignal;
 }
 
 /** What the policy step hands enforcement: the recorded decision and the subject it enforces. */
@@ -101,6 +113,8 @@ export class Kernel {
   private readonly guards: readonly Guard[];
   private readonly approvals: ApprovalHandler | undefined;
   private readonly approvalTimeoutMs: number;
+  /** Approvals being asked of the handler now: a kill answers its agent's with a denial at once. */
+  private readonly approvalWaits = new ApprovalWaits();
   private readonly checksOutput: boolean;
   private readonly identity: KernelIdentityOptions | undefined;
   /**
@@ -111,6 +125,8 @@ export class Kernel {
   /** Live elevation grants: what lets an agent act at a more privileged ring for a while. */
   readonly elevationGrants: ElevationGrantStore;
   private readonly rings: RingSettings;
+  /** Its agents' calls in flight, their compensations, and which agents were killed (see {@link kill}). */
+  readonly killSwitch: KillSwitch;
 
   constructor(options: KernelOptions) {
     if (!options || options.policy === undefined || options.policy === null) throw new GovernanceConfigError('the kernel needs options.policy: a policy path, document or evaluator');
@@ -118,7 +134,9 @@ export class Kernel {
     this.audit = options.audit === false ? null : (options.audit ?? defaultAuditLog());
     const limits = options.limits ?? DEFAULT_REQUEST_LIMITS;
     this.defaults = { agent: snapshotSetting(options.agent, 'agent', limits), context: snapshotSetting(options.context, 'context', limits), limits };
-    this.guards = [...(options.guards ?? []), policyGuard(this.evaluator), limitsGuard(this.evaluator, options.rateLimiter ?? new RateLimiter())];
+    this.killSwitch = options.killSwitch ?? new KillSwitch();
+    this.killSwitch.attach(this);
+    this.guards = [standingGuard(this.killSwitch), ...(options.guards ?? []), policyGuard(this.evaluator), limitsGuard(this.evaluator, options.rateLimiter ?? new RateLimiter())];
     this.approvals = options.approvals;
     this.approvalTimeoutMs = options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
     this.checksOutput = this.evaluator.hasRulesFor('post_tool');
@@ -221,7 +239,7 @@ export class Kernel {
       const spent = await this.spendHeld(callId, bounded);
       if (spent) {
         if (held) this.held.hold(callId, held); // asked again before the run: still held for it
-        return spent.kind === 'run' && run ? this.runAndCheck(spent, run) : spent;
+        return spent.kind === 'run' && run ? this.runCleared(spent, run, options.signal, callId) : spent;
       }
     }
     const now = this.decideNow(bounded);
@@ -231,14 +249,7 @@ export class Kernel {
       const committed = this.confirm(decided.decision);
       const decision = committed instanceof Promise ? await committed : committed;
       if (!decision.allowed) return this.refuse(decision, request);
-      const cleared: Cleared = { kind: 'run', tool, args: request.args, request, decision };
-      let result: unknown;
-      try {
-        result = await run(request.args);
-      } catch (thrown) {
-        return this.checkFailure(cleared, thrown);
-      }
-      return this.checksOutput ? this.checkOutput(cleared, result) : { kind: 'output', output: result, decision };
+      return this.runCleared({ kind: 'run', tool, args: request.args, request, decision }, run, options.signal, callId);
     }
     if (options.ask !== undefined && !run && request.stage === 'pre_tool' && decided.decision.allowed) {
       decided = { decision: this.record(request, derive(decided.decision, 'require_approval', options.ask)), enforced: decided.enforced };
@@ -257,7 +268,7 @@ export class Kernel {
       this.held.hold(callId, { tool, decision: outcome.decision, inputIdentity: bounded.inputIdentity, approved: false, ...(this.identity ? { agent: request.agent } : {}) });
     }
     if (outcome.kind !== 'run' || !run) return outcome;
-    return this.runAndCheck(outcome, run);
+    return this.runCleared(outcome, run, options.signal, callId);
   }
 
   /**
@@ -310,7 +321,13 @@ export class Kernel {
 
   /** Puts a held approval to the configured approval handler and records its answer (deny without one, or on timeout). */
   async ask(held: Held): Promise<Cleared | Refused> {
-    const outcome = await requestApproval(this.approvals, held.request, held.decision, this.approvalTimeoutMs);
+    const asking = requestApproval(this.approvals, held.request, held.decision, this.approvalTimeoutMs);
+    const outcome = await this.approvalWaits.wait(actingAgentOf(held.request, held.decision), held.id, asking);
+    if (outcome.killed) {
+      // The kill settled the approval as denied and held that refusal for the call: answer with it.
+      const refused = this.held.take(held.id, held.tool);
+      if (refused && !refused.decision.allowed) return this.refuse(refused.decision, held.request);
+    }
     const settled = await this.settle(held.id, outcome.approved, outcome.reason);
     this.held.take(held.id, held.tool);
     return settled;
@@ -355,6 +372,73 @@ export class Kernel {
     const outcome = await this.enforce(bounded.request, decided);
     if (outcome.kind !== 'output') return outcome as Refused;
     return { kind: 'failed', error: errorOf(outcome.output, error), decision: outcome.decision };
+  }
+
+  /**
+   * Runs a cleared call's tool as a call in flight (see {@link kill}) and decides its result
+   * (post_tool) or what it threw. For an adapter whose framework hands the tool its own
+   * AbortSignal: pass it as `signal`, and the tool's signal aborts on either. The call of an
+   * agent killed before the run never starts; one killed while it runs is refused at once with
+   * `lifecycle:terminated`, and its result, whenever it comes, is discarded.
+   */
+  async runCleared(cleared: Cleared, run: RunTool, signal?: AbortSignal, callId?: string): Promise<Passed | Failed | Refused> {
+    const agentId = actingAgentOf(cleared.request, cleared.decision);
+    if (this.killSwitch.isKilled(agentId)) return this.terminated(cleared, agentId, false);
+    const ran = await runTracked(this.killSwitch.inFlight, { agentId, tool: cleared.tool, callId }, cleared.args, run, signal);
+    // A kill that lands after the tool returned still withholds its result: the agent is stopped.
+    if (ran.kind === 'terminated' || this.killSwitch.isKilled(agentId)) return this.terminated(cleared, agentId, true);
+    if (ran.kind === 'threw') return this.checkFailure(cleared, ran.thrown);
+    return this.checksOutput ? this.checkOutput(cleared, ran.value) : { kind: 'output', output: ran.value, decision: cleared.decision };
+  }
+
+  /**
+   * Kills agent `agentId` through this kernel's kill switch: denies its further calls, aborts
+   * its calls in flight, rejects its pending approvals, runs its compensations, and records the
+   * kill with its report in the audit log. See {@link KillSwitch.kill} and docs/kill-switch.md.
+   *
+   * @example
+   * const report = await kernel.kill('agent-7', { reason: 'exfiltration suspected', by: 'oncall' });
+   * if (!report.terminated) console.error('still running:', report.stillRunning);
+   */
+  kill(agentId: string, options: KillOptions = {}): Promise<KillReport> {
+    return this.killSwitch.kill(agentId, options, (report) => this.recordKill(report));
+  }
+
+  /** Records a kill's report (a record that fails is a report that is not terminated: nothing unaudited passes as done). */
+  recordKill(report: KillReport): void {
+    const request = bound({ point: 'agent_shutdown', agent: report.agentId, action: 'kill' }, this.defaults).request;
+    const recorded = this.record(request, killRecord(report, this.evaluator.revision));
+    if (recorded.reason.startsWith('runtime_error:audit')) report.terminated = false;
+  }
+
+  /**
+   * Settles as denied every approval waiting for a human that `agentId` asked for (a kill does
+   * this): the refusal is held under each call id, so a human's later "yes" finds nothing to
+   * approve; an approval the kernel is asking its handler for is answered "denied" at once.
+   */
+  async rejectApprovalsOf(agentId: string, reason: string): Promise<{ rejected: number; failed: number }> {
+    let rejected = 0;
+    let failedCount = 0;
+    const settled = new Set<string>();
+    for (const held of this.held.waitingCalls()) {
+      if (actingAgentOf(held.request, held.decision) !== agentId) continue;
+      const answer = await this.settle(held.id, false, `agent killed: ${reason}`);
+      settled.add(held.id);
+      if (answer.kind === 'refused') rejected++;
+      else failedCount++;
+    }
+    // Then the ones being put to the approval handler now (those also held were counted above).
+    rejected += this.approvalWaits.rejectAll(agentId, reason, settled);
+    return { rejected, failed: failedCount };
+  }
+
+  /** The refusal of a killed agent's call: recorded at post_tool when the tool had started. */
+  private terminated(cleared: Cleared, agentId: string, ran: boolean): Promise<Refused> {
+    const denial = killSwitchDenial(terminatedReason(agentId, ran), ran ? 'post_tool' : 'pre_tool', this.evaluator.revision);
+    denial.inputIdentity = cleared.decision.inputIdentity;
+    denial.enforcedIdentity = cleared.decision.enforcedIdentity;
+    if (cleared.decision.identity) denial.identity = cleared.decision.identity;
+    return this.refuse(this.record(cleared.request, denial), cleared.request);
   }
 
   /**
@@ -535,6 +619,9 @@ export class Kernel {
     decision = await this.confirm(decision);
     if (!decision.allowed) return this.refuse(decision, request);
     if (request.stage !== 'pre_tool') return { kind: 'output', output: decided.enforced, decision };
+    // A decision made before the kill (held, or approved by a human since) does not outlive it.
+    const agentId = actingAgentOf(request, decision);
+    if (this.killSwitch.isKilled(agentId)) return this.refuse(this.record(request, derive(decision, 'deny', terminatedReason(agentId, false))), request);
     return { kind: 'run', tool: request.tool_name ?? '', args: decided.enforced as Readonly<Record<string, unknown>>, request, decision };
   }
 
@@ -553,17 +640,6 @@ export class Kernel {
       return this.refuse(this.record(request, derive(decision, 'deny', 'runtime_error:identity_mismatch: what would run does not hash to what was decided and approved')), request);
     }
     return this.enforce(request, { decision, enforced: enforced.ok ? enforced.value : subject });
-  }
-
-  /** Runs a cleared call with its checked copy and decides the result. */
-  private async runAndCheck(cleared: Cleared, run: RunTool): Promise<Outcome> {
-    let result: unknown;
-    try {
-      result = await run(cleared.args);
-    } catch (thrown) {
-      return this.checkFailure(cleared, thrown);
-    }
-    return this.checkOutput(cleared, result);
   }
 
   /**
@@ -617,7 +693,8 @@ export class Kernel {
 
   /** Puts a require_approval to the configured handler; the answer is recorded, the transform kept. */
   private async askHandler(bounded: Bounded, decided: Decided): Promise<Decided> {
-    const outcome = await requestApproval(this.approvals, bounded.request, decided.decision, this.approvalTimeoutMs);
+    const asking = requestApproval(this.approvals, bounded.request, decided.decision, this.approvalTimeoutMs);
+    const outcome = await this.approvalWaits.wait(bounded.agentId, undefined, asking);
     // A human may take minutes: an agent revoked while its call waited does not run it.
     const revoked = outcome.approved && this.identity && bounded.identity ? revokedSince(this.identity, bounded.request.agent) : null;
     // ...and an elevation it relied on may have ended while the human read it.
@@ -707,6 +784,11 @@ function errorOf(output: unknown, fallback: { name: string; message: string }): 
 
 function agentIdOf(request: NormalizedRequest): string {
   return typeof request.agent.id === 'string' ? request.agent.id : 'anonymous';
+}
+
+/** The agent a call acts for, as a kill names it: the verified subject with identity, else the request's agent id. */
+function actingAgentOf(request: NormalizedRequest, decision: Decision): string {
+  return decision.identity?.subject ?? agentIdOf(request);
 }
 
 let sharedLog: AuditLog | undefined;

@@ -5,6 +5,7 @@ import { DEFAULT_SCAN_WARN, findingsReaching } from '../execution/scan-threshold
 import { scanSubmission, type SubmissionFinding, type SubmissionScan } from '../execution/submission-scan.js';
 import { profileForTool } from '../execution/tool-profile.js';
 import { govern, type GovernedTool, type GovernOptions } from './govern.js';
+import { currentSignal } from './tool-signal.js';
 
 /**
  * What an agent may ask the sandbox tool for. The profile and the work dir are not among them:
@@ -57,7 +58,9 @@ export function sandboxTool(options: SandboxToolOptions): GovernedTool<(args: Sa
     // Only the fields an agent may set are passed on: a `profile` or `workdir` in the arguments is dropped.
     const { language, code, command, files, env, timeoutMs, stdin } = args ?? {};
     const chosen = profileForTool(governed.kernel.evaluator.requirementsFor(name), profile);
-    return runSandboxed({ language, code, command, files, env, timeoutMs, stdin, profile: chosen }, control?.signal ? { signal: control.signal } : {});
+    // The call's signal (govern() hands it over as currentSignal()): a kill SIGKILLs the sandbox's whole process group.
+    const signal = control?.signal ?? currentSignal();
+    return runSandboxed({ language, code, command, files, env, timeoutMs, stdin, profile: chosen }, signal ? { signal } : {});
   }
 
   const governed = govern(runInSandbox, {
