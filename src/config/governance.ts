@@ -3,7 +3,10 @@ import { dirname } from 'node:path';
 import { AuditLog } from '../audit/audit-log.js';
 import { SqliteAuditSink } from '../audit/sqlite-sink.js';
 import type { Clock } from '../core/clock.js';
-import { GovernanceConfigError } from '../core/errors.js';
+import { describeError, GovernanceConfigError } from '../core/errors.js';
+import { Lifecycle } from '../execution/lifecycle/lifecycle.js';
+import { BrokenLifecycleStore, MemoryLifecycleStore, type LifecycleStore } from '../state/lifecycle-store.js';
+import { SqliteLifecycleStore } from '../state/sqlite-lifecycle-store.js';
 import { isFailure } from '../identity/did-key.js';
 import { identityFailure, type IdentityFailure } from '../identity/failure.js';
 import { RevocationList } from '../identity/revocation.js';
@@ -55,6 +58,18 @@ export class Governance {
   get trustScores(): TrustScoreStore {
     return this.#trustStore;
   }
+  #lifecycle: Lifecycle | undefined;
+  /**
+   * The lifecycle of this deployment's agents, in its state store (shared by every process on
+   * the machine): every kernel and hand-off gate made here reads it in its standing guard, and
+   * its transitions are recorded in this deployment's audit log. A store that cannot be opened
+   * gives a lifecycle that denies every call (runtime_error:state) rather than none.
+   */
+  get lifecycle(): Lifecycle {
+    this.#open();
+    this.#lifecycle ??= openLifecycle(this.config, this.audit, this.#clock);
+    return this.#lifecycle;
+  }
   /** Kernels made here: their batched trust gains are written when the Governance closes. */
   readonly #kernels: Kernel[] = [];
   /** The revocation list every credential check of this deployment reads. */
@@ -96,7 +111,7 @@ export class Governance {
     this.#open();
     const policy = overrides.policy ?? this.#defaultPolicy(overrides.conflictStrategy !== undefined);
     const identity = overrides.identity ?? this.identity;
-    const kernel = new Kernel({ ...overrides, policy, audit: overrides.audit ?? this.audit, ...(identity ? { identity } : {}) });
+    const kernel = new Kernel({ ...overrides, policy, audit: overrides.audit ?? this.audit, ...(identity ? { identity } : {}), lifecycle: overrides.lifecycle ?? this.lifecycle });
     if (kernel.trustScores) this.#kernels.push(kernel);
     return kernel;
   }
@@ -123,6 +138,7 @@ export class Governance {
       revocations: this.revocations,
       replayCache: this.#replayCache,
       trustScores: this.#trustStore,
+      lifecycle: this.lifecycle,
       skewMs: identity.clockSkewMs,
       maxDelegationDepth: identity.maxDelegationDepth,
       ...(this.#clock ? { clock: this.#clock } : {}),
@@ -160,6 +176,7 @@ export class Governance {
     if (this.#closed) return;
     this.#closed = true;
     for (const kernel of this.#kernels) kernel.trustScores?.flush();
+    this.#lifecycle?.close();
     this.#audit?.close();
     for (const store of [this.#replayCache, this.#revocationStore, this.#trustStore]) {
       if ('close' in store && typeof store.close === 'function') (store.close as () => void).call(store);
@@ -178,6 +195,22 @@ export class Governance {
   #open(): void {
     if (this.#closed) throw new GovernanceConfigError('this Governance was closed; create a new one');
   }
+}
+
+/** The deployment's lifecycle over its state store; a store that cannot be opened denies every call instead. */
+function openLifecycle(config: DeploymentConfig, audit: AuditLog, clock: Clock | undefined): Lifecycle {
+  const state = config.state;
+  let store: LifecycleStore;
+  if (state.kind === 'memory') {
+    store = new MemoryLifecycleStore();
+  } else {
+    try {
+      store = new SqliteLifecycleStore(state.path);
+    } catch (error) {
+      store = new BrokenLifecycleStore(`the state store ${state.path} cannot be opened for the lifecycle (${describeError(error).split('\n')[0]})`);
+    }
+  }
+  return new Lifecycle({ store, audit, requireRegistration: config.lifecycle?.requireRegistration === true, ...(clock ? { clock } : {}) });
 }
 
 /**

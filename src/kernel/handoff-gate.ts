@@ -10,6 +10,7 @@ import type { Action, Outcome, Refusal } from './action.js';
 import type { ApprovalHandler } from './approvals.js';
 import type { TrustScores } from '../identity/trust-scores.js';
 import type { TrustScoreStore } from '../state/trust-score-store.js';
+import type { Lifecycle } from '../execution/lifecycle/lifecycle.js';
 import { Kernel } from './kernel.js';
 import type { PolicyInput } from './policy-input.js';
 
@@ -45,6 +46,8 @@ export interface HandoffGateOptions extends HandoffOpenOptions {
    * given, the `minTrust` check reads the live score from it. Default: a store of this gate's own.
    */
   readonly trustScores?: TrustScoreStore;
+  /** Where senders' lifecycle states are read (share the deployment's): a suspended or terminated sender's hand-off is refused. Default: the gate kernel's own. */
+  readonly lifecycle?: Lifecycle | false;
 }
 
 /** What {@link HandoffGate.open} answers. */
@@ -106,6 +109,7 @@ export class HandoffGate {
       ...(options.audit === undefined ? {} : { audit: options.audit }),
       ...(options.context === undefined ? {} : { context: options.context }),
       ...(options.approvals === undefined ? {} : { approvals: options.approvals }),
+      ...(options.lifecycle === undefined ? {} : { lifecycle: options.lifecycle }),
       identity: { mode: 'zero-trust', verifier, ...(options.trustScores ? { trustScores: options.trustScores } : {}), ...(options.clock ? { clock: options.clock } : {}) },
     });
   }

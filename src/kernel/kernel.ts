@@ -21,6 +21,8 @@ import { identityReason } from '../identity/failure.js';
 import { checkToolRequirements } from './requirements-step.js';
 import { TrustScores } from '../identity/trust-scores.js';
 import type { TrustEvent } from '../identity/trust-score.js';
+import { Lifecycle } from '../execution/lifecycle/lifecycle.js';
+import { standingDenial, standingGuard } from './standing-step.js';
 
 /** How a {@link Kernel} decides, records and enforces. */
 export interface KernelOptions {
@@ -53,6 +55,12 @@ export interface KernelOptions {
    * request's `agent` is built from what it proves; in `zero-trust` mode every action needs one.
    */
   identity?: KernelIdentityOptions;
+  /**
+   * Where agents' lifecycle states are read (the standing guard, first of the guards). Default:
+   * a memory lifecycle of this kernel's own (`kernel.lifecycle.kill(id)`); a Governance passes
+   * its deployment's, shared by every process. false: no standing guard.
+   */
+  lifecycle?: Lifecycle | false;
 }
 
 /** How {@link Kernel.handle} treats a call decided now and run later. */
@@ -98,6 +106,8 @@ export class Kernel {
    * without): read on every call as the request's `agent.trust`, moved by what the kernel sees.
    */
   readonly trustScores: TrustScores | null;
+  /** Agents' lifecycle states this kernel's standing guard reads (null with `lifecycle: false`). */
+  readonly lifecycle: Lifecycle | null;
 
   constructor(options: KernelOptions) {
     if (!options || options.policy === undefined || options.policy === null) throw new GovernanceConfigError('the kernel needs options.policy: a policy path, document or evaluator');
@@ -105,7 +115,9 @@ export class Kernel {
     this.audit = options.audit === false ? null : (options.audit ?? defaultAuditLog());
     const limits = options.limits ?? DEFAULT_REQUEST_LIMITS;
     this.defaults = { agent: snapshotSetting(options.agent, 'agent', limits), context: snapshotSetting(options.context, 'context', limits), limits };
-    this.guards = [...(options.guards ?? []), policyGuard(this.evaluator), limitsGuard(this.evaluator, options.rateLimiter ?? new RateLimiter())];
+    this.lifecycle = options.lifecycle === false ? null : (options.lifecycle ?? new Lifecycle({ audit: this.audit, ...(options.approvals ? { approvals: options.approvals } : {}) }));
+    const standing = this.lifecycle ? [standingGuard(this.lifecycle, this.evaluator)] : [];
+    this.guards = [...standing, ...(options.guards ?? []), policyGuard(this.evaluator), limitsGuard(this.evaluator, options.rateLimiter ?? new RateLimiter())];
     this.approvals = options.approvals;
     this.approvalTimeoutMs = options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
     this.checksOutput = this.evaluator.hasRulesFor('post_tool');
@@ -227,7 +239,9 @@ export class Kernel {
     const why = reason ?? (approved ? `approved${who}` : `approval denied${who}`);
     // Revoked while the call waited for its human: the approval cannot clear it.
     const revoked = approved && this.identity && held.decision.identity ? revokedSince(this.identity, held.request.agent) : null;
-    const answer = this.record(held.request, revoked ? derive(held.decision, 'deny', identityReason(revoked)) : derive(held.decision, approved ? 'allow' : 'deny', why));
+    // Suspended, quarantined or killed while the call waited: the approval cannot clear it either.
+    const stopped = approved && !revoked ? this.standingNow(held.request) : undefined;
+    const answer = this.record(held.request, revoked ? derive(held.decision, 'deny', identityReason(revoked)) : stopped ? derive(held.decision, 'deny', stopped.reason) : derive(held.decision, approved ? 'allow' : 'deny', why));
     const inputIdentity = held.decision.inputIdentity ?? '';
     const outcome = answer.allowed ? ((await this.enforceAgain(held.request, held.args, answer)) as Cleared | Refused) : await this.refuse(answer, held.request);
     // Held for the framework's run either way: it runs what was approved, or reads the refusal.
@@ -536,6 +550,9 @@ export class Kernel {
       return this.refuse(this.record(bounded.request, mismatch), bounded.request);
     }
     if (!held.decision.allowed) return this.refuse(held.decision, bounded.request);
+    // Decided (or approved) before the agent was suspended, quarantined or killed: its run is refused.
+    const stopped = this.standingNow(bounded.request);
+    if (stopped) return this.refuse(this.record(bounded.request, derive(held.decision, 'deny', stopped.reason)), bounded.request);
     return (await this.enforceAgain(bounded.request, bounded.subject, held.decision)) as Cleared | Refused;
   }
 
@@ -544,10 +561,20 @@ export class Kernel {
     const outcome = await requestApproval(this.approvals, bounded.request, decided.decision, this.approvalTimeoutMs);
     // A human may take minutes: an agent revoked while its call waited does not run it.
     const revoked = outcome.approved && this.identity && bounded.identity ? revokedSince(this.identity, bounded.request.agent) : null;
+    const stopped = outcome.approved && !revoked ? this.standingNow(bounded.request) : undefined;
     const answer = revoked
       ? this.record(bounded.request, derive(decided.decision, 'deny', identityReason(revoked)))
-      : this.record(bounded.request, derive(decided.decision, outcome.approved ? 'allow' : 'deny', outcome.reason));
+      : stopped
+        ? this.record(bounded.request, derive(decided.decision, 'deny', stopped.reason))
+        : this.record(bounded.request, derive(decided.decision, outcome.approved ? 'allow' : 'deny', outcome.reason));
     return { decision: answer, enforced: decided.enforced };
+  }
+
+  /** The standing step asked again, for a call decided earlier that comes to run now. */
+  private standingNow(request: NormalizedRequest): Decision | undefined {
+    if (!this.lifecycle) return undefined;
+    const agentId = agentIdOf(request);
+    return standingDenial(this.lifecycle.standing(agentId), agentId, request.tool_name, request.stage, this.evaluator, this.evaluator.revision);
   }
 
   private transformed(subject: unknown, decision: Decision): { ok: true; value: unknown } | { ok: false; message: string } {
