@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { describeError, PolicyLoadError } from '../core/errors.js';
+import { registerAgentCommands } from './agent-lifecycle.js';
 import { registerAuditExport } from './audit-export.js';
 import { registerAuditProve } from './audit-prove.js';
 import { registerAuditStats } from './audit-stats.js';
@@ -105,6 +106,7 @@ Examples:
   );
 registerScanCode(scan, version);
 registerIdentityCommands(program);
+registerAgentCommands(program);
 
 const sandboxCommand = program
   .command('sandbox')

@@ -121,6 +121,11 @@ export class Lifecycle {
     return new Map(this.#agents);
   }
 
+  /** Why the store cannot be used now (every standing answer is then `failed`), or null. */
+  get failure(): string | null {
+    return this.#failure;
+  }
+
   /** Whether an agent never recorded may act (false when the deployment requires registration). */
   get unseenIsActive(): boolean {
     return this.#unseenIsActive;

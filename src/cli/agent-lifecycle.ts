@@ -1,0 +1,165 @@
+import { userInfo, hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { Governance } from '../config/governance.js';
+import { DEFAULT_AUDIT_STORE, DEFAULT_STATE_STORE, type DeploymentConfig } from '../config/resolve-config.js';
+import { TARGET_STATE, type LifecycleCommand } from '../execution/lifecycle/agent-state.js';
+import type { StandingRecord } from '../state/lifecycle-store.js';
+import { CheckFailed, UsageError } from './errors.js';
+import { deploymentOf } from './identity-deployment.js';
+
+interface LifecycleCliOptions {
+  reason?: string;
+  json?: boolean;
+}
+
+/** What each subcommand does, for its help line. */
+const WHAT: Readonly<Record<LifecycleCommand, string>> = {
+  kill: 'terminate an agent: every further call is denied, in every process, for good',
+  suspend: 'suspend an agent: every call is denied until it is resumed',
+  resume: 'resume a suspended agent (you, the operator, are the approving human)',
+  quarantine: "quarantine an agent: only the policy's quarantine allow-list runs until it is released",
+  release: 'release a quarantined agent (you, the operator, are the approving human)',
+  register: 'register an agent (when the deployment requires registration); activate it next',
+  activate: 'activate a registered agent (you, the operator, are the approving human)',
+};
+
+/** The longest agent id taken: ids are DIDs, SPIFFE IDs or names, never documents. */
+const MAX_ID_LENGTH = 512;
+
+/** `agt agent ...`: move agents through their lifecycle in the deployment's state store, and show where they stand. */
+export function registerAgentCommands(program: Command): void {
+  const agent = program
+    .command('agent')
+    .description("stop, quarantine and resume agents: the next call of every governed process obeys within 100 ms")
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+The state is written to the deployment's state store (state.path in agt.config.yaml, default
+.agt/state.db), which every governed process on the machine watches: the agent's next call is
+denied lifecycle:<state>. Each change is recorded in the deployment's audit log (who, from, to,
+why). The agent id is the one the kernel sees: with identity, the agent's DID.
+
+Examples:
+  agt agent kill did:key:z6Mk... --reason "exfiltrating data"
+  agt agent quarantine support-agent --reason "odd tool use"; agt agent release support-agent
+  agt agent status`,
+    );
+  for (const command of ['kill', 'suspend', 'resume', 'quarantine', 'release', 'register', 'activate'] as const) {
+    agent
+      .command(command)
+      .description(WHAT[command])
+      .argument('<id>', "the agent's id (with identity, its DID); an id that begins with '-' goes after --")
+      .option('--reason <text>', 'why (recorded with the change)')
+      .option('--config <file>', 'the deployment file (default: $AGT_CONFIG, else ./agt.config.yaml when present)')
+      .option('--json', 'print the transition as JSON')
+      .action(async (given: string, options: LifecycleCliOptions, cmd: Command) => {
+        const id = checkedId(given);
+        await withGovernance(cmd, async (governance) => {
+          const lifecycle = governance.lifecycle;
+          const before = lifecycle.stateOf(id);
+          if (before?.state === TARGET_STATE[command] && command !== 'register') {
+            report(options, { id, state: before.state, changed: false }, `agent ${id} is already ${before.state} (since ${iso(before.since)}); nothing changed`);
+            return;
+          }
+          const operator = `operator ${whoAmI()} (agt CLI)`;
+          const result = await lifecycle.transition(id, command, { reason: options.reason ?? 'no reason given', by: operator, approvedBy: operator, operatorAct: true });
+          if (!result.ok) throw new CheckFailed(result.message);
+          report(options, { id, from: result.from, state: result.to, changed: true, generation: result.generation, store: storePath(governance.config) }, `agent ${id}: ${result.from ?? 'unseen (active)'} -> ${result.to}; ${NEXT[result.to]}`);
+        });
+      });
+  }
+  agent
+    .command('status')
+    .description('where agents stand: every recorded agent, or one')
+    .argument('[id]', "an agent's id")
+    .option('--config <file>', 'the deployment file (default: $AGT_CONFIG, else ./agt.config.yaml when present)')
+    .option('--json', 'print JSON')
+    .action(async (given: string | undefined, options: LifecycleCliOptions, cmd: Command) => {
+      await withGovernance(cmd, (governance) => {
+        const lifecycle = governance.lifecycle;
+        const unseen = lifecycle.unseenIsActive ? 'active' : 'unregistered';
+        if (given !== undefined) {
+          const id = checkedId(given);
+          const record = lifecycle.stateOf(id);
+          report(options, { id, ...(record ? shown(record) : { state: unseen, recorded: false }) }, record ? line(id, record) : `${id}  ${unseen} (never recorded)`);
+          return Promise.resolve();
+        }
+        const all = [...lifecycle.list()];
+        if (options.json) process.stdout.write(`${JSON.stringify({ agents: all.map(([id, record]) => ({ id, ...shown(record) })), unseen })}\n`);
+        else if (all.length === 0) process.stdout.write(`no agent has a recorded state; every agent is ${unseen}\n`);
+        else process.stdout.write(all.map(([id, record]) => line(id, record)).join('\n') + '\n');
+        return Promise.resolve();
+      });
+    });
+}
+
+const NEXT: Readonly<Record<string, string>> = {
+  terminated: 'its next call is denied (lifecycle:terminated), for good',
+  suspended: 'its next call is denied (lifecycle:suspended) until agt agent resume',
+  quarantined: "its next call outside the quarantine allow-list is denied (lifecycle:quarantined) until agt agent release",
+  active: 'it may act again',
+  registered: 'activate it with agt agent activate',
+};
+
+/** The deployment's Governance for one command, closed afterwards; a deployment with memory state is refused. */
+async function withGovernance(command: Command, act: (governance: Governance) => Promise<void>): Promise<void> {
+  const deployment = withSharedState(deploymentOf(command));
+  let governance: Governance;
+  try {
+    governance = new Governance(deployment);
+  } catch (error) {
+    throw new UsageError(`cannot open the state store ${storePath(deployment)}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+  try {
+    const failure = governance.lifecycle.failure;
+    if (failure !== null) throw new CheckFailed(failure);
+    await act(governance);
+  } finally {
+    governance.close();
+  }
+}
+
+/** Without a deployment file the embedded stores under .agt/ (as the identity commands); memory state is refused. */
+function withSharedState(deployment: DeploymentConfig): DeploymentConfig {
+  if (deployment.file === null) return { ...deployment, state: { kind: 'sqlite', path: resolve(DEFAULT_STATE_STORE) }, audit: { kind: 'sqlite', path: resolve(DEFAULT_AUDIT_STORE) } };
+  if (deployment.state.kind === 'memory') throw new UsageError(`${deployment.label} keeps state in memory, so no other process would see the change; set state: { path: .agt/state.db } in it`);
+  return deployment;
+}
+
+function checkedId(given: string): string {
+  if (given === '' || given.length > MAX_ID_LENGTH) throw new UsageError(`an agent id is 1 to ${MAX_ID_LENGTH} characters; pass the id the kernel sees (with identity, the agent's DID)`);
+  if (given.trim() !== given) throw new UsageError(`the agent id ${JSON.stringify(given)} begins or ends with white space; ids are matched exactly, so remove it`);
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (/[\u0000-\u001f\u007f]/.test(given)) throw new UsageError('the agent id holds control characters; pass the id the kernel sees');
+  return given;
+}
+
+function storePath(deployment: DeploymentConfig): string {
+  return deployment.state.kind === 'sqlite' ? deployment.state.path : 'memory';
+}
+
+function whoAmI(): string {
+  try {
+    return `${userInfo().username}@${hostname()}`;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}@${hostname()}`;
+  }
+}
+
+function report(options: LifecycleCliOptions, value: object, text: string): void {
+  process.stdout.write(options.json ? `${JSON.stringify(value)}\n` : `${text}\n`);
+}
+
+function shown(record: StandingRecord): object {
+  return { state: record.state, since: iso(record.since), by: record.by, reason: record.reason, recorded: true };
+}
+
+function line(id: string, record: StandingRecord): string {
+  return `${id}  ${record.state} since ${iso(record.since)} by ${record.by}: ${record.reason}`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
