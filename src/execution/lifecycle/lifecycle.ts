@@ -235,10 +235,12 @@ export class Lifecycle {
 
   #reload(): void {
     try {
-      const snapshot = this.#store.read();
-      this.#agents = new Map(snapshot.agents);
-      this.#generation = snapshot.generation;
       this.#failure = this.#store.health();
+      if (this.#failure === null) {
+        const snapshot = this.#store.read();
+        this.#agents = new Map(snapshot.agents);
+        this.#generation = snapshot.generation;
+      }
     } catch (error) {
       this.#failure = storeFailure(error);
     }
