@@ -3,10 +3,10 @@ import { dirname } from 'node:path';
 import { AuditLog } from '../audit/audit-log.js';
 import { SqliteAuditSink } from '../audit/sqlite-sink.js';
 import type { Clock } from '../core/clock.js';
-import { describeError, GovernanceConfigError } from '../core/errors.js';
+import { GovernanceConfigError } from '../core/errors.js';
 import { Lifecycle } from '../execution/lifecycle/lifecycle.js';
-import { BrokenLifecycleStore, MemoryLifecycleStore, type LifecycleStore } from '../state/lifecycle-store.js';
-import { SqliteLifecycleStore } from '../state/sqlite-lifecycle-store.js';
+import { MemoryLifecycleStore } from '../state/lifecycle-store.js';
+import { openLifecycleStore } from '../state/sqlite-lifecycle-store.js';
 import { isFailure } from '../identity/did-key.js';
 import { identityFailure, type IdentityFailure } from '../identity/failure.js';
 import { RevocationList } from '../identity/revocation.js';
@@ -200,16 +200,7 @@ export class Governance {
 /** The deployment's lifecycle over its state store; a store that cannot be opened denies every call instead. */
 function openLifecycle(config: DeploymentConfig, audit: AuditLog, clock: Clock | undefined): Lifecycle {
   const state = config.state;
-  let store: LifecycleStore;
-  if (state.kind === 'memory') {
-    store = new MemoryLifecycleStore();
-  } else {
-    try {
-      store = new SqliteLifecycleStore(state.path);
-    } catch (error) {
-      store = new BrokenLifecycleStore(`the state store ${state.path} cannot be opened for the lifecycle (${describeError(error).split('\n')[0]})`);
-    }
-  }
+  const store = state.kind === 'memory' ? new MemoryLifecycleStore() : openLifecycleStore(state.path);
   return new Lifecycle({ store, audit, requireRegistration: config.lifecycle?.requireRegistration === true, ...(clock ? { clock } : {}) });
 }
 

@@ -2,7 +2,20 @@ import { accessSync, closeSync, constants, openSync, readSync, statSync } from '
 import Database from 'better-sqlite3';
 import { describeError } from '../core/errors.js';
 import { checkTransition, isAgentState, TARGET_STATE, type AgentState, type IllegalTransition, type LifecycleCommand } from '../execution/lifecycle/agent-state.js';
-import type { LifecycleSnapshot, LifecycleStore, LifecycleTransition, StandingRecord, TransitionNote } from './lifecycle-store.js';
+import { BrokenLifecycleStore, type LifecycleSnapshot, type LifecycleStore, type LifecycleTransition, type StandingRecord, type TransitionNote } from './lifecycle-store.js';
+
+/**
+ * The lifecycle store in the SQLite file at `path`, or, when it cannot be opened (locked by
+ * another process, corrupt, unwritable), a store that reports why on every read: the standing
+ * guard then denies every call instead of the process acting on states it cannot read.
+ */
+export function openLifecycleStore(path: string): LifecycleStore {
+  try {
+    return new SqliteLifecycleStore(path);
+  } catch (error) {
+    return new BrokenLifecycleStore(`the state store ${path} cannot be opened for the lifecycle (${describeError(error).split('\n')[0] ?? 'unknown error'})`);
+  }
+}
 
 /** The first 16 bytes of every SQLite database file. */
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
@@ -138,13 +151,17 @@ export class SqliteLifecycleStore implements LifecycleStore {
 
   health(): string | null {
     let inode: number;
+    let mode: number;
     try {
-      inode = statSync(this.#path).ino;
+      ({ ino: inode, mode } = statSync(this.#path));
     } catch {
       return `the state store ${this.#path} was deleted; restore it, or restart with a new one (every agent's state was in it)`;
     }
     if (inode !== this.#inode) return `the state store ${this.#path} was replaced by another file; restart the process to read the new one`;
     try {
+      // Write bits too: root may write a file whose mode says nobody should, and an operator who
+      // made the store read-only meant it.
+      if ((mode & 0o222) === 0) throw new Error('read-only mode');
       accessSync(this.#path, constants.W_OK);
     } catch {
       return `the state store ${this.#path} is read-only, so no suspension or kill could be recorded; make it writable`;
