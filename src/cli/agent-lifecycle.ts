@@ -1,11 +1,15 @@
+import { mkdirSync } from 'node:fs';
 import { userInfo, hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { Governance } from '../config/governance.js';
-import { DEFAULT_AUDIT_STORE, DEFAULT_STATE_STORE, type DeploymentConfig } from '../config/resolve-config.js';
+import { DEFAULT_STATE_STORE, type DeploymentConfig } from '../config/resolve-config.js';
 import { TARGET_STATE, type LifecycleCommand } from '../execution/lifecycle/agent-state.js';
 import type { StandingRecord } from '../state/lifecycle-store.js';
+import { describeError } from '../core/errors.js';
+import { Lifecycle } from '../execution/lifecycle/lifecycle.js';
+import { openLifecycleStore } from '../state/sqlite-lifecycle-store.js';
 import { CheckFailed, UsageError } from './errors.js';
+import { readHead, requireFileOrNothing } from './paths.js';
 import { deploymentOf } from './identity-deployment.js';
 
 interface LifecycleCliOptions {
@@ -56,8 +60,7 @@ Examples:
       .option('--json', 'print the transition as JSON')
       .action(async (given: string, options: LifecycleCliOptions, cmd: Command) => {
         const id = checkedId(given);
-        await withGovernance(cmd, async (governance) => {
-          const lifecycle = governance.lifecycle;
+        await withLifecycle(cmd, async (lifecycle, deployment) => {
           const before = lifecycle.stateOf(id);
           if (before?.state === TARGET_STATE[command] && command !== 'register') {
             report(options, { id, state: before.state, changed: false }, `agent ${id} is already ${before.state} (since ${iso(before.since)}); nothing changed`);
@@ -66,7 +69,7 @@ Examples:
           const operator = `operator ${whoAmI()} (agt CLI)`;
           const result = await lifecycle.transition(id, command, { reason: options.reason ?? 'no reason given', by: operator, approvedBy: operator, operatorAct: true });
           if (!result.ok) throw new CheckFailed(result.message);
-          report(options, { id, from: result.from, state: result.to, changed: true, generation: result.generation, store: storePath(governance.config) }, `agent ${id}: ${result.from ?? 'unseen (active)'} -> ${result.to}; ${NEXT[result.to]}`);
+          report(options, { id, from: result.from, state: result.to, changed: true, generation: result.generation, store: storePath(deployment) }, `agent ${id}: ${result.from ?? 'unseen (active)'} -> ${result.to}; ${NEXT[result.to]}`);
         });
       });
   }
@@ -77,8 +80,7 @@ Examples:
     .option('--config <file>', 'the deployment file (default: $AGT_CONFIG, else ./agt.config.yaml when present)')
     .option('--json', 'print JSON')
     .action(async (given: string | undefined, options: LifecycleCliOptions, cmd: Command) => {
-      await withGovernance(cmd, (governance) => {
-        const lifecycle = governance.lifecycle;
+      await withLifecycle(cmd, (lifecycle) => {
         const unseen = lifecycle.unseenIsActive ? 'active' : 'unregistered';
         if (given !== undefined) {
           const id = checkedId(given);
@@ -103,27 +105,39 @@ const NEXT: Readonly<Record<string, string>> = {
   registered: 'activate it with agt agent activate',
 };
 
-/** The deployment's Governance for one command, closed afterwards; a deployment with memory state is refused. */
-async function withGovernance(command: Command, act: (governance: Governance) => Promise<void>): Promise<void> {
+/**
+ * The deployment's lifecycle for one command, closed afterwards; a deployment with memory state
+ * is refused. It writes no audit entry itself: an audit store has one appender (the governed
+ * process), and every process that governs the agent records the move in its own log when it
+ * sees it. The state store's event table keeps the history (who, from, to, why) either way.
+ */
+async function withLifecycle(command: Command, act: (lifecycle: Lifecycle, deployment: DeploymentConfig) => Promise<void>): Promise<void> {
   const deployment = withSharedState(deploymentOf(command));
-  let governance: Governance;
-  try {
-    governance = new Governance(deployment);
-  } catch (error) {
-    throw new UsageError(`cannot open the state store ${storePath(deployment)}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  const path = storePath(deployment);
+  if (requireFileOrNothing(path, 'a state store', STATE_FIX)) {
+    const head = readHead(path, SQLITE_HEADER.length, STATE_FIX);
+    if (head.length > 0 && !head.equals(SQLITE_HEADER)) throw new UsageError(`${path} is not an SQLite database, so not an agt state store; ${STATE_FIX}`);
   }
   try {
-    const failure = governance.lifecycle.failure;
-    if (failure !== null) throw new CheckFailed(failure);
-    await act(governance);
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw new UsageError(`cannot make the folder of the state store ${path}: ${describeError(error)}; ${STATE_FIX}`);
+  }
+  const lifecycle = new Lifecycle({ store: openLifecycleStore(path), requireRegistration: deployment.lifecycle?.requireRegistration === true });
+  try {
+    if (lifecycle.failure !== null) throw new CheckFailed(lifecycle.failure);
+    await act(lifecycle, deployment);
   } finally {
-    governance.close();
+    lifecycle.close();
   }
 }
 
-/** Without a deployment file the embedded stores under .agt/ (as the identity commands); memory state is refused. */
+const STATE_FIX = 'set state.path in agt.config.yaml to an agt state store (a SQLite file; it is made when missing)';
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** Without a deployment file the embedded state store .agt/state.db (as the identity commands); memory state is refused. */
 function withSharedState(deployment: DeploymentConfig): DeploymentConfig {
-  if (deployment.file === null) return { ...deployment, state: { kind: 'sqlite', path: resolve(DEFAULT_STATE_STORE) }, audit: { kind: 'sqlite', path: resolve(DEFAULT_AUDIT_STORE) } };
+  if (deployment.file === null) return { ...deployment, state: { kind: 'sqlite', path: resolve(DEFAULT_STATE_STORE) } };
   if (deployment.state.kind === 'memory') throw new UsageError(`${deployment.label} keeps state in memory, so no other process would see the change; set state: { path: .agt/state.db } in it`);
   return deployment;
 }

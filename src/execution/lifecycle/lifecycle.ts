@@ -18,7 +18,10 @@ export interface LifecycleOptions {
   readonly store?: LifecycleStore;
   /** True: an agent never registered may not act (`lifecycle:unregistered`). Default false: an unseen agent is active. */
   readonly requireRegistration?: boolean;
-  /** Where every transition is recorded (who, from, to, reason). */
+  /**
+   * Where every transition is recorded (who, from, to, reason): the ones made here, and the ones
+   * another process made, when this one first sees them.
+   */
   readonly audit?: AuditLog | null;
   /** Asked before a programmatic resume, release or activation; without one such calls are refused. */
   readonly approvals?: ApprovalHandler;
@@ -226,7 +229,11 @@ export class Lifecycle {
       for (const event of this.#store.since(this.#generation)) {
         this.#agents.set(event.agentId, { state: event.to, since: event.at, reason: event.reason, by: event.by });
         this.#generation = event.generation;
-        this.#emit({ ...event, origin: event.generation === own ? 'this-process' : 'another-process' });
+        const origin = event.generation === own ? 'this-process' : 'another-process';
+        // Another process's move (the CLI writes none: an audit store has one appender) goes into
+        // this process's log as it is seen, before this process acts on it.
+        if (origin === 'another-process') recordTransition(this.#audit, event, 'seen from another process');
+        this.#emit({ ...event, origin });
       }
     } catch (error) {
       this.#failure = storeFailure(error);

@@ -23,10 +23,11 @@ export function lifecycleToolName(command: LifecycleCommand): string {
 }
 
 /** Appends `transition` to `audit`. The transition is already durable: a failing audit store is reported, not undone. */
-export function recordTransition(audit: AuditLog | null, transition: LifecycleTransition): void {
+export function recordTransition(audit: AuditLog | null, transition: LifecycleTransition, note?: string): void {
   if (!audit) return;
   const approved = transition.approvedBy === null ? '' : ` (approved by ${transition.approvedBy})`;
-  const reason = `lifecycle:${transition.to}: agent ${transition.agentId} ${transition.from ?? 'unseen'} -> ${transition.to} by ${transition.by}${approved}: ${transition.reason}`;
+  const seen = note === undefined ? '' : ` [${note}, recorded at ${new Date(transition.at).toISOString()}]`;
+  const reason = `lifecycle:${transition.to}: agent ${transition.agentId} ${transition.from ?? 'unseen'} -> ${transition.to} by ${transition.by}${approved}: ${transition.reason}${seen}`;
   const request = requestFor(transition.agentId, transition.command, { from: transition.from, to: transition.to, by: transition.by, approvedBy: transition.approvedBy, reason: transition.reason, generation: transition.generation });
   try {
     audit.append({ request, decision: decisionFor(request.stage, 'log', reason) });

@@ -68,6 +68,10 @@ describe('a transition in another process, seen by a running kernel', () => {
     expect(ms).toBeLessThan(500);
     expect(reasonOf(kernel, 'worker')).toMatch(/^lifecycle:terminated: agent worker is terminated since .* \(by operator .* \(agt CLI\): runaway\)/);
     expect(heard.map((e) => [e.agentId, e.to, e.origin])).toEqual([['worker', 'terminated', 'another-process']]);
+    // This process's audit log records the move as it saw it (the CLI appends to no audit store).
+    const recorded = [...governance.audit.entries()].filter((e) => e.tool === 'agt.lifecycle.kill');
+    expect(recorded.map((e) => [e.agent, e.verdict, e.stage])).toEqual([['worker', 'log', 'agent_shutdown']]);
+    expect(recorded[0]?.reason).toMatch(/^lifecycle:terminated: agent worker active -> terminated by operator .* \(agt CLI\): runaway \[seen from another process, recorded at /);
     expect(reasonOf(kernel, 'other')).toBe('allowed');
   });
 
