@@ -7,7 +7,7 @@
 //   node bench/run.mjs --adapters-only   only the framework adapter rows
 //   node bench/run.mjs --worst-only      only the worst-case rows (hostile requests, policies and conditions)
 //   node bench/run.mjs --identity-only   only the identity rows (proofs, credentials, JWT and SPIFFE, hand-offs)
-//   node bench/run.mjs --execution-only  only the execution control rows (sandbox start-up, code scanner, kill switch)
+//   node bench/run.mjs --execution-only  only the execution control rows (sandbox start-up, code scanner, lifecycle, kill switch)
 //
 // Method: each operation is warmed up, then timed one call at a time with
 // process.hrtime.bigint() (async calls are awaited). p50/p99 are nearest-rank percentiles of
@@ -34,6 +34,7 @@ import { identityKernelRows } from './identity-kernel-rows.mjs';
 import { identityHandoffRows } from './identity-handoff-rows.mjs';
 import { executionRows } from './execution-rows.mjs';
 import { scannerRows } from './scanner-rows.mjs';
+import { lifecycleRows } from './lifecycle-rows.mjs';
 import {
   AgentMeshClient,
   AuditLogger,
@@ -427,6 +428,7 @@ if (only === null || only === 'identity') {
 if (only === null || only === 'execution') {
   await executionRows({ pair, progress, gc, rows });
   await scannerRows({ pair, progress, gc, rows });
+  await lifecycleRows({ pair, progress, gc, rows });
 }
 if (only === null || only === 'worst') {
   await worstRequestRows({ pair, progress, gc, rows });
