@@ -2,6 +2,7 @@
 // in a loop over the shared SQLite state store, as agent `a<round>`. The first denial of a round
 // is reported on stdout with the wall-clock time it happened (ms, sub-ms precision), and the
 // loop moves on to the next round's agent.
+import { setImmediate } from 'node:timers';
 import { AuditLog, govern } from '../dist/index.js';
 import { Lifecycle } from '../dist/execution/lifecycle/lifecycle.js';
 import { openLifecycleStore } from '../dist/state/sqlite-lifecycle-store.js';
