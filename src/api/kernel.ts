@@ -1,5 +1,5 @@
 /**
- * `agent-governance-toolkit/kernel`: the kernel's parts beyond the root's Kernel and govern():
+ * `agent-governance-toolkit/kernel`: the kernel's parts beyond the root's Kernel and govern(), and the agent lifecycle (standing guard):
  * approvals on their own, transforms, refusals, and the caps of decide-now-run-later.
  */
 export { requestApproval, DEFAULT_APPROVAL_TIMEOUT_MS } from '../kernel/approvals.js';
@@ -8,3 +8,8 @@ export { applyTransform, REDACTED } from '../kernel/transform.js';
 export { refusalOf } from '../kernel/action.js';
 export { MAX_HELD_DECISIONS, MAX_PENDING_APPROVALS } from '../kernel/held-calls.js';
 export { DEFAULT_LOG_WARNING_AT } from '../kernel/kernel.js';
+export { Lifecycle, DEFAULT_POLL_INTERVAL_MS, DEFAULT_STALE_AFTER_MS } from '../execution/lifecycle/lifecycle.js';
+export type { LifecycleOptions, TransitionRequest, TransitionResult, TransitionEvent, Standing } from '../execution/lifecycle/lifecycle.js';
+export { AGENT_STATES, LIFECYCLE_COMMANDS, TARGET_STATE, checkTransition } from '../execution/lifecycle/agent-state.js';
+export type { AgentState, LifecycleCommand } from '../execution/lifecycle/agent-state.js';
+export { mayRunInQuarantine, standingGuard } from '../kernel/standing-step.js';

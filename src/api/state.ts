@@ -8,3 +8,6 @@ export type { TrustScoreStore, StoredTrust } from '../state/trust-score-store.js
 export { SqliteTrustScoreStore } from '../state/sqlite-trust-score-store.js';
 export { SqliteReplayCache } from '../state/sqlite-replay-cache.js';
 export type { SqliteReplayCacheOptions } from '../state/sqlite-replay-cache.js';
+export { MemoryLifecycleStore, BrokenLifecycleStore } from '../state/lifecycle-store.js';
+export type { LifecycleStore, LifecycleSnapshot, LifecycleTransition, StandingRecord, TransitionNote } from '../state/lifecycle-store.js';
+export { SqliteLifecycleStore, openLifecycleStore } from '../state/sqlite-lifecycle-store.js';
