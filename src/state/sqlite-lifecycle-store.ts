@@ -146,7 +146,10 @@ export class SqliteLifecycleStore implements LifecycleStore {
   }
 
   apply(agentId: string, command: LifecycleCommand, note: TransitionNote, unseenIsActive: boolean): LifecycleTransition | IllegalTransition {
-    return this.#apply(agentId, command, note, unseenIsActive);
+    const result = this.#apply(agentId, command, note, unseenIsActive);
+    // data_version does not move for this connection's own commits: the cached generation must.
+    if (result.ok) this.#generation = Math.max(this.#generation, result.generation);
+    return result;
   }
 
   health(): string | null {
