@@ -68,6 +68,11 @@ Examples:
           }
           const operator = `operator ${whoAmI()} (agt CLI)`;
           const result = await lifecycle.transition(id, command, { reason: options.reason ?? 'no reason given', by: operator, approvedBy: operator, operatorAct: true });
+          // Another operator got there first (the store's transaction decided): nothing to do.
+          if (!result.ok && result.code === 'already') {
+            report(options, { id, state: TARGET_STATE[command], changed: false }, `${result.message}`);
+            return;
+          }
           if (!result.ok) throw new CheckFailed(result.message);
           report(options, { id, from: result.from, state: result.to, changed: true, generation: result.generation, store: storePath(deployment) }, `agent ${id}: ${result.from ?? 'unseen (active)'} -> ${result.to}; ${NEXT[result.to]}`);
         });

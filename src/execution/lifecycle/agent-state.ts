@@ -57,6 +57,8 @@ export const NEEDS_HUMAN: ReadonlySet<LifecycleCommand> = new Set(['resume', 're
 /** A refused transition: why, in words an operator can act on. */
 export interface IllegalTransition {
   readonly ok: false;
+  /** True when the agent is already where the command leads (nothing to do, e.g. a second kill). */
+  readonly already: boolean;
   readonly message: string;
 }
 
@@ -72,7 +74,7 @@ export function checkTransition(agentId: string, current: AgentState | undefined
     current = 'active';
   }
   if (LEGAL_FROM[command].includes(current)) return { ok: true, from: current };
-  return illegal(whyIllegal(agentId, current, command));
+  return illegal(whyIllegal(agentId, current, command), command !== 'register' && current === TARGET_STATE[command]);
 }
 
 function whyIllegal(agentId: string, current: AgentState, command: LifecycleCommand): string {
@@ -97,8 +99,8 @@ const PAST: Readonly<Record<LifecycleCommand, string>> = {
   kill: 'killed',
 };
 
-function illegal(message: string): IllegalTransition {
-  return { ok: false, message };
+function illegal(message: string, already = false): IllegalTransition {
+  return { ok: false, already, message };
 }
 
 /** True for one of the five states (values read back from a store are checked, not trusted). */

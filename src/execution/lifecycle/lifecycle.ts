@@ -46,8 +46,11 @@ export interface TransitionRequest {
   readonly operatorAct?: boolean;
 }
 
-/** A transition done, or refused with why (`illegal`: not from this state; `needs_human`; `store`: could not be written). */
-export type TransitionResult = LifecycleTransition | { readonly ok: false; readonly code: 'illegal' | 'needs_human' | 'store'; readonly message: string };
+/**
+ * A transition done, or refused with why: `already` (the agent is already there: nothing to do),
+ * `illegal` (not from this state), `needs_human`, `store` (could not be written).
+ */
+export type TransitionResult = LifecycleTransition | { readonly ok: false; readonly code: 'already' | 'illegal' | 'needs_human' | 'store'; readonly message: string };
 
 /** A transition as listeners see it: also whether it happened in this process or was seen from another. */
 export interface TransitionEvent extends LifecycleTransition {
@@ -191,7 +194,7 @@ export class Lifecycle {
     } catch (error) {
       return { ok: false, code: 'store', message: `the lifecycle store could not record ${command} of agent ${agentId}: ${describeError(error)}` };
     }
-    if (!result.ok) return { ok: false, code: 'illegal', message: result.message };
+    if (!result.ok) return { ok: false, code: result.already ? 'already' : 'illegal', message: result.message };
     recordTransition(this.#audit, result);
     this.#catchUp(result.generation);
     return result;

@@ -108,6 +108,23 @@ describe('a transition in another process, seen by a running kernel', () => {
     expect(await exited).toBe(0);
   });
 
+  it('operators racing: eight concurrent kills of one agent, one transition recorded, every command exits 0', async () => {
+    const { config, governance } = deployment();
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, () => new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [AGT, 'agent', 'kill', 'racer', '--config', config, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.on('exit', (code) => resolve({ code, out }));
+      })),
+    );
+    expect(runs.map((r) => r.code)).toEqual(Array(8).fill(0));
+    const changed = runs.filter((r) => r.out.includes('"changed":true'));
+    expect(changed).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(governance.lifecycle.stateOf('racer')?.state).toBe('terminated');
+  });
+
   it('agt agent status reads the store; --json for programs', () => {
     const { config } = deployment();
     agt(config, 'quarantine', 'did:key:z6MkExample', '--reason', 'odd tools');
