@@ -183,3 +183,38 @@ db.exec('BEGIN EXCLUSIVE'); db.exec('CREATE TABLE IF NOT EXISTS held (a)'); proc
     }
   });
 });
+
+describe('kill -9 in the middle of transitions', () => {
+  it('a process SIGKILLed while moving an agent back and forth leaves a readable store whose state matches its last event', async () => {
+    const { dir, config } = deployment();
+    const statePath = join(dir, 'state.db');
+    const flipper = `import { Lifecycle } from ${JSON.stringify(join(import.meta.dirname, '../../../dist/execution/lifecycle/lifecycle.js'))};
+import { openLifecycleStore } from ${JSON.stringify(join(import.meta.dirname, '../../../dist/state/sqlite-lifecycle-store.js'))};
+const lifecycle = new Lifecycle({ store: openLifecycleStore(process.argv[1]) });
+process.stdout.write('go\\n');
+for (;;) {
+  await lifecycle.suspend('flip', { reason: 'flip' });
+  await lifecycle.resume('flip', { approvedBy: 'test', operatorAct: true });
+}`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', flipper, statePath], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 150));
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    const status = agt(config, 'status', 'flip', '--json');
+    expect(status.code).toBe(0);
+    const state = (JSON.parse(status.stdout) as { state: string }).state;
+    const lifecycle = new Lifecycle({ store: openLifecycleStore(statePath) });
+    try {
+      expect(lifecycle.failure).toBeNull();
+      expect(lifecycle.stateOf('flip')?.state).toBe(state);
+      // The state is the last event's: no transaction was half-applied.
+      const events: TransitionEvent[] = [];
+      lifecycle.onTransition((event) => events.push(event));
+      const next = await lifecycle.transition('flip', state === 'suspended' ? 'resume' : 'suspend', { approvedBy: 'test', operatorAct: true });
+      expect(next).toMatchObject({ ok: true, from: state });
+    } finally {
+      lifecycle.close();
+    }
+  });
+});
