@@ -106,6 +106,7 @@ export async function engineRows({ pair, progress, rows }) {
 
   progress('Cedar through the kernel vs raw cedar-wasm ...');
   {
+    // agt-scan-ignore no-audit-sink: the benchmark times decisions alone; audit rows are measured on their own
     const kernel = new Kernel({ policy: loadPoliciesSync(join(FIXTURES, 'support-cedar.yaml')), audit: false });
     if (kernel.decide(REQUEST).verdict !== 'allow') throw new Error('cedar fixture did not allow');
     const cedar = require('@cedar-policy/cedar-wasm/nodejs');
@@ -157,6 +158,7 @@ export async function engineRows({ pair, progress, rows }) {
       const remote = new PolicyEvaluator({
         policies: [{ apiVersion: 'governance.toolkit/v1', name: 'support-remote', engines: { rego: { remote: { url, timeout_ms: 1000 }, query: 'agt/support/decision', verdict: 'object' } } }],
       });
+      // agt-scan-ignore no-audit-sink: the benchmark times decisions alone; audit rows are measured on their own
       const kernel = new Kernel({ policy: remote, audit: false });
       if ((await kernel.decideAsync(REQUEST)).verdict !== 'allow') throw new Error('remote fixture did not allow');
       const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -186,6 +188,7 @@ export async function engineRows({ pair, progress, rows }) {
 /** One Rego row: `file` in `dir` decided through the kernel vs the raw opa-wasm call on the same wasm. */
 async function regoRow({ pair, rows, opa, dir, file, query, verdict, what }) {
   const evaluator = new PolicyEvaluator({ sources: [parsePolicyText(`apiVersion: governance.toolkit/v1\nname: bench\nengines:\n  rego: { source: ${file}, query: ${query}, verdict: ${verdict} }\n`, join(dir, 'bench.yaml'), join(dir, 'bench.yaml'))] });
+  // agt-scan-ignore no-audit-sink: the benchmark times decisions alone; audit rows are measured on their own
   const kernel = new Kernel({ policy: evaluator, audit: false });
   if (kernel.decide(REQUEST).verdict !== 'allow') throw new Error(`rego ${file} did not allow`);
   const bundle = buildWasmBundle(opa.path, [join(dir, file)], query, dir);

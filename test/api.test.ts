@@ -41,7 +41,7 @@ const EXPORTS = Object.fromEntries(Object.entries(ENTRIES).map(([subpath, file])
 
 describe('the public API', () => {
   it('maps every subpath to a source entry', () => {
-    expect(Object.keys(ENTRIES)).toEqual(expect.arrayContaining(['.', './policy', './audit', './kernel', './core', './state', './reliability', './adapters', './mcp', './ai-sdk', './openai-agents', './langchain', './mastra']));
+    expect(Object.keys(ENTRIES)).toEqual(expect.arrayContaining(['.', './policy', './audit', './kernel', './core', './state', './reliability', './execution', './adapters', './mcp', './ai-sdk', './openai-agents', './langchain', './mastra']));
     for (const file of Object.values(ENTRIES)) expect(() => readFileSync(file)).not.toThrow();
   });
 

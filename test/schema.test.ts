@@ -27,7 +27,7 @@ describe('the published JSON Schema', () => {
 
   it('describes the per-tool requirement keys', () => {
     const tools = schema.properties.tools as { additionalProperties: { properties: Record<string, unknown>; additionalProperties: boolean } };
-    expect(Object.keys(tools.additionalProperties.properties).sort()).toEqual(['min_trust', 'verify']);
+    expect(Object.keys(tools.additionalProperties.properties).sort()).toEqual(['min_trust', 'sandbox', 'verify']);
     expect(tools.additionalProperties.additionalProperties).toBe(false);
   });
 

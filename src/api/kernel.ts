@@ -13,3 +13,5 @@ export type { LifecycleOptions, TransitionRequest, TransitionResult, TransitionE
 export { AGENT_STATES, LIFECYCLE_COMMANDS, TARGET_STATE, checkTransition } from '../execution/lifecycle/agent-state.js';
 export type { AgentState, LifecycleCommand } from '../execution/lifecycle/agent-state.js';
 export { mayRunInQuarantine, standingGuard } from '../kernel/standing-step.js';
+export { Saga, SagaError, unfinishedSagas, SAGA_NAME, DEFAULT_SAGA_RETRIES, DEFAULT_SAGA_RETRY_DELAY_MS, DEFAULT_SAGA_COMPENSATION_TIMEOUT_MS } from '../execution/saga/index.js';
+export type { UnfinishedSaga, SagaErrorCode, SagaOptions, SagaStep, StepContext, CompensationContext, SagaKernel, CompensationRegistry, StepToProve, SagaReport, SagaStatus, SagaStepReport, SagaStepStatus, CompensationReport, CompensationOutcome } from '../execution/saga/index.js';

@@ -36,6 +36,7 @@ export async function readWitness(location: string, options: { timeoutMs?: numbe
 async function readHttp(location: string, timeoutMs: number): Promise<WitnessSource> {
   const url = parseHttpUrl(location);
   if (typeof url === 'string') return { location, error: url };
+  // agt-scan-ignore ssrf: the witness location is the operator's (the audit store's witness list or `agt audit verify --witness`), never an agent's input
   const response = await fetch(url, { headers: { accept: 'application/x-ndjson, application/json' }, signal: AbortSignal.timeout(timeoutMs) });
   if (!response.ok) {
     await response.body?.cancel();

@@ -24,6 +24,8 @@ export function registerScanCode(scan: Command, version: string): void {
       `
 Each finding has a rule id, a severity, an OWASP ASI tag and a fix. Code that does not
 parse is a parse-error finding; binary, oversized and unreadable files are listed as skipped.
+A comment \`agt-scan-ignore <rule-id>: why\` on the finding's line (or alone on the line
+above) suppresses it; the reason is required, and suppressed findings are counted.
 
 Exit codes: 0 no findings at or above --min-severity; 1 findings; 2 a path does not exist
 or a flag is wrong.
@@ -43,7 +45,7 @@ Examples:
       }
       let report: ScanReport;
       try {
-        report = await scanPaths(paths, { minSeverity: options.minSeverity as Severity });
+        report = await scanPaths(paths, { minSeverity: options.minSeverity as Severity, ignoreComments: true });
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
@@ -66,6 +68,8 @@ function formatText(report: ScanReport, color: boolean): string {
   }
   for (const note of report.notes) lines.push(paint(`${note.file}: ${note.message}`, 'dim', color));
   const files = `${report.files.length} file${report.files.length === 1 ? '' : 's'} (${report.lines} lines) scanned`;
-  lines.push(report.findings.length === 0 ? `${files}: no findings` : `${files}: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}`);
+  const suppressed = report.suppressed?.length ?? 0;
+  const ignored = suppressed === 0 ? '' : ` (${suppressed} suppressed by agt-scan-ignore comments; --format json lists them)`;
+  lines.push((report.findings.length === 0 ? `${files}: no findings` : `${files}: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}`) + ignored);
   return lines.join('\n') + '\n';
 }

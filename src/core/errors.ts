@@ -16,7 +16,15 @@ export type GovernanceErrorCode =
   /** The toolkit was configured or called wrongly (a missing option, a value of the wrong kind). */
   | 'ERR_AGT_CONFIG'
   /** A governed tool threw; what it threw was decided at post_tool like a result ({@link ToolFailed}). */
-  | 'ERR_AGT_TOOL_FAILED';
+  | 'ERR_AGT_TOOL_FAILED'
+  /** A saga step threw; the saga's completed steps were compensated (execution/saga). */
+  | 'ERR_AGT_SAGA_STEP_FAILED'
+  /** A saga step was refused by governance; the completed steps were compensated. */
+  | 'ERR_AGT_SAGA_STEP_DENIED'
+  /** A saga was aborted (its signal, a kill, an explicit compensate) while it ran; its completed steps were compensated. */
+  | 'ERR_AGT_SAGA_ABORTED'
+  /** A step or completion was asked of a saga that has already ended. */
+  | 'ERR_AGT_SAGA_CLOSED';
 
 /** The base of everything the toolkit throws on purpose: an Error with a stable {@link GovernanceErrorCode}. */
 export class GovernanceError extends Error {

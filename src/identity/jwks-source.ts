@@ -183,6 +183,7 @@ async function fetchBounded(url: string, limits: typeof DEFAULTS): Promise<strin
     controller.abort();
   }, limits.timeoutMs);
   try {
+    // agt-scan-ignore ssrf: the JWKS URL is the deployment's configuration (JwksSource options.url), never taken from a token (no jku/x5u)
     const response = await fetch(url, { signal: controller.signal, redirect: 'error', headers: { accept: 'application/json' } });
     if (!response.ok) return identityFailure('unavailable', `the JWKS endpoint answered HTTP ${response.status}`);
     const declared = Number(response.headers.get('content-length') ?? 0);

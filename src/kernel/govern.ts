@@ -38,6 +38,13 @@ export interface GovernOptions {
   conflictStrategy?: ConflictStrategy;
   /** Free-form values conditions can read as `context`. */
   context?: Record<string, unknown>;
+  /**
+   * Per-call values merged over `context`, made from the call's arguments before the kernel
+   * decides (the sandbox tool puts its scan of the submitted code here). What it returns is
+   * copied at the kernel's bounds step like any context; a function that throws stops the call
+   * (GovernanceConfigError) before anything runs.
+   */
+  callContext?: (args: unknown) => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Guards run before the policy (see {@link Kernel}). */
   guards?: readonly Guard[];
   /** A kernel to share with other tools and adapters (its policy, audit and limits); the options above then only name the tool. */
@@ -106,6 +113,7 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
   const kernel = options.kernel ?? (governance ? governance.kernel(settings) : new Kernel(settings as KernelOptions));
   const onDeny = options.onDeny;
   const proofSource = options.proof;
+  const callContext = options.callContext;
 
   async function governed(this: unknown, ...callArgs: unknown[]): Promise<unknown> {
     const single = callArgs.length === 1 && isPlainObject(callArgs[0]);
@@ -115,6 +123,7 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
       const proof = made instanceof Promise ? await made : made;
       if (proof !== undefined) action.proof = proof;
     }
+    if (callContext !== undefined) action.context = await contextFor(callContext, action.args);
     // The tool gets the kernel's checked copy, spread back into the call's shape.
     const outcome = await kernel.handle(action, (args) => tool.apply(this, single ? [args] : callArgs.length === 0 ? [] : ((args.positional as unknown[] | undefined) ?? [])));
     if (outcome.kind === 'output') return outcome.output;
@@ -141,6 +150,15 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
     audit: { value: kernel.audit },
     kernel: { value: kernel },
   }) as unknown as GovernedTool<F>;
+}
+
+/** The call's own context; a maker that fails stops the call before the kernel (nothing runs). */
+async function contextFor(make: NonNullable<GovernOptions['callContext']>, args: unknown): Promise<Record<string, unknown>> {
+  try {
+    return await make(args);
+  } catch (error) {
+    throw new GovernanceConfigError(`govern(): options.callContext failed, so the call was not made: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

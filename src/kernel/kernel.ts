@@ -19,6 +19,7 @@ import { applyTransform } from './transform.js';
 import { identityDenial, revokedSince, verifyIdentity, type IdentityOutcome, type KernelIdentityOptions } from './identity-step.js';
 import { identityReason } from '../identity/failure.js';
 import { checkToolRequirements } from './requirements-step.js';
+import { checkScanFindings } from './scan-step.js';
 import { TrustScores } from '../identity/trust-scores.js';
 import type { TrustEvent } from '../identity/trust-score.js';
 import { Lifecycle } from '../execution/lifecycle/lifecycle.js';
@@ -429,7 +430,7 @@ export class Kernel {
 
   /** The guards' decision (yours, then policy, then limits), not yet stamped or recorded. */
   private guard(bounded: Bounded): Decision | Promise<Decision> {
-    const unmet = checkToolRequirements(bounded, this.evaluator);
+    const unmet = checkToolRequirements(bounded, this.evaluator) ?? checkScanFindings(bounded.request, this.evaluator);
     if (unmet) return unmet;
     const context = { request: bounded.request, agentId: bounded.agentId, decision: null };
     return runGuards(this.guards, context, bounded.request.stage, this.evaluator.revision);

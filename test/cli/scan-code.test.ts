@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -22,6 +24,22 @@ describe('agt scan code', () => {
     const { code, stdout } = agt(['scan', 'code', join(CORPUS, 'shell', 'chmod-777.fixed.sh')]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/scanned: no findings\n$/);
+  });
+
+  it('honours agt-scan-ignore comments with a reason, counts them, and marks them suppressed in SARIF', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agt-scan-ignore-'));
+    try {
+      writeFileSync(join(dir, 'a.sh'), 'rm -rf $DIR/x  # agt-scan-ignore rm-rf-variable: DIR is checked above\n');
+      const text = agt(['scan', 'code', dir]);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/scanned: no findings \(1 suppressed by agt-scan-ignore comments; --format json lists them\)\n$/);
+      const sarif = JSON.parse(agt(['scan', 'code', dir, '--format', 'sarif']).stdout) as { runs: { results: { ruleId: string; suppressions?: { kind: string }[] }[] }[] };
+      expect(sarif.runs[0]?.results).toEqual([expect.objectContaining({ ruleId: 'rm-rf-variable', suppressions: [{ kind: 'inSource' }] })]);
+      writeFileSync(join(dir, 'a.sh'), 'rm -rf $DIR/x  # agt-scan-ignore rm-rf-variable\n');
+      expect(agt(['scan', 'code', dir]).code).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('--min-severity drops findings below it', () => {

@@ -7,8 +7,13 @@ export interface ResourceLimits {
   cpuSeconds: number;
   /** RLIMIT_AS: virtual address space in bytes (the memory bound where no cgroup is available). */
   addressSpaceBytes: number;
-  /** RLIMIT_NPROC: processes and threads (the fork-bomb bound). */
+  /** RLIMIT_NPROC, and the cgroup's pids.max where one is applied: processes and threads (the fork-bomb bound). */
   processes: number;
+  /**
+   * The cgroup memory limit where one is applied: resident memory, including the pages of the
+   * private tmpfs mounts the run writes, before the kernel's OOM killer ends it.
+   */
+  memoryBytes: number;
   /** RLIMIT_FSIZE: the largest file the process may write. */
   fileSizeBytes: number;
   /** RLIMIT_NOFILE: open file descriptors. */
@@ -38,6 +43,7 @@ const baseLimits: ResourceLimits = {
   cpuSeconds: 10,
   addressSpaceBytes: 1024 * 1024 * 1024,
   processes: 64,
+  memoryBytes: 512 * 1024 * 1024,
   fileSizeBytes: 16 * 1024 * 1024,
   openFiles: 256,
 };
@@ -62,7 +68,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, SandboxProfile>> = {
     name: 'ring2',
     readOnlyPaths: ['/etc/ssl/certs', '/etc/localtime', '/usr/share/zoneinfo'],
     network: false,
-    limits: { ...baseLimits, cpuSeconds: 60, processes: 128 },
+    limits: { ...baseLimits, cpuSeconds: 60, processes: 128, memoryBytes: 1024 * 1024 * 1024 },
     tmpfsBytes: 256 * 1024 * 1024,
     maxOutputBytes: 4 * 1024 * 1024,
     defaultTimeoutMs: 30_000,
@@ -72,7 +78,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, SandboxProfile>> = {
     name: 'ring1',
     readOnlyPaths: ['/etc/ssl/certs', '/etc/localtime', '/usr/share/zoneinfo', '/etc/resolv.conf', '/etc/hosts'],
     network: true,
-    limits: { ...baseLimits, cpuSeconds: 300, processes: 256, addressSpaceBytes: 4 * 1024 * 1024 * 1024 },
+    limits: { ...baseLimits, cpuSeconds: 300, processes: 256, addressSpaceBytes: 4 * 1024 * 1024 * 1024, memoryBytes: 4 * 1024 * 1024 * 1024 },
     tmpfsBytes: 1024 * 1024 * 1024,
     maxOutputBytes: 16 * 1024 * 1024,
     defaultTimeoutMs: 60_000,

@@ -5,12 +5,12 @@ import { constants as osConstants } from 'node:os';
 import { randomInt } from 'node:crypto';
 import { sandboxAvailability, prlimitPath } from './availability.js';
 import { bwrapArguments, FIRST_FILE_FD, SANDBOX_WORKDIR, type WorkdirSource } from './bwrap-args.js';
-import { cgroupSupport } from './cgroups.js';
+import { RunCgroup } from './run-cgroup.js';
 import { OutputBuffer } from './output-buffer.js';
 import { resolveProfile } from './profile-check.js';
 import { seccompProgram } from './seccomp.js';
 import { checkRequest } from './request-check.js';
-import type { SandboxOutcome, SandboxRefusal, SandboxRequest, SandboxResult } from './types.js';
+import type { CgroupStatus, SandboxOutcome, SandboxRefusal, SandboxRequest, SandboxResult } from './types.js';
 
 /** Options of one run that are not part of what the agent asked for. */
 export interface SandboxRunOptions {
@@ -65,11 +65,26 @@ export async function runSandboxed(request: SandboxRequest, options: SandboxRunO
   const statusFd = FIRST_FILE_FD + fileCount;
   const bwrapArgs = bwrapArguments({ profile, workdir, env: { ...BASE_ENV, ...env }, argv, prlimit, statusFd, ...(seccomp ? { seccompFd: statusFd + 1 } : {}) });
   // As root, drop to the run's own uid before bwrap: bwrap then builds an unprivileged user namespace.
-  const [file, args] = uid === undefined
+  const [command, commandArgs] = uid === undefined
     ? [availability.bwrap, bwrapArgs]
     : ['/usr/bin/setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', availability.bwrap, ...bwrapArgs]];
   const contents = workdir.kind === 'tmpfs' ? files.map(([, content]) => content) : [];
-  return execute(file, args, { request, contents, seccomp, timeoutMs, maxOutputBytes: profile.maxOutputBytes, profile: profile.name, signal: options.signal, onStdout: options.onStdout });
+  const cgroup = RunCgroup.create({ memoryBytes: profile.limits.memoryBytes, pids: profile.limits.processes });
+  const [file, args] = cgroup instanceof RunCgroup ? launchedInto(cgroup, command, commandArgs) : [command, commandArgs];
+  const placed = cgroup instanceof RunCgroup ? cgroup : { applied: false as const, reason: cgroup.failed };
+  return execute(file, args, { request, contents, seccomp, timeoutMs, maxOutputBytes: profile.maxOutputBytes, profile: profile.name, signal: options.signal, onStdout: options.onStdout, cgroup: placed });
+}
+
+/**
+ * The launch wrapped so the run is born inside its cgroup: a shell writes its own pid into each
+ * `cgroup.procs` and only then execs the command, so no process of the run exists outside the
+ * limits even for an instant (placing the child after spawn would race its first fork). A write
+ * that fails ends the launch with status 125 before anything runs.
+ */
+function launchedInto(cgroup: RunCgroup, command: string, args: readonly string[]): [string, string[]] {
+  const procs = cgroup.procsFiles;
+  const writes = procs.map((_, index) => `echo $$ > "$${index + 1}" || exit 125`).join('; ');
+  return ['/bin/sh', ['-c', `${writes}; shift ${procs.length}; exec "$@"`, 'agt-sandbox-launch', ...procs, command, ...args]];
 }
 
 interface ExecuteOptions {
@@ -83,6 +98,8 @@ interface ExecuteOptions {
   profile: string;
   signal: AbortSignal | undefined;
   onStdout: ((chunk: Buffer) => void) | undefined;
+  /** The run's own cgroup, or why it has none. */
+  cgroup: RunCgroup | CgroupStatus;
 }
 
 function execute(file: string, args: string[], options: ExecuteOptions): Promise<SandboxOutcome> {
@@ -103,12 +120,14 @@ function execute(file: string, args: string[], options: ExecuteOptions): Promise
       pipe?.end(content);
     });
     let timedOut = false;
+    const cgroup = options.cgroup instanceof RunCgroup ? options.cgroup : undefined;
     const killGroup = (): void => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
       } catch {
         // Already gone: nothing left to kill.
       }
+      cgroup?.kill();
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -137,6 +156,7 @@ function execute(file: string, args: string[], options: ExecuteOptions): Promise
     child.stdin!.end(options.request.stdin ?? '');
     child.on('error', (error) => {
       clearTimeout(timer);
+      void cgroup?.removeWhenEmpty();
       options.signal?.removeEventListener('abort', onAbort);
       resolve(refusal('sandbox:setup_failed', `${file} could not be started: ${error.message}`, 'run `agt doctor` to check the sandbox'));
     });
@@ -144,6 +164,8 @@ function execute(file: string, args: string[], options: ExecuteOptions): Promise
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
       killGroup(); // a straggler that escaped the namespace's teardown has nowhere to hide
+      const cgroupStatus = cgroup ? cgroup.status() : (options.cgroup as CgroupStatus);
+      void cgroup?.removeWhenEmpty();
       if (!status.includes('"exit-code"') && !timedOut && !options.signal?.aborted) {
         const why = stderr.text().trim() || `${file} exited with ${String(code ?? signal)}`;
         resolve(refusal('sandbox:setup_failed', `the sandbox could not be built: ${why}`, 'run `agt doctor`; check that bubblewrap can create namespaces and that the profile\'s paths exist'));
@@ -159,7 +181,7 @@ function execute(file: string, args: string[], options: ExecuteOptions): Promise
         timedOut,
         durationMs: Math.round(performance.now() - started),
         profile: options.profile,
-        cgroup: cgroupSupport(),
+        cgroup: cgroupStatus,
       };
       resolve(result);
     });

@@ -25,8 +25,14 @@ export interface SandboxRequest {
   stdin?: string;
 }
 
-/** Whether cgroup memory and pids limits were applied to a run, and if not, why. */
-export type CgroupStatus = { applied: true; path: string } | { applied: false; reason: string };
+/**
+ * Whether cgroup memory and pids limits were applied to a run (and if not, why). For a run, the
+ * limits and whether the kernel's OOM killer ended one of its processes; for `cgroupSupport()`,
+ * only where the groups would be made.
+ */
+export type CgroupStatus =
+  | { applied: true; path: string; memoryBytes?: number; pids?: number; oomKilled?: boolean }
+  | { applied: false; reason: string };
 
 /** How a sandboxed run ended. */
 export interface SandboxResult {

@@ -51,6 +51,8 @@ export interface ScanReport {
   notes: ScanNote[];
   /** Source lines parsed, for throughput figures. */
   lines: number;
+  /** Findings an `agt-scan-ignore <rule-id>: why` comment suppressed (only when ignore comments are honoured). */
+  suppressed?: Finding[];
 }
 
 /** True when `severity` is at least `minimum`. */

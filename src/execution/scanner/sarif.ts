@@ -36,7 +36,11 @@ export function toSarif(report: ScanReport, toolVersion: string, baseDirectory =
           },
         },
         originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(baseDirectory).href + '/' } },
-        results: report.findings.map((found) => result(found, ruleIndex.get(found.ruleId) ?? -1, baseDirectory)),
+        // Findings an agt-scan-ignore comment suppressed stay in the log, marked as suppressed in source (code-scanning UIs hide them).
+        results: [
+          ...report.findings.map((found) => result(found, ruleIndex.get(found.ruleId) ?? -1, baseDirectory)),
+          ...(report.suppressed ?? []).map((found) => ({ ...result(found, ruleIndex.get(found.ruleId) ?? -1, baseDirectory), suppressions: [{ kind: 'inSource' }] })),
+        ],
         invocations: [
           {
             executionSuccessful: true,

@@ -4,12 +4,19 @@ import { scanPython } from './python/scan-python.js';
 import { scanShell } from './shell/scan-shell.js';
 import { MAX_NESTING, tooDeep } from './nesting.js';
 import { finding } from './rules.js';
+import { applyIgnoreComments } from './ignore-comments.js';
 import { collectSources, type SourceText } from './source-files.js';
 
 /** Options for {@link scanPaths} and {@link scanSource}. */
 export interface ScanOptions {
   /** Drop findings below this severity. Default: `low` (everything). */
   minSeverity?: Severity;
+  /**
+   * Honour `agt-scan-ignore <rule-id>: why` comments (suppressed findings go to
+   * `report.suppressed`). Default false: code from elsewhere (an agent's) must not be able to
+   * silence the scanner; `agt scan code` turns it on for the operator's own tree.
+   */
+  ignoreComments?: boolean;
 }
 
 /** Scans one language's source text. */
@@ -29,11 +36,17 @@ const SCANNERS: Record<ScanLanguage, LanguageScanner> = {
  */
 export async function scanPaths(paths: readonly string[], options: ScanOptions = {}): Promise<ScanReport> {
   const { sources, notes } = collectSources(paths);
-  const report: ScanReport = { files: [], findings: [], notes, lines: 0 };
+  const report: ScanReport = { files: [], findings: [], notes, lines: 0, ...(options.ignoreComments === true ? { suppressed: [] } : {}) };
   for (const source of sources) {
     report.files.push(source.file);
     report.lines += countLines(source.text);
-    report.findings.push(...(await scanSource(source, options)));
+    const found = await scanSource(source, { ...options, ignoreComments: false });
+    if (options.ignoreComments !== true) report.findings.push(...found);
+    else {
+      const { kept, suppressed } = applyIgnoreComments(source.text, found);
+      report.findings.push(...kept);
+      report.suppressed?.push(...suppressed);
+    }
   }
   report.findings.sort(byLocation);
   return report;
@@ -43,7 +56,8 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
 export async function scanSource(source: SourceText, options: ScanOptions = {}): Promise<Finding[]> {
   const minimum = options.minSeverity ?? 'low';
   if (!SEVERITIES.includes(minimum)) throw new Error(`minSeverity: '${String(minimum)}' is not one of ${SEVERITIES.join(', ')}`);
-  return (await parseAndCheck(source)).filter((found) => atLeast(found.severity, minimum));
+  const found = (await parseAndCheck(source)).filter((f) => atLeast(f.severity, minimum));
+  return options.ignoreComments === true ? applyIgnoreComments(source.text, found).kept : found;
 }
 
 /**

@@ -89,6 +89,11 @@ function readSource(file: string, named: boolean, collected: CollectedSources): 
   collected.sources.push({ file, language, text });
 }
 
+/** The language of a file by its extension, else its `#!` line; undefined when neither says. */
+export function languageOf(file: string, text: string): ScanLanguage | undefined {
+  return BY_EXTENSION[extname(file).toLowerCase()] ?? fromShebang(text);
+}
+
 /** The language a `#!` line names (`#!/usr/bin/env python3`, `#!/bin/bash`). */
 function fromShebang(text: string): ScanLanguage | undefined {
   const first = /^#!([^\n]*)/.exec(text)?.[1];

@@ -159,10 +159,27 @@ export const quarantineSchema = z.strictObject({
   allow: stringList.describe("Tool names or globs a quarantined agent may call (matched exactly: a look-alike name is not allowed). Across documents and extends, a tool must be allowed by every document that has the section"),
 });
 
+/** Scanner thresholds a `tools:` entry may name: a severity, or `none` (never). */
+export const SCAN_THRESHOLDS = ['low', 'medium', 'high', 'critical', 'none'] as const;
+
+export const sandboxRequirementsSchema = z
+  .strictObject({
+    profile: z.enum(['ring1', 'ring2', 'ring3']).optional().describe("The sandbox profile the tool's code runs under; default the tool's ring's profile (ring 3 → ring3, ...), else ring3"),
+    scan: z
+      .strictObject({
+        deny: z.enum(SCAN_THRESHOLDS).optional().describe('Submitted code with a scanner finding at or above this severity is denied (scan:<severity>); none: never. Default critical'),
+        warn: z.enum(SCAN_THRESHOLDS).optional().describe("Findings at or above this severity are returned with the run's outcome; none: never. Default high"),
+      })
+      .optional()
+      .describe('What the static scanner\'s findings on submitted code do, before the sandbox starts'),
+  })
+  .describe('For sandbox tools (sandboxTool): the profile, and what scanner findings on the submitted code do');
+
 export const toolRequirementsSchema = z
   .strictObject({
     verify: z.enum(VERIFICATION_LEVELS).optional().describe('full: the call must carry a full proof (signed envelope, JWT bearer, SPIFFE); a session MAC is refused with identity:weak_proof. Default session'),
     min_trust: z.number().int().min(0).max(1000).optional().describe("The lowest live trust score (0-1000) the agent may have to call the tool; below it: deny with trust:below_minimum. Default 0"),
+    sandbox: sandboxRequirementsSchema.optional(),
   })
   .describe('What a call of the tool requires; several matching entries (and documents) combine strictest-wins');
 
@@ -277,4 +294,6 @@ export const KNOWN_KEYS = {
   remote: Object.keys(remoteOpaSchema.shape),
   toolRequirements: Object.keys(toolRequirementsSchema.shape),
   quarantine: Object.keys(quarantineSchema.shape),
+  sandbox: Object.keys(sandboxRequirementsSchema.shape),
+  sandboxScan: ['deny', 'warn'],
 };

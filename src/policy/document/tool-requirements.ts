@@ -1,4 +1,9 @@
-import type { PolicyDocumentSpec, ToolRequirementsSpec } from './schema.js';
+import type { PolicyDocumentSpec, SCAN_THRESHOLDS, ToolRequirementsSpec } from './schema.js';
+
+/** A scanner threshold: findings at or above this severity count; `none`: none do. */
+export type ScanThreshold = (typeof SCAN_THRESHOLDS)[number];
+/** The sandbox profiles a policy may name. */
+export type PolicySandboxProfile = 'ring1' | 'ring2' | 'ring3';
 
 /**
  * What the policy's `tools:` entries mean, field by field: each requirement's default, how it is
@@ -14,6 +19,24 @@ export interface ToolRequirements {
   readonly verify: 'full' | 'session';
   /** The lowest live trust score (0-1000) an agent may call the tool with; 0 requires nothing. */
   readonly minTrust: number;
+  /** `sandbox.profile`: the profile a sandbox tool runs under; undefined when no entry names one. */
+  readonly sandboxProfile: PolicySandboxProfile | undefined;
+  /** `sandbox.scan.deny`: findings at or above it deny the call; undefined (no entry says) means `critical`. */
+  readonly scanDeny: ScanThreshold | undefined;
+  /** `sandbox.scan.warn`: findings at or above it come back with the outcome; undefined means `high`. */
+  readonly scanWarn: ScanThreshold | undefined;
+}
+
+/**
+ * Looser to stricter. An unset field (undefined) is neutral, so an entry that says nothing about
+ * the sandbox (e.g. `'*': { verify: full }`) neither loosens nor tightens another's explicit
+ * `scan: { deny: none }`; where two entries both say, the stricter wins.
+ */
+const THRESHOLD_ORDER: readonly ScanThreshold[] = ['none', 'critical', 'high', 'medium', 'low'];
+const PROFILE_ORDER: readonly PolicySandboxProfile[] = ['ring1', 'ring2', 'ring3'];
+
+function stricterOf<T>(order: readonly T[]): (a: T | undefined, b: T | undefined) => T | undefined {
+  return (a, b) => (a === undefined ? b : b === undefined ? a : order.indexOf(a) >= order.indexOf(b) ? a : b);
 }
 
 /**
@@ -24,6 +47,9 @@ export interface ToolRequirements {
 const FIELDS: { readonly [K in keyof ToolRequirements]: { readonly none: ToolRequirements[K]; read(spec: ToolRequirementsSpec): ToolRequirements[K] | undefined; stricter(a: ToolRequirements[K], b: ToolRequirements[K]): ToolRequirements[K] } } = {
   verify: { none: 'session', read: (spec) => spec.verify, stricter: (a, b) => (a === 'full' || b === 'full' ? 'full' : 'session') },
   minTrust: { none: 0, read: (spec) => spec.min_trust, stricter: (a, b) => Math.max(a, b) },
+  sandboxProfile: { none: undefined, read: (spec) => spec.sandbox?.profile, stricter: stricterOf(PROFILE_ORDER) },
+  scanDeny: { none: undefined, read: (spec) => spec.sandbox?.scan?.deny, stricter: stricterOf(THRESHOLD_ORDER) },
+  scanWarn: { none: undefined, read: (spec) => spec.sandbox?.scan?.warn, stricter: stricterOf(THRESHOLD_ORDER) },
 };
 
 const KEYS = Object.keys(FIELDS) as (keyof ToolRequirements)[];
@@ -56,8 +82,16 @@ export function mergeToolSpecs(parent: PolicyDocumentSpec['tools'], child: Polic
       continue;
     }
     const strictest = strictestOf(requirementsOf(earlier), requirementsOf(spec));
-    merged[pattern] = { verify: strictest.verify, min_trust: strictest.minTrust };
+    merged[pattern] = { verify: strictest.verify, min_trust: strictest.minTrust, ...sandboxSpecOf(strictest) };
   }
   return merged;
 }
 
+
+/** The `sandbox:` part of an entry, written back from combined requirements (absent when nothing is set). */
+function sandboxSpecOf(requires: ToolRequirements): Pick<ToolRequirementsSpec, 'sandbox'> {
+  const { sandboxProfile: profile, scanDeny: deny, scanWarn: warn } = requires;
+  if (profile === undefined && deny === undefined && warn === undefined) return {};
+  const scan = deny === undefined && warn === undefined ? undefined : { ...(deny === undefined ? {} : { deny }), ...(warn === undefined ? {} : { warn }) };
+  return { sandbox: { ...(profile === undefined ? {} : { profile }), ...(scan === undefined ? {} : { scan }) } };
+}

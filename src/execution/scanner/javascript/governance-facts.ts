@@ -6,6 +6,11 @@ import { nodeRange } from './parse.js';
 
 /** Names that verify a hand-off (identity hand-off gate and the adapters' sealed hand-off tools). */
 const VERIFIES_HANDOFF = /^(?:sealHandoff|openHandoff|verifyHandoff|HandoffGate|handoffGate|\w+HandoffTool)$/;
+/**
+ * Names that put a call through the kernel other than govern(): a Kernel of one's own, the
+ * hand-off gate (its hand-offs are decided by its kernel), the governed sandbox tool.
+ */
+const GOVERNS = new Set(['Kernel', 'HandoffGate', 'handOff', 'sandboxTool']);
 /** Properties that make an object with `execute` a tool definition. */
 const TOOL_SHAPE = new Set(['description', 'parameters', 'inputSchema', 'schema']);
 
@@ -24,7 +29,7 @@ export class GovernanceFacts {
   identifier(node: ts.Identifier): void {
     // Cheap prefilters first: this runs for every identifier in the file.
     const text = node.text;
-    if (text.startsWith('govern')) this.governed = true;
+    if (text.startsWith('govern') || GOVERNS.has(text)) this.governed = true;
     else if (text.includes('andoff') && VERIFIES_HANDOFF.test(text)) this.handoffVerified = true;
   }
 
@@ -47,7 +52,9 @@ export class GovernanceFacts {
     const properties = new Map(options.properties.map((property) => [property.name ? propertyName(property.name) : undefined, property]));
     const audit = properties.get('audit');
     const auditOff = audit !== undefined && ts.isPropertyAssignment(audit) && audit.initializer.kind === ts.SyntaxKind.FalseKeyword;
-    const delegated = properties.has('kernel') || properties.has('governance') || properties.has('audit');
+    // A spread (`...options`) may carry the audit: what it holds is not in this file to see, so it is not reported.
+    const spread = options.properties.some((property) => ts.isSpreadAssignment(property));
+    const delegated = spread || properties.has('kernel') || properties.has('governance') || properties.has('audit');
     if (auditOff || !delegated) this.unaudited.push(node);
   }
 
