@@ -42,8 +42,10 @@ export function registerAgentCommands(program: Command): void {
       `
 The state is written to the deployment's state store (state.path in agt.config.yaml, default
 .agt/state.db), which every governed process on the machine watches: the agent's next call is
-denied lifecycle:<state>. Each change is recorded in the deployment's audit log (who, from, to,
-why). The agent id is the one the kernel sees: with identity, the agent's DID.
+denied lifecycle:<state>. The state store keeps every change (who, from, to, why), and each
+governed process records it in its own audit log when it sees it. The agent id is the one the
+kernel sees: with identity, the agent's DID. Exit 0: done, or already so (nothing changed);
+1: the move is not legal from the agent's state, or the store cannot be written; 2: bad usage.
 
 Examples:
   agt agent kill did:key:z6Mk... --reason "exfiltrating data"
