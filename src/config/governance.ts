@@ -11,6 +11,7 @@ import { isFailure } from '../identity/did-key.js';
 import { identityFailure, type IdentityFailure } from '../identity/failure.js';
 import { RevocationList } from '../identity/revocation.js';
 import type { IssuedSession } from '../identity/session.js';
+import type { ApprovalHandler } from '../kernel/approvals.js';
 import { HandoffGate, type HandoffGateOptions } from '../kernel/handoff-gate.js';
 import { Kernel, type KernelOptions } from '../kernel/kernel.js';
 import type { KernelIdentityOptions } from '../kernel/identity-step.js';
@@ -36,6 +37,12 @@ export interface GovernanceOptions {
   readonly baseDir?: string;
   /** The clock verifiers use (tests); default the wall clock. */
   readonly clock?: Clock;
+  /**
+   * Asked before a programmatic resume, release or activation through `governance.lifecycle`
+   * (the human who lifts a restriction); without one those are refused, and an operator uses
+   * `agt agent resume|release|activate`.
+   */
+  readonly approvals?: ApprovalHandler;
 }
 
 /**
@@ -67,7 +74,7 @@ export class Governance {
    */
   get lifecycle(): Lifecycle {
     this.#open();
-    this.#lifecycle ??= openLifecycle(this.config, this.audit, this.#clock);
+    this.#lifecycle ??= openLifecycle(this.config, this.audit, this.#clock, this.#approvals);
     return this.#lifecycle;
   }
   /** Kernels made here: their batched trust gains are written when the Governance closes. */
@@ -78,10 +85,12 @@ export class Governance {
   #evaluator: PolicyEvaluator | undefined;
   #closed = false;
   readonly #clock: Clock | undefined;
+  readonly #approvals: ApprovalHandler | undefined;
 
   constructor(config: DeploymentConfig, options: GovernanceOptions = {}) {
     this.config = config;
     this.#clock = options.clock;
+    this.#approvals = options.approvals;
     const state = config.state;
     if (state.kind === 'sqlite') mkdirSync(dirname(state.path), { recursive: true });
     this.#revocationStore = state.kind === 'sqlite' ? new SqliteRevocationStore(state.path) : new MemoryRevocationStore();
@@ -198,10 +207,10 @@ export class Governance {
 }
 
 /** The deployment's lifecycle over its state store; a store that cannot be opened denies every call instead. */
-function openLifecycle(config: DeploymentConfig, audit: AuditLog, clock: Clock | undefined): Lifecycle {
+function openLifecycle(config: DeploymentConfig, audit: AuditLog, clock: Clock | undefined, approvals: ApprovalHandler | undefined): Lifecycle {
   const state = config.state;
   const store = state.kind === 'memory' ? new MemoryLifecycleStore() : openLifecycleStore(state.path);
-  return new Lifecycle({ store, audit, requireRegistration: config.lifecycle?.requireRegistration === true, ...(clock ? { clock } : {}) });
+  return new Lifecycle({ store, audit, requireRegistration: config.lifecycle?.requireRegistration === true, ...(clock ? { clock } : {}), ...(approvals ? { approvals } : {}) });
 }
 
 /**

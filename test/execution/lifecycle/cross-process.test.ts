@@ -218,3 +218,21 @@ for (;;) {
     }
   });
 });
+
+describe('a program lifting a restriction through the deployment', () => {
+  it('needs approvedBy and the Governance\'s approval handler; without one it is refused', async () => {
+    const { dir } = deployment();
+    // Two Governances in one process share the state store, each with its own audit log (one appender per store).
+    const config = join(dir, 'memory-audit.yaml');
+    writeFileSync(config, 'version: 1\npolicy: policy.yaml\naudit: { store: memory }\nstate: { path: state.db }\n');
+    const plain = createGovernance(config);
+    opened.push(plain);
+    await plain.lifecycle.suspend('p', { reason: 'check' });
+    expect(await plain.lifecycle.resume('p', { approvedBy: 'lead' })).toMatchObject({ ok: false, code: 'needs_human' });
+    const asked: string[] = [];
+    const approving = createGovernance(config, { approvals: (request) => (asked.push(String(request.tool_name)), 'approved') });
+    opened.push(approving);
+    expect(await approving.lifecycle.resume('p', { approvedBy: 'lead', reason: 'checked' })).toMatchObject({ ok: true, from: 'suspended', to: 'active', approvedBy: 'lead' });
+    expect(asked).toEqual(['agt.lifecycle.resume']);
+  });
+});
