@@ -1,19 +1,76 @@
-import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describeError } from '../core/errors.js';
 import { checkTransition, isAgentState, TARGET_STATE, type AgentState, type IllegalTransition, type LifecycleCommand } from '../execution/lifecycle/agent-state.js';
 import { BrokenLifecycleStore, type LifecycleSnapshot, type LifecycleStore, type LifecycleTransition, type StandingRecord, type TransitionNote } from './lifecycle-store.js';
 
+/** How often a store that could not be opened is tried again. */
+const REOPEN_EVERY_MS = 1_000;
+
 /**
  * The lifecycle store in the SQLite file at `path`, or, when it cannot be opened (locked by
- * another process, corrupt, unwritable), a store that reports why on every read: the standing
- * guard then denies every call instead of the process acting on states it cannot read.
+ * another process, corrupt, unwritable), a store that reports why on every read and tries to
+ * open the file again every second: the standing guard denies every call meanwhile, instead of
+ * the process acting on states it cannot read, and recovers once the file can be read.
  */
 export function openLifecycleStore(path: string): LifecycleStore {
   try {
     return new SqliteLifecycleStore(path);
   } catch (error) {
-    return new BrokenLifecycleStore(`the state store ${path} cannot be opened for the lifecycle (${describeError(error).split('\n')[0] ?? 'unknown error'})`);
+    return new ReopeningLifecycleStore(path, cannotOpen(path, error));
+  }
+}
+
+function cannotOpen(path: string, error: unknown): string {
+  return `the state store ${path} cannot be opened for the lifecycle (${describeError(error).split('\n')[0] ?? 'unknown error'})`;
+}
+
+/** A store not opened yet: broken until a retry opens the existing file (never a new, empty one). */
+class ReopeningLifecycleStore implements LifecycleStore {
+  #store: LifecycleStore;
+  #opened = false;
+  #triedAt = Date.now();
+
+  constructor(
+    private readonly path: string,
+    reason: string,
+  ) {
+    this.#store = new BrokenLifecycleStore(reason);
+  }
+
+  health(): string | null {
+    if (!this.#opened && Date.now() - this.#triedAt >= REOPEN_EVERY_MS) this.#retry();
+    return this.#store.health();
+  }
+  generation(): number {
+    return this.#store.generation();
+  }
+  read(): LifecycleSnapshot {
+    return this.#store.read();
+  }
+  since(generation: number): LifecycleTransition[] {
+    return this.#store.since(generation);
+  }
+  apply(agentId: string, command: LifecycleCommand, note: TransitionNote, unseenIsActive: boolean): LifecycleTransition | IllegalTransition {
+    return this.#store.apply(agentId, command, note, unseenIsActive);
+  }
+  close(): void {
+    this.#store.close();
+  }
+
+  #retry(): void {
+    this.#triedAt = Date.now();
+    // A file that is gone now held states nobody may silently lose: do not make a new one.
+    if (!existsSync(this.path)) {
+      this.#store = new BrokenLifecycleStore(`the state store ${this.path} is gone; restore it, or restart with a new one`);
+      return;
+    }
+    try {
+      this.#store = new SqliteLifecycleStore(this.path, 0);
+      this.#opened = true;
+    } catch (error) {
+      this.#store = new BrokenLifecycleStore(cannotOpen(this.path, error));
+    }
   }
 }
 
@@ -61,16 +118,24 @@ export class SqliteLifecycleStore implements LifecycleStore {
   #version = -1;
   #generation = 0;
 
-  /** Opens (creating when absent) the lifecycle tables in the SQLite file at `path`. Throws when it cannot. */
-  constructor(path: string) {
+  /**
+   * Opens (creating when absent) the lifecycle tables in the SQLite file at `path`. Throws when
+   * it cannot. `openBusyMs`: how long opening waits for a lock (a retry from the poll waits none).
+   */
+  constructor(path: string, openBusyMs: number = WRITE_BUSY_MS) {
     this.#path = path;
     this.#db = new Database(path);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma(`busy_timeout = ${WRITE_BUSY_MS}`);
-    this.#db.exec(
-      'CREATE TABLE IF NOT EXISTS agent_lifecycle (agent_id TEXT PRIMARY KEY NOT NULL, state TEXT NOT NULL, since INTEGER NOT NULL, reason TEXT NOT NULL, by_whom TEXT NOT NULL);' +
-        'CREATE TABLE IF NOT EXISTS agent_lifecycle_events (generation INTEGER PRIMARY KEY, agent_id TEXT NOT NULL, from_state TEXT, to_state TEXT NOT NULL, command TEXT NOT NULL, reason TEXT NOT NULL, by_whom TEXT NOT NULL, approved_by TEXT, at INTEGER NOT NULL);',
-    );
+    try {
+      this.#db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(openBusyMs))}`);
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.exec(
+        'CREATE TABLE IF NOT EXISTS agent_lifecycle (agent_id TEXT PRIMARY KEY NOT NULL, state TEXT NOT NULL, since INTEGER NOT NULL, reason TEXT NOT NULL, by_whom TEXT NOT NULL);' +
+          'CREATE TABLE IF NOT EXISTS agent_lifecycle_events (generation INTEGER PRIMARY KEY, agent_id TEXT NOT NULL, from_state TEXT, to_state TEXT NOT NULL, command TEXT NOT NULL, reason TEXT NOT NULL, by_whom TEXT NOT NULL, approved_by TEXT, at INTEGER NOT NULL);',
+      );
+    } catch (error) {
+      this.#db.close(); // a failed open leaves no connection (and no lock) behind
+      throw error;
+    }
     this.#db.pragma(`busy_timeout = ${READ_BUSY_MS}`);
     this.#inode = statSync(path).ino;
     this.#dataVersion = this.#db.prepare<[], number>('PRAGMA data_version').pluck();

@@ -86,6 +86,7 @@ export class Lifecycle {
   #agents = new Map<string, StandingRecord>();
   #generation = 0;
   #failure: string | null = null;
+  #loaded = false;
   #checkedAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -218,6 +219,10 @@ export class Lifecycle {
         this.#failure = unhealthy;
         return;
       }
+      if (!this.#loaded) {
+        this.#reload(); // never read (it could not be opened): read it whole, no history replayed
+        return;
+      }
       // Readable again after a failure: everything since the last generation seen is caught up (and heard).
       this.#failure = null;
       if (this.#store.generation() !== this.#generation) this.#catchUp();
@@ -250,6 +255,7 @@ export class Lifecycle {
         const snapshot = this.#store.read();
         this.#agents = new Map(snapshot.agents);
         this.#generation = snapshot.generation;
+        this.#loaded = true;
       }
     } catch (error) {
       this.#failure = storeFailure(error);

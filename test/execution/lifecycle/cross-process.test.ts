@@ -177,6 +177,12 @@ db.exec('BEGIN EXCLUSIVE'); db.exec('CREATE TABLE IF NOT EXISTS held (a)'); proc
       const lifecycle = new Lifecycle({ store: openLifecycleStore(join(dir, 'state.db')) });
       const kernel = new Kernel({ policy: POLICY_OBJECT, audit: false, lifecycle });
       expect(reasonOf(kernel, 'a')).toMatch(/^runtime_error:state: the state store .* cannot be opened for the lifecycle \(database is locked\)/);
+      // The lock goes away: the store is opened on a retry (about a second) and calls go through again.
+      locker.kill('SIGKILL');
+      await new Promise((resolve) => locker.on('exit', resolve));
+      const started = performance.now();
+      while (reasonOf(kernel, 'a') !== 'allowed' && performance.now() - started < 5_000) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(reasonOf(kernel, 'a')).toBe('allowed');
       lifecycle.close();
     } finally {
       locker.kill('SIGKILL');
