@@ -7,7 +7,7 @@
 //   node bench/run.mjs --adapters-only   only the framework adapter rows
 //   node bench/run.mjs --worst-only      only the worst-case rows (hostile requests, policies and conditions)
 //   node bench/run.mjs --identity-only   only the identity rows (proofs, credentials, JWT and SPIFFE, hand-offs)
-//   node bench/run.mjs --execution-only  only the execution control rows (sandbox start-up, code scanner, kill switch, sagas)
+//   node bench/run.mjs --execution-only  only the execution control rows (sandbox start-up, code scanner, lifecycle, kill switch, sagas)
 //
 // Method: each operation is warmed up, then timed one call at a time with
 // process.hrtime.bigint() (async calls are awaited). p50/p99 are nearest-rank percentiles of
@@ -35,6 +35,7 @@ import { identityHandoffRows } from './identity-handoff-rows.mjs';
 import { executionRows } from './execution-rows.mjs';
 import { ringRows } from './ring-rows.mjs';
 import { scannerRows } from './scanner-rows.mjs';
+import { lifecycleRows } from './lifecycle-rows.mjs';
 import { scanLaunchRows } from './scan-launch-rows.mjs';
 import { sagaRows } from './saga-rows.mjs';
 import {
@@ -432,6 +433,7 @@ if (only === null || only === 'execution') {
   await executionRows({ pair, progress, gc, rows });
   await ringRows({ pair, progress, gc, rows });
   await scannerRows({ pair, progress, gc, rows });
+  await lifecycleRows({ pair, progress, gc, rows });
   await scanLaunchRows({ pair, progress, gc, rows });
   await sagaRows({ pair, progress, gc, rows });
 }

@@ -11,7 +11,7 @@ describe('the published JSON Schema', () => {
 
   it('describes every document key and rejects unknown ones, like the loader', () => {
     expect(Object.keys(schema.properties).sort()).toEqual(
-      ['agents', 'allowed_tools', 'apiVersion', 'blocked_patterns', 'conflict_strategy', 'default_action', 'defaults', 'denied_tools', 'description', 'engines', 'extends', 'name', 'rules', 'scope', 'tools', 'unconfigured_points', 'version'].sort(),
+      ['agents', 'allowed_tools', 'apiVersion', 'blocked_patterns', 'conflict_strategy', 'default_action', 'defaults', 'denied_tools', 'description', 'engines', 'extends', 'name', 'quarantine', 'rules', 'scope', 'tools', 'unconfigured_points', 'version'].sort(),
     );
     expect(schema.required).toEqual(['name']);
     expect(schema.additionalProperties).toBe(false);
@@ -29,6 +29,12 @@ describe('the published JSON Schema', () => {
     const tools = schema.properties.tools as { additionalProperties: { properties: Record<string, unknown>; additionalProperties: boolean } };
     expect(Object.keys(tools.additionalProperties.properties).sort()).toEqual(['min_trust', 'read_only', 'ring', 'sandbox', 'verify']);
     expect(tools.additionalProperties.additionalProperties).toBe(false);
+  });
+
+  it('describes the quarantine allow-list', () => {
+    const quarantine = schema.properties.quarantine as { properties: Record<string, unknown>; additionalProperties: boolean };
+    expect(Object.keys(quarantine.properties)).toEqual(['allow']);
+    expect(quarantine.additionalProperties).toBe(false);
   });
 
   it('describes the engine keys', () => {

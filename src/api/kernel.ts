@@ -1,5 +1,5 @@
 /**
- * `agent-governance-toolkit/kernel`: the kernel's parts beyond the root's Kernel and govern():
+ * `agent-governance-toolkit/kernel`: the kernel's parts beyond the root's Kernel and govern(), and the agent lifecycle (standing guard):
  * approvals on their own, transforms, refusals, and the caps of decide-now-run-later.
  */
 export { requestApproval, DEFAULT_APPROVAL_TIMEOUT_MS } from '../kernel/approvals.js';
@@ -13,6 +13,11 @@ export type { StillRunning, ApprovalHolder } from '../execution/kill-switch.js';
 export { Compensations, type Compensation, type CompensationResult } from '../execution/compensations.js';
 export { InFlightCalls, InFlightCall, AgentTerminatedError } from '../execution/in-flight.js';
 export { KILL_SWITCH_RULE, TERMINATED } from '../execution/kill-decisions.js';
+export { Lifecycle, DEFAULT_POLL_INTERVAL_MS, DEFAULT_STALE_AFTER_MS } from '../execution/lifecycle/lifecycle.js';
+export type { LifecycleOptions, TransitionRequest, TransitionResult, TransitionEvent, Standing } from '../execution/lifecycle/lifecycle.js';
+export { AGENT_STATES, LIFECYCLE_COMMANDS, TARGET_STATE, checkTransition } from '../execution/lifecycle/agent-state.js';
+export type { AgentState, LifecycleCommand } from '../execution/lifecycle/agent-state.js';
+export { mayRunInQuarantine, standingGuard } from '../kernel/standing-step.js';
 export { Saga, SagaError, unfinishedSagas, SAGA_NAME, DEFAULT_SAGA_RETRIES, DEFAULT_SAGA_RETRY_DELAY_MS, DEFAULT_SAGA_COMPENSATION_TIMEOUT_MS } from '../execution/saga/index.js';
 export type { UnfinishedSaga, SagaErrorCode, SagaOptions, SagaStep, StepContext, CompensationContext, SagaKernel, CompensationRegistry, StepToProve, SagaReport, SagaStatus, SagaStepReport, SagaStepStatus, CompensationReport, CompensationOutcome } from '../execution/saga/index.js';
 export type { ElevationOutcome, ElevationRequest } from '../kernel/elevation-step.js';

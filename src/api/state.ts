@@ -12,3 +12,6 @@ export { MemoryElevationGrantStore } from '../state/elevation-grant-store.js';
 export type { ElevationGrant, ElevationGrantStore } from '../state/elevation-grant-store.js';
 export { SqliteElevationGrantStore } from '../state/sqlite-elevation-grant-store.js';
 export type { SqliteElevationGrantStoreOptions } from '../state/sqlite-elevation-grant-store.js';
+export { MemoryLifecycleStore, BrokenLifecycleStore } from '../state/lifecycle-store.js';
+export type { LifecycleStore, LifecycleSnapshot, LifecycleTransition, StandingRecord, TransitionNote } from '../state/lifecycle-store.js';
+export { SqliteLifecycleStore, openLifecycleStore } from '../state/sqlite-lifecycle-store.js';

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { describeError, PolicyLoadError } from '../core/errors.js';
+import { registerAgentCommands } from './agent-lifecycle.js';
 import { registerAuditExport } from './audit-export.js';
 import { registerAuditProve } from './audit-prove.js';
 import { registerAuditStats } from './audit-stats.js';
@@ -38,6 +39,7 @@ Examples:
   agt lint-policy policies --strict          find mistakes before they reach production
   agt audit verify                           prove the audit log has not been tampered with
   agt identity new --out agent.jwk           make an agent key; prints its did:key
+  agt agent kill did:key:z6Mk...             stop an agent: its next call is denied, in every process
   agt doctor                                 check this machine and project
   agt sandbox run -- python3 -c 'print(1)'   run a command in the sandbox
   agt scan code src/                         find eval, shell injection, secrets, ungoverned tools
@@ -105,6 +107,7 @@ Examples:
   );
 registerScanCode(scan, version);
 registerIdentityCommands(program);
+registerAgentCommands(program);
 
 const sandboxCommand = program
   .command('sandbox')

@@ -8,6 +8,7 @@ import type { SqliteAuditSink } from '../audit/sqlite-sink.js';
 import { openStoreReadOnly, verifySqliteStore } from '../audit/sqlite-verify.js';
 import { GovernanceDenied } from '../core/errors.js';
 import { identitySteps } from './demo-identity.js';
+import { DEMO_AGENT, demoDeployment, killFromOutside } from './demo-kill.js';
 import { DEMO_POLICY, DEMO_STEPS, DEMO_TOOLS, demoApprover } from './demo-scenario.js';
 import { EXIT, UsageError } from './errors.js';
 import { formatVerdict, paint, useColor } from './output.js';
@@ -64,8 +65,10 @@ async function runDemo(options: DemoOptions): Promise<number> {
     tap.note = `approver (support-lead) ${answer}`;
     return answer;
   };
+  // The agent's standing lives in a state store another process can write (the kill scene).
+  const deployment = demoDeployment(options.store, audit);
   const tools = Object.fromEntries(
-    Object.entries(DEMO_TOOLS).map(([name, fn]) => [name, govern(fn as (args: Record<string, unknown>) => Promise<unknown>, { policy: evaluator, audit, agent: 'support-agent', name, approvals })]),
+    Object.entries(DEMO_TOOLS).map(([name, fn]) => [name, govern(fn as (args: Record<string, unknown>) => Promise<unknown>, { policy: evaluator, audit, agent: DEMO_AGENT, name, approvals, lifecycle: deployment.lifecycle })]),
   );
 
   out(paint(`agt demo: a support agent under policy support-agent-demo (${policyPath})`, 'cyan', color));
@@ -73,7 +76,7 @@ async function runDemo(options: DemoOptions): Promise<number> {
   out(`${'#'.padStart(3)}  ${'the agent wants to'.padEnd(38)} ${'tool'.padEnd(7)} ${'decision'.padEnd(16)} ${'rule'.padEnd(22)} what happened`);
   out('-'.repeat(120));
 
-  const governed = DEMO_STEPS.map((step) => ({
+  const governed: Step[] = DEMO_STEPS.map((step) => ({
     intent: step.intent,
     tool: step.tool,
     run: async () => {
@@ -87,19 +90,26 @@ async function runDemo(options: DemoOptions): Promise<number> {
     },
   }));
   // Then the same agent under zero-trust identity: every call signed, forged and replayed ones refused.
-  const steps = [...governed, ...(await identitySteps(evaluator, audit))];
+  const proven = await identitySteps(evaluator, audit);
+  // Last, an operator in another terminal kills the agent: its very next call is refused.
+  const killScene: Step[] = [
+    { intent: 'operator elsewhere: agt agent kill', tool: '-', label: 'killed', run: () => killFromOutside(deployment) },
+    { intent: 'read the customer record again', tool: 'crm', run: (governed[1] as Step).run },
+  ];
+  const steps: Step[] = [...governed, ...proven, ...killScene];
   const counts = new Map<string, number>();
   for (const [i, step] of steps.entries()) {
     tap.taken = [];
     tap.note = '';
     if (i === governed.length) out(paint('-- the same agent, now proving every call: a signed envelope per call (zero-trust identity)', 'dim', color));
+    if (i === governed.length + proven.length) out(paint(`-- an operator kills the agent from another process (${deployment.configPath}); its next call is refused`, 'dim', color));
     const outcome = await step.run();
     // The deciding entry: the last pre-tool one (after an approval, its outcome), and a post-tool transform if any.
     const decided = tap.taken.filter((entry) => entry.stage === 'pre_tool').at(-1);
     const post = tap.taken.find((entry) => entry.stage === 'post_tool' && entry.verdict !== 'allow');
     const shown = post ?? decided;
     const verdict = tap.taken.some((entry) => entry.verdict === 'require_approval') ? (decided?.verdict === 'allow' ? 'approved' : 'approval denied') : shown?.verdict ?? '-';
-    const label = tap.taken.find((entry) => entry.rule !== null && entry.verdict === 'deny' && entry.reason.toLowerCase().includes('rate limit')) ? 'rate-limited' : verdict;
+    const label = step.label ?? (tap.taken.find((entry) => entry.rule !== null && entry.verdict === 'deny' && entry.reason.toLowerCase().includes('rate limit')) ? 'rate-limited' : verdict);
     counts.set(label, (counts.get(label) ?? 0) + 1);
     const rule = tap.taken.map((entry) => entry.rule).filter((name): name is string => name !== null).at(-1) ?? '-';
     emit({ step: i + 1, intent: step.intent, tool: step.tool, decision: label, rule: rule === '-' ? null : rule, approval: tap.note || null, outcome, entries: tap.taken.map((entry) => entry.seq) });
@@ -107,6 +117,7 @@ async function runDemo(options: DemoOptions): Promise<number> {
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
   }
 
+  deployment.lifecycle.close();
   audit.close();
   const db = openStoreReadOnly(options.store);
   const check = verifySqliteStore(db);
@@ -133,6 +144,14 @@ function writeDemoPolicy(store: string): string {
     throw new UsageError(`cannot write ${policyPath} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}); give --store a path in a folder you can write`);
   }
   return policyPath;
+}
+
+/** One row of the demo: what the agent (or operator) does, and a fixed label when no decision names it. */
+interface Step {
+  intent: string;
+  tool: string;
+  label?: string;
+  run: () => Promise<string>;
 }
 
 function clip(text: string, width: number): string {

@@ -4,10 +4,14 @@ import { AuditLog } from '../audit/audit-log.js';
 import { SqliteAuditSink } from '../audit/sqlite-sink.js';
 import type { Clock } from '../core/clock.js';
 import { describeError, GovernanceConfigError } from '../core/errors.js';
+import { Lifecycle } from '../execution/lifecycle/lifecycle.js';
+import { MemoryLifecycleStore } from '../state/lifecycle-store.js';
+import { openLifecycleStore } from '../state/sqlite-lifecycle-store.js';
 import { isFailure } from '../identity/did-key.js';
 import { identityFailure, type IdentityFailure } from '../identity/failure.js';
 import { RevocationList } from '../identity/revocation.js';
 import type { IssuedSession } from '../identity/session.js';
+import type { ApprovalHandler } from '../kernel/approvals.js';
 import { HandoffGate, type HandoffGateOptions } from '../kernel/handoff-gate.js';
 import { Kernel, type KernelOptions } from '../kernel/kernel.js';
 import type { KernelIdentityOptions } from '../kernel/identity-step.js';
@@ -27,6 +31,7 @@ import type { DeploymentConfig } from './resolve-config.js';
 import { openSessionWith } from './session-open.js';
 import { KillSwitch, type KillOptions, type KillReport } from '../execution/kill-switch.js';
 import { killRecord } from '../execution/kill-decisions.js';
+import { killEverywhere, stopInFlightOnKill } from '../execution/kill-on-terminate.js';
 
 /** What {@link Governance.handoffGate} takes: the receiver and its threshold; the rest comes from the deployment. */
 export type HandoffGateSettings = Pick<HandoffGateOptions, 'receiver'> & Partial<Pick<HandoffGateOptions, 'minTrust' | 'policy' | 'audit' | 'context' | 'approvals' | 'maxLifetimeMs' | 'bounds'>>;
@@ -37,6 +42,12 @@ export interface GovernanceOptions {
   readonly baseDir?: string;
   /** The clock verifiers use (tests); default the wall clock. */
   readonly clock?: Clock;
+  /**
+   * Asked before a programmatic resume, release or activation through `governance.lifecycle`
+   * (the human who lifts a restriction); without one those are refused, and an operator uses
+   * `agt agent resume|release|activate`.
+   */
+  readonly approvals?: ApprovalHandler;
 }
 
 /**
@@ -64,6 +75,22 @@ export class Governance {
   get elevationGrants(): ElevationGrantStore {
     return this.#elevationGrants;
   }
+  #lifecycle: Lifecycle | undefined;
+  /**
+   * The lifecycle of this deployment's agents, in its state store (shared by every process on
+   * the machine): every kernel and hand-off gate made here reads it in its standing guard, and
+   * its transitions are recorded in this deployment's audit log. A store that cannot be opened
+   * gives a lifecycle that denies every call (runtime_error:state) rather than none.
+   */
+  get lifecycle(): Lifecycle {
+    this.#open();
+    if (!this.#lifecycle) {
+      this.#lifecycle = openLifecycle(this.config, this.audit, this.#clock, this.#approvals);
+      // A kill seen in the shared state (from any process) stops what this process runs for the agent.
+      stopInFlightOnKill(this.#lifecycle, this.killSwitch, (report) => this.#recordKill(report));
+    }
+    return this.#lifecycle;
+  }
   /** Kernels made here: their batched trust gains are written when the Governance closes. */
   readonly #kernels: Kernel[] = [];
   /** The revocation list every credential check of this deployment reads. */
@@ -74,10 +101,12 @@ export class Governance {
   #evaluator: PolicyEvaluator | undefined;
   #closed = false;
   readonly #clock: Clock | undefined;
+  readonly #approvals: ApprovalHandler | undefined;
 
   constructor(config: DeploymentConfig, options: GovernanceOptions = {}) {
     this.config = config;
     this.#clock = options.clock;
+    this.#approvals = options.approvals;
     const state = config.state;
     if (state.kind === 'sqlite') mkdirSync(dirname(state.path), { recursive: true });
     this.#revocationStore = state.kind === 'sqlite' ? new SqliteRevocationStore(state.path) : new MemoryRevocationStore();
@@ -109,7 +138,7 @@ export class Governance {
     const policy = overrides.policy ?? this.#defaultPolicy(overrides.conflictStrategy !== undefined);
     const identity = overrides.identity ?? this.identity;
     const elevation = overrides.elevation ?? { grants: this.#elevationGrants, ...(this.#clock ? { clock: this.#clock } : {}) };
-    const kernel = new Kernel({ killSwitch: this.killSwitch, ...overrides, policy, audit: overrides.audit ?? this.audit, ...(identity ? { identity } : {}), elevation });
+    const kernel = new Kernel({ killSwitch: this.killSwitch, ...overrides, policy, audit: overrides.audit ?? this.audit, ...(identity ? { identity } : {}), elevation, lifecycle: overrides.lifecycle ?? this.lifecycle });
     if (kernel.trustScores) this.#kernels.push(kernel);
     return kernel;
   }
@@ -137,6 +166,7 @@ export class Governance {
       replayCache: this.#replayCache,
       trustScores: this.#trustStore,
       elevationGrants: this.#elevationGrants,
+      lifecycle: this.lifecycle,
       skewMs: identity.clockSkewMs,
       maxDelegationDepth: identity.maxDelegationDepth,
       ...(this.#clock ? { clock: this.#clock } : {}),
@@ -166,16 +196,19 @@ export class Governance {
    */
   kill(agentId: string, options: KillOptions = {}): Promise<KillReport> {
     this.#open();
-    return this.killSwitch.kill(agentId, options, (report) => {
-      try {
-        this.audit.append({ request: { stage: 'agent_shutdown', agent: report.agentId, action: 'kill' }, decision: killRecord(report, this.#evaluator?.revision ?? '') });
-      } catch (error) {
-        // Not recorded: the report must not claim a finished kill that left no trace.
-        report.terminated = false;
-        process.emitWarning(`the kill of agent '${report.agentId}' could not be recorded in the audit log: ${describeError(error)}`, { code: 'AGT_KILL_NOT_RECORDED' });
-      }
-    });
+    return killEverywhere(this.lifecycle, agentId, options, () => this.killSwitch.kill(agentId, options, (report) => this.#recordKill(report)));
   }
+
+  #recordKill(report: KillReport): void {
+    try {
+      this.audit.append({ request: { stage: 'agent_shutdown', agent: report.agentId, action: 'kill' }, decision: killRecord(report, this.#evaluator?.revision ?? '') });
+    } catch (error) {
+      // Not recorded: the report must not claim a finished kill that left no trace.
+      report.terminated = false;
+      process.emitWarning(`the kill of agent '${report.agentId}' could not be recorded in the audit log: ${describeError(error)}`, { code: 'AGT_KILL_NOT_RECORDED' });
+    }
+  }
+
 
   /**
    * The session handshake (see SESSION_HANDSHAKE): a signed envelope over the handshake action,
@@ -193,6 +226,7 @@ export class Governance {
     if (this.#closed) return;
     this.#closed = true;
     for (const kernel of this.#kernels) kernel.trustScores?.flush();
+    this.#lifecycle?.close();
     this.#audit?.close();
     for (const store of [this.#replayCache, this.#revocationStore, this.#trustStore, this.#elevationGrants]) {
       if ('close' in store && typeof store.close === 'function') (store.close as () => void).call(store);
@@ -211,6 +245,13 @@ export class Governance {
   #open(): void {
     if (this.#closed) throw new GovernanceConfigError('this Governance was closed; create a new one');
   }
+}
+
+/** The deployment's lifecycle over its state store; a store that cannot be opened denies every call instead. */
+function openLifecycle(config: DeploymentConfig, audit: AuditLog, clock: Clock | undefined, approvals: ApprovalHandler | undefined): Lifecycle {
+  const state = config.state;
+  const store = state.kind === 'memory' ? new MemoryLifecycleStore() : openLifecycleStore(state.path);
+  return new Lifecycle({ store, audit, requireRegistration: config.lifecycle?.requireRegistration === true, ...(clock ? { clock } : {}), ...(approvals ? { approvals } : {}) });
 }
 
 /**

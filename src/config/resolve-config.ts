@@ -51,6 +51,8 @@ export interface DeploymentConfig {
   readonly state: StoreLocation;
   /** Null: no identity section (agents are who callers say, as without a deployment file). */
   readonly identity: IdentityDeployment | null;
+  /** The lifecycle section (absent: an agent never seen is active). */
+  readonly lifecycle?: { readonly requireRegistration: boolean };
 }
 
 /** Where stores go when the file does not say: embedded SQLite under `.agt/` beside the file. */
@@ -85,7 +87,8 @@ export function resolveDeployment(validated: ValidatedConfig, baseDir: string, f
   const state = store(spec.state?.path, DEFAULT_STATE_STORE, ['state', 'path']);
   const identity = spec.identity ? resolveIdentity(spec.identity, problem, existing, label) : null;
   if (issues.length > 0) throw new DeploymentConfigError(issues);
-  return Object.freeze({ file, label, policy, audit, state, identity });
+  const lifecycle = { requireRegistration: spec.lifecycle?.require_registration === true };
+  return Object.freeze({ file, label, policy, audit, state, identity, lifecycle });
 }
 
 type Problem = (path: Path, message: string, hint: string, code?: string) => void;

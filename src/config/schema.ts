@@ -94,6 +94,9 @@ export const deploymentSchema = z.strictObject({
   audit: z.strictObject({ store: nonEmpty.describe('SQLite file, or `memory`') }).optional(),
   state: z.strictObject({ path: nonEmpty.describe('SQLite file, or `memory`') }).optional(),
   identity: identitySchema.optional(),
+  lifecycle: z
+    .strictObject({ require_registration: z.boolean().optional().describe('true: an agent never registered (agt agent register, then activate) may not act. Default false: an unseen agent is active') })
+    .optional(),
 });
 
 /**
@@ -115,6 +118,7 @@ export function knownKeysAt(path: readonly (string | number)[]): readonly string
     case '': return keysOf(deploymentSchema);
     case 'audit': return ['store'];
     case 'state': return ['path'];
+    case 'lifecycle': return ['require_registration'];
     case 'identity': return keysOf(identitySchema);
     case 'identity.session': return ['ttl'];
     case 'identity.replay_cache': return ['capacity'];

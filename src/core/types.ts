@@ -76,6 +76,8 @@ export type RuntimeErrorKind =
   | 'opa_unreachable'
   | 'remote_engine'
   | 'guard'
+  /** A shared state store (the lifecycle's) cannot be read or written: the standing guard denies. */
+  | 'state'
   /** The conditions evaluated for one decision spent its evaluation budget (see `defaults.evaluation_budget`). */
   | 'budget';
 

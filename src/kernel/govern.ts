@@ -11,6 +11,7 @@ import type { KernelIdentityOptions } from './identity-step.js';
 import { proofFor, type ProofSource } from './proof-source.js';
 import { withToolContext } from './tool-signal.js';
 import type { Governance } from '../config/governance.js';
+import type { Lifecycle } from '../execution/lifecycle/lifecycle.js';
 import { defaultGovernance } from '../config/default-governance.js';
 
 export type { ProofSource };
@@ -64,6 +65,8 @@ export interface GovernOptions {
    * zero-trust denies.
    */
   proof?: ProofSource;
+  /** Agents' lifecycle states (see KernelOptions.lifecycle): share one between tools so a kill stops them all; ignored with `kernel`. */
+  lifecycle?: Lifecycle | false;
 }
 
 /** A governed tool: same parameters, always async, plus what governs it. */
@@ -107,6 +110,7 @@ export function govern<F extends (...args: any[]) => unknown>(tool: F, options: 
     ...(options.conflictStrategy !== undefined ? { conflictStrategy: options.conflictStrategy } : {}),
     ...(options.guards !== undefined ? { guards: options.guards } : {}),
     ...(options.identity !== undefined ? { identity: options.identity } : {}),
+    ...(options.lifecycle !== undefined ? { lifecycle: options.lifecycle } : {}),
   };
   const kernel = options.kernel ?? (governance ? governance.kernel(settings) : new Kernel(settings as KernelOptions));
   const onDeny = options.onDeny;

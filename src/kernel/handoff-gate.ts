@@ -11,6 +11,7 @@ import type { ApprovalHandler } from './approvals.js';
 import type { TrustScores } from '../identity/trust-scores.js';
 import type { ElevationGrantStore } from '../state/elevation-grant-store.js';
 import type { TrustScoreStore } from '../state/trust-score-store.js';
+import type { Lifecycle } from '../execution/lifecycle/lifecycle.js';
 import { Kernel } from './kernel.js';
 import type { PolicyInput } from './policy-input.js';
 
@@ -52,6 +53,8 @@ export interface HandoffGateOptions extends HandoffOpenOptions {
    * store of this gate's own (no elevation).
    */
   readonly elevationGrants?: ElevationGrantStore;
+  /** Where senders' lifecycle states are read (share the deployment's): a suspended or terminated sender's hand-off is refused. Default: the gate kernel's own. */
+  readonly lifecycle?: Lifecycle | false;
 }
 
 /** What {@link HandoffGate.open} answers. */
@@ -113,6 +116,7 @@ export class HandoffGate {
       ...(options.audit === undefined ? {} : { audit: options.audit }),
       ...(options.context === undefined ? {} : { context: options.context }),
       ...(options.approvals === undefined ? {} : { approvals: options.approvals }),
+      ...(options.lifecycle === undefined ? {} : { lifecycle: options.lifecycle }),
       identity: { mode: 'zero-trust', verifier, ...(options.trustScores ? { trustScores: options.trustScores } : {}), ...(options.clock ? { clock: options.clock } : {}) },
       ...(options.elevationGrants ? { elevation: { grants: options.elevationGrants } } : {}),
     });

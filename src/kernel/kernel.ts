@@ -29,7 +29,10 @@ import { KillSwitch, type KillOptions, type KillReport } from '../execution/kill
 import { killRecord, killSwitchDenial, terminatedReason } from '../execution/kill-decisions.js';
 import { runTracked } from './tracked-run.js';
 import { ApprovalWaits } from './approval-waits.js';
-import { standingGuard } from './standing-guard.js';
+import { killedDenial } from './killed-guard.js';
+import { killEverywhere, stopInFlightOnKill } from '../execution/kill-on-terminate.js';
+import { Lifecycle } from '../execution/lifecycle/lifecycle.js';
+import { standingDenial } from './standing-step.js';
 
 /** How a {@link Kernel} decides, records and enforces. */
 export interface KernelOptions {
@@ -73,6 +76,12 @@ export interface KernelOptions {
    * so that a kill stops the agent's calls through all of them. Default: one of its own.
    */
   killSwitch?: KillSwitch;
+  /**
+   * Where agents' lifecycle states are read (the standing guard, first of the guards). Default:
+   * a memory lifecycle of this kernel's own (`kernel.lifecycle.kill(id)`); a Governance passes
+   * its deployment's, shared by every process. false: no standing guard.
+   */
+  lifecycle?: Lifecycle | false;
 }
 
 /** How {@link Kernel.handle} treats a call decided now and run later. */
@@ -127,6 +136,8 @@ export class Kernel {
   private readonly rings: RingSettings;
   /** Its agents' calls in flight, their compensations, and which agents were killed (see {@link kill}). */
   readonly killSwitch: KillSwitch;
+  /** Agents' lifecycle states this kernel's standing guard reads (null with `lifecycle: false`). */
+  readonly lifecycle: Lifecycle | null;
 
   constructor(options: KernelOptions) {
     if (!options || options.policy === undefined || options.policy === null) throw new GovernanceConfigError('the kernel needs options.policy: a policy path, document or evaluator');
@@ -136,7 +147,10 @@ export class Kernel {
     this.defaults = { agent: snapshotSetting(options.agent, 'agent', limits), context: snapshotSetting(options.context, 'context', limits), limits };
     this.killSwitch = options.killSwitch ?? new KillSwitch();
     this.killSwitch.attach(this);
-    this.guards = [standingGuard(this.killSwitch), ...(options.guards ?? []), policyGuard(this.evaluator), limitsGuard(this.evaluator, options.rateLimiter ?? new RateLimiter())];
+    this.lifecycle = options.lifecycle === false ? null : (options.lifecycle ?? new Lifecycle({ audit: this.audit, ...(options.approvals ? { approvals: options.approvals } : {}) }));
+    if (this.lifecycle && options.lifecycle === undefined) stopInFlightOnKill(this.lifecycle, this.killSwitch, (report) => this.recordKill(report));
+    // The standing step is not among these: it runs first, in guard(), before the ring step.
+    this.guards = [...(options.guards ?? []), policyGuard(this.evaluator), limitsGuard(this.evaluator, options.rateLimiter ?? new RateLimiter())];
     this.approvals = options.approvals;
     this.approvalTimeoutMs = options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
     this.checksOutput = this.evaluator.hasRulesFor('post_tool');
@@ -286,7 +300,9 @@ export class Kernel {
     const why = reason ?? (approved ? `approved${who}` : `approval denied${who}`);
     // Revoked while the call waited for its human: the approval cannot clear it.
     const revoked = approved && this.identity && held.decision.identity ? revokedSince(this.identity, held.request.agent) : null;
-    const answer = this.record(held.request, revoked ? derive(held.decision, 'deny', identityReason(revoked)) : derive(held.decision, approved ? 'allow' : 'deny', why));
+    // Suspended, quarantined or killed while the call waited: the approval cannot clear it either.
+    const stopped = approved && !revoked ? this.standingNow(held.request) : undefined;
+    const answer = this.record(held.request, revoked ? derive(held.decision, 'deny', identityReason(revoked)) : stopped ? derive(held.decision, 'deny', stopped.reason) : derive(held.decision, approved ? 'allow' : 'deny', why));
     const inputIdentity = held.decision.inputIdentity ?? '';
     const outcome = answer.allowed ? ((await this.enforceAgain(held.request, held.args, answer)) as Cleared | Refused) : await this.refuse(answer, held.request);
     // Held for the framework's run either way: it runs what was approved, or reads the refusal.
@@ -401,7 +417,7 @@ export class Kernel {
    * if (!report.terminated) console.error('still running:', report.stillRunning);
    */
   kill(agentId: string, options: KillOptions = {}): Promise<KillReport> {
-    return this.killSwitch.kill(agentId, options, (report) => this.recordKill(report));
+    return killEverywhere(this.lifecycle, agentId, options, () => this.killSwitch.kill(agentId, options, (report) => this.recordKill(report)));
   }
 
   /** Records a kill's report (a record that fails is a report that is not terminated: nothing unaudited passes as done). */
@@ -547,6 +563,8 @@ export class Kernel {
 
   /** The guards' decision (yours, then policy, then limits), not yet stamped or recorded. */
   private guard(bounded: Bounded): Decision | Promise<Decision> {
+    const stopped = this.standingNow(bounded.request, bounded.agentId);
+    if (stopped) return stopped;
     const verified = bounded.identity !== undefined;
     const outranked = checkRing(bounded.request, verified, this.evaluator, this.rings) ?? checkElevationAsk(bounded.request, verified, this.rings, this.evaluator.revision);
     if (outranked) return outranked;
@@ -688,6 +706,9 @@ export class Kernel {
       return this.refuse(this.record(bounded.request, mismatch), bounded.request);
     }
     if (!held.decision.allowed) return this.refuse(held.decision, bounded.request);
+    // Decided (or approved) before the agent was suspended, quarantined or killed: its run is refused.
+    const stopped = this.standingNow(bounded.request);
+    if (stopped) return this.refuse(this.record(bounded.request, derive(held.decision, 'deny', stopped.reason)), bounded.request);
     return (await this.enforceAgain(bounded.request, bounded.subject, held.decision)) as Cleared | Refused;
   }
 
@@ -697,14 +718,24 @@ export class Kernel {
     const outcome = await this.approvalWaits.wait(bounded.agentId, undefined, asking);
     // A human may take minutes: an agent revoked while its call waited does not run it.
     const revoked = outcome.approved && this.identity && bounded.identity ? revokedSince(this.identity, bounded.request.agent) : null;
-    // ...and an elevation it relied on may have ended while the human read it.
-    const outranked = outcome.approved && !revoked ? checkRing(bounded.request, bounded.identity !== undefined, this.evaluator, this.rings, true) : undefined;
+    // ...and an elevation it relied on may have ended, or the agent been stopped, while the human read it.
+    const stopped = outcome.approved && !revoked ? this.standingNow(bounded.request) : undefined;
+    const outranked = outcome.approved && !revoked && !stopped ? checkRing(bounded.request, bounded.identity !== undefined, this.evaluator, this.rings, true) : undefined;
     const answer = revoked
       ? this.record(bounded.request, derive(decided.decision, 'deny', identityReason(revoked)))
-      : outranked
-      ? this.record(bounded.request, { ...derive(decided.decision, 'deny', outranked.reason), diagnostics: outranked.diagnostics })
-      : this.record(bounded.request, derive(decided.decision, outcome.approved ? 'allow' : 'deny', outcome.reason));
+      : stopped
+        ? this.record(bounded.request, derive(decided.decision, 'deny', stopped.reason))
+        : outranked
+          ? this.record(bounded.request, { ...derive(decided.decision, 'deny', outranked.reason), diagnostics: outranked.diagnostics })
+          : this.record(bounded.request, derive(decided.decision, outcome.approved ? 'allow' : 'deny', outcome.reason));
     return { decision: answer, enforced: decided.enforced };
+  }
+
+  /** The standing step asked again, for a call decided earlier that comes to run now. */
+  private standingNow(request: NormalizedRequest, agentId = agentIdOf(request)): Decision | undefined {
+    const killed = killedDenial(this.killSwitch, agentId, request.stage, this.evaluator.revision);
+    if (killed || !this.lifecycle) return killed;
+    return standingDenial(this.lifecycle.standing(agentId), agentId, request.tool_name, request.stage, this.evaluator, this.evaluator.revision);
   }
 
   private transformed(subject: unknown, decision: Decision): { ok: true; value: unknown } | { ok: false; message: string } {

@@ -43,6 +43,9 @@ describe('agt demo', () => {
     expect(line('forged: signed by another key')).toMatch(/db\s+deny\s+-\s+blocked: identity:untrusted_issuer/);
     expect(line('tampered: SQL changed after signing')).toMatch(/db\s+deny\s+-\s+blocked: identity:signature/);
     expect(line('replayed: the first signed call again')).toMatch(/db\s+deny\s+-\s+blocked: identity:replayed/);
+    // An operator kills the agent from a second process; its very next call is refused.
+    expect(line('operator elsewhere: agt agent kill')).toMatch(/-\s+killed\s+-\s+pid \d+ ran agt agent kill; seen here \d+ ms after its commit/);
+    expect(line('read the customer record again')).toMatch(/crm\s+deny\s+-\s+blocked: lifecycle:terminated: agent support-agent is terminated/);
     expect(stdout).toMatch(/audit: +\d+ entries appended to .*again\/audit\.db .*verified/);
   });
 });
@@ -52,11 +55,13 @@ describe('agt demo --json', () => {
     const { code, stdout } = agt(['demo', '--store', join(dir, 'json', 'audit.db'), '--json']);
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines).toHaveLength(15); // ten governed steps, four proven ones, the summary
+    expect(lines).toHaveLength(17); // ten governed steps, four proven ones, the kill and the call after it, the summary
     expect(lines[3]).toMatchObject({ step: 4, tool: 'db', decision: 'deny', rule: 'block-destructive-sql' });
     expect(lines.slice(11, 14).map((l) => String(l.outcome).split(':').slice(0, 2).join(':'))).toEqual(['blocked: identity', 'blocked: identity', 'blocked: identity']);
     expect(lines.slice(11, 14).map((l) => String(l.outcome).split(':')[2])).toEqual(['untrusted_issuer', 'signature', 'replayed']);
-    expect(lines[14]).toMatchObject({ summary: { 'rate-limited': 1, approved: 1, 'approval denied': 1, transform: 1 }, verified: true });
+    expect(lines[14]).toMatchObject({ step: 15, decision: 'killed' });
+    expect(lines[15]).toMatchObject({ step: 16, tool: 'crm', decision: 'deny', outcome: expect.stringMatching(/^blocked: lifecycle:terminated/) });
+    expect(lines[16]).toMatchObject({ summary: { 'rate-limited': 1, approved: 1, 'approval denied': 1, transform: 1, killed: 1 }, verified: true });
   });
 });
 

@@ -9,6 +9,7 @@ import { ALWAYS, compileGlobList, compileToolGlobList, type NameMatcher } from '
 import { canonicalToolName } from '../../core/tool-name.js';
 import type { DocumentEngines, LoadedEngines } from './engine.js';
 import { RuleIndex } from './rule-index.js';
+import { QuarantineAllowList } from './quarantine-allow-list.js';
 import { ToolRequirementIndex } from './tool-requirements.js';
 import { ACTION_ALIASES, LIMIT_PATTERN, type ConflictStrategy, type EngineCombination, type PolicyRuleSpec, type PolicyScope } from '../document/schema.js';
 import { issueAt as locatedIssue, type PolicySource } from '../document/source.js';
@@ -99,6 +100,8 @@ export interface CompiledPolicySet {
   evaluationBudget: number;
   /** Every document's `tools:` entries, answered per tool strictest-wins. */
   toolRequirements: ToolRequirementIndex;
+  /** Every document's `quarantine:` allow-list, strictest-wins. */
+  quarantine: QuarantineAllowList;
   warnings: PolicyIssue[];
 }
 
@@ -260,6 +263,7 @@ export function compilePolicies(sources: readonly PolicySource[], engines: reado
     hasRemoteEngines: withEngines.some((d) => d.engines?.remote === true),
     evaluationBudget: evaluationBudgetOf(sources),
     toolRequirements: new ToolRequirementIndex(sources.map((s) => s.spec.tools)),
+    quarantine: new QuarantineAllowList(sources.map((s) => s.spec.quarantine)),
     warnings,
   };
 }

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import type { PolicyIssue } from '../../core/errors.js';
 import type { EnginesSpec, PolicyDocumentSpec } from './schema.js';
 import type { Locate, PolicySource } from './source.js';
+import { narrowQuarantine } from './quarantine.js';
 import { mergeToolSpecs } from './tool-requirements.js';
 
 /**
@@ -42,6 +43,7 @@ export function mergeSources(parent: PolicySource, child: PolicySource, issues: 
     denied_tools: union(p.denied_tools, c.denied_tools),
     blocked_patterns: union(p.blocked_patterns, c.blocked_patterns),
     tools: mergeToolSpecs(p.tools, c.tools),
+    quarantine: narrowQuarantine(p.quarantine, c.quarantine),
   };
   // Engine files are relative to the document that names them: an inherited `engines` is made
   // absolute against the parent's directory, so it does not resolve against the child's.

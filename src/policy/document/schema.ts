@@ -154,6 +154,11 @@ export const regoEngineSchema = z
 /** How an action must be proven before a tool runs: `full` (signed envelope, JWT, SPIFFE) or `session` (a session MAC suffices). */
 export const VERIFICATION_LEVELS = ['full', 'session'] as const;
 
+/** The top-level `quarantine:` section: the tools (names or globs, matched exactly) a quarantined agent may still call. */
+export const quarantineSchema = z.strictObject({
+  allow: stringList.describe("Tool names or globs a quarantined agent may call (matched exactly: a look-alike name is not allowed). Across documents and extends, a tool must be allowed by every document that has the section"),
+});
+
 /** Scanner thresholds a `tools:` entry may name: a severity, or `none` (never). */
 export const SCAN_THRESHOLDS = ['low', 'medium', 'high', 'critical', 'none'] as const;
 
@@ -233,6 +238,7 @@ export const documentSchema = z
       .record(nonEmpty, toolRequirementsSchema)
       .optional()
       .describe("Per-tool requirements by tool name or glob (as allowed_tools), e.g. { transfer_funds: { verify: full }, 'db.*': { min_trust: 600 } }"),
+    quarantine: quarantineSchema.optional().describe("What a quarantined agent may still call, e.g. { allow: ['search', '*.read'] }; every other call is denied lifecycle:quarantined. Absent: nothing"),
   })
   .superRefine((doc, ctx) => {
     const budget = doc.defaults?.evaluation_budget;
@@ -295,6 +301,7 @@ export const KNOWN_KEYS = {
   rego: Object.keys(regoEngineSchema.shape),
   remote: Object.keys(remoteOpaSchema.shape),
   toolRequirements: Object.keys(toolRequirementsSchema.shape),
+  quarantine: Object.keys(quarantineSchema.shape),
   sandbox: Object.keys(sandboxRequirementsSchema.shape),
   sandboxScan: ['deny', 'warn'],
 };

@@ -199,6 +199,7 @@ function knownKeysAt(path: Path): readonly string[] {
   }
   if (path[0] === 'rules' && path.length === 2) return KNOWN_KEYS.rule;
   if (path[0] === 'tools' && path.length === 2) return KNOWN_KEYS.toolRequirements;
+  if (path[0] === 'quarantine' && path.length === 1) return KNOWN_KEYS.quarantine;
   if (path[0] === 'tools' && path[2] === 'sandbox') return path.length === 3 ? KNOWN_KEYS.sandbox : KNOWN_KEYS.sandboxScan;
   if (path[0] === 'rules' && path[2] === 'condition') return KNOWN_KEYS.condition;
   return [];

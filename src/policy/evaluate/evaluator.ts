@@ -94,6 +94,14 @@ export class CompiledEvaluator {
     return this.compiled.toolRequirements.requirementsFor(tool);
   }
 
+  /**
+   * Whether a quarantined agent may still call `tool`: every document with a `quarantine:`
+   * section allows it (none: nothing is). Read by the kernel's standing guard.
+   */
+  quarantineAllows(tool: string): boolean {
+    return this.compiled.quarantine.allows(tool);
+  }
+
   /** True when some document has a `tools:` entry. */
   get hasToolRequirements(): boolean {
     return !this.compiled.toolRequirements.empty;

@@ -1,0 +1,31 @@
+import type { Lifecycle } from './lifecycle/lifecycle.js';
+import type { KillReport, KillSwitch } from './kill-switch.js';
+
+/**
+ * Joins the two halves of a kill: the lifecycle (the state every process shares, which denies
+ * the agent's next call) and the kill switch (what this process has running for the agent).
+ * When the lifecycle sees an agent terminated, by a kill in this process or by `agt agent kill`
+ * in another, this process aborts the agent's calls in flight, rejects its pending approvals and
+ * runs its compensations. Returns the unsubscribe.
+ */
+export function stopInFlightOnKill(lifecycle: Lifecycle, killSwitch: KillSwitch, onReport: (report: KillReport) => void): () => void {
+  return lifecycle.onTransition((event) => {
+    if (event.to !== 'terminated') return;
+    // A kill already running in this process (Kernel.kill) is joined, not repeated.
+    void killSwitch.kill(event.agentId, { reason: event.reason || 'terminated', by: event.by || 'another process' }, onReport).catch(() => undefined);
+  });
+}
+
+/**
+ * A kill made in this process: the terminated state is written to the lifecycle first (so every
+ * process denies the agent's next call, and the kill survives a restart), then this process's
+ * calls in flight are stopped. A lifecycle that cannot record it does not stop the in-process
+ * kill; the report then says the kill is not complete.
+ */
+export async function killEverywhere(lifecycle: Lifecycle | null, agentId: string, options: { reason?: string; by?: string }, kill: () => Promise<KillReport>): Promise<KillReport> {
+  const persisted = lifecycle ? lifecycle.kill(agentId, { ...(options.reason !== undefined ? { reason: options.reason } : {}), ...(options.by !== undefined ? { by: options.by } : {}) }) : undefined;
+  const report = await kill();
+  const written = await persisted;
+  if (written && !written.ok && written.code !== 'already') report.terminated = false;
+  return report;
+}
