@@ -17,15 +17,18 @@ export function stopInFlightOnKill(lifecycle: Lifecycle, killSwitch: KillSwitch,
 }
 
 /**
- * A kill made in this process: the terminated state is written to the lifecycle first (so every
- * process denies the agent's next call, and the kill survives a restart), then this process's
- * calls in flight are stopped. A lifecycle that cannot record it does not stop the in-process
- * kill; the report then says the kill is not complete.
+ * A kill made in this process: this process's calls in flight are stopped with the caller's
+ * options (a bad id or option throws at once, before anything is done), and the terminated state
+ * is written to the lifecycle, so every process denies the agent's next call and the kill
+ * survives a restart. A lifecycle that cannot record it does not stop the in-process kill; the
+ * report then says the kill is not complete.
  */
-export async function killEverywhere(lifecycle: Lifecycle | null, agentId: string, options: { reason?: string; by?: string }, kill: () => Promise<KillReport>): Promise<KillReport> {
-  const persisted = lifecycle ? lifecycle.kill(agentId, { ...(options.reason !== undefined ? { reason: options.reason } : {}), ...(options.by !== undefined ? { by: options.by } : {}) }) : undefined;
-  const report = await kill();
-  const written = await persisted;
-  if (written && !written.ok && written.code !== 'already') report.terminated = false;
-  return report;
+export function killEverywhere(lifecycle: Lifecycle | null, agentId: string, options: { reason?: string; by?: string }, kill: () => Promise<KillReport>): Promise<KillReport> {
+  const killing = kill();
+  if (!lifecycle) return killing;
+  const persisted = lifecycle.kill(agentId, { ...(options.reason !== undefined ? { reason: options.reason } : {}), ...(options.by !== undefined ? { by: options.by } : {}) });
+  return Promise.all([killing, persisted]).then(([report, written]) => {
+    if (!written.ok && written.code !== 'already') report.terminated = false;
+    return report;
+  });
 }

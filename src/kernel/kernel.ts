@@ -30,6 +30,7 @@ import { killRecord, killSwitchDenial, terminatedReason } from '../execution/kil
 import { runTracked } from './tracked-run.js';
 import { ApprovalWaits } from './approval-waits.js';
 import { killedDenial } from './killed-guard.js';
+import { delegatorsOf } from '../execution/rings/effective-ring.js';
 import { killEverywhere, stopInFlightOnKill } from '../execution/kill-on-terminate.js';
 import { Lifecycle } from '../execution/lifecycle/lifecycle.js';
 import { standingDenial } from './standing-step.js';
@@ -731,11 +732,29 @@ export class Kernel {
     return { decision: answer, enforced: decided.enforced };
   }
 
-  /** The standing step asked again, for a call decided earlier that comes to run now. */
+  /**
+   * The standing step: the lifecycle state of the agent and of every agent that delegated to it,
+   * then this process's kill switch. First of the guards, and asked again for a call decided
+   * earlier that comes to run now.
+   */
   private standingNow(request: NormalizedRequest, agentId = agentIdOf(request)): Decision | undefined {
-    const killed = killedDenial(this.killSwitch, agentId, request.stage, this.evaluator.revision);
-    if (killed || !this.lifecycle) return killed;
-    return standingDenial(this.lifecycle.standing(agentId), agentId, request.tool_name, request.stage, this.evaluator, this.evaluator.revision);
+    const own = this.standingOf(agentId, request);
+    if (own) return own;
+    // A delegate acts on its delegators' authority: stopping one of them stops it too.
+    for (const delegator of delegatorsOf(request.agent)) {
+      const stopped = this.standingOf(delegator.subject, request);
+      if (stopped) {
+        stopped.reason = stopped.message = `${stopped.reason} (agent ${agentId} acts on a delegation from it)`;
+        return stopped;
+      }
+    }
+    return undefined;
+  }
+
+  private standingOf(agentId: string, request: NormalizedRequest): Decision | undefined {
+    // The lifecycle's answer first: it says since when, by whom and why.
+    const stopped = this.lifecycle ? standingDenial(this.lifecycle.standing(agentId), agentId, request.tool_name, request.stage, this.evaluator, this.evaluator.revision) : undefined;
+    return stopped ?? killedDenial(this.killSwitch, agentId, request.stage, this.evaluator.revision);
   }
 
   private transformed(subject: unknown, decision: Decision): { ok: true; value: unknown } | { ok: false; message: string } {

@@ -137,7 +137,7 @@ describe('agt credential issue', () => {
   it('prints the grant with --json and the file to stdout without --out; --subject takes a public JWK file', () => {
     const run = agt(['credential', 'issue', '--issuer', 'root.jwk', '--subject', 'agent.pub.jwk', '--tools', 'search', '--ttl', '10m', '--json']);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ subject: agentDid, issuer: rootDid, ring: 3, roles: [], tools: ['search'], trust: 500, delegationLinks: 0, credential: [expect.stringMatching(/^ey/)] });
+    expect(JSON.parse(run.stdout)).toMatchObject({ subject: agentDid, issuer: rootDid, ring: 2, roles: [], tools: ['search'], trust: 500, delegationLinks: 0, credential: [expect.stringMatching(/^ey/)] });
   });
 
   it('refuses a public key as --issuer, a private key as --subject, a wrong curve, bad numbers and durations', () => {

@@ -79,8 +79,10 @@ describe('kill(): calls in flight', () => {
     expect(seen).toBeInstanceOf(AgentTerminatedError);
     expect(report).toEqual({ agentId: 'agent-a', reason: 'runaway', by: 'oncall', terminated: true, aborted: 1, approvalsRejected: 0, approvalsFailed: 0, compensations: [], stillRunning: [] });
     expect(kernel.killSwitch.inFlight.size).toBe(0);
-    // Recorded: the allowed call, its refusal at post_tool (never an allowed result), the kill.
-    expect(audit.entries().map((e) => [e.stage, e.verdict, e.rule])).toEqual([
+    // Recorded: the lifecycle's move to terminated (a `log` entry of its own), and the allowed
+    // call, its refusal at post_tool (never an allowed result), the kill.
+    expect(audit.entries().filter((e) => e.verdict === 'log').map((e) => [e.stage, e.agent])).toEqual([['agent_shutdown', 'agent-a']]);
+    expect(audit.entries().filter((e) => e.verdict !== 'log').map((e) => [e.stage, e.verdict, e.rule])).toEqual([
       ['pre_tool', 'allow', null],
       ['post_tool', 'deny', 'kill-switch'],
       ['agent_shutdown', 'deny', 'kill-switch'],
@@ -173,10 +175,17 @@ describe('kill(): what comes after it', () => {
     let ran = 0;
     await kernel.kill('agent-f');
     const outcome = await kernel.handle({ tool: 'read', args: {}, agent: 'agent-f' }, () => ran++);
-    expect(outcome).toMatchObject({ kind: 'refused', decision: { rule: 'kill-switch', diagnostics: { step: 'standing' } }, refusal: { reason: "lifecycle:terminated: agent 'agent-f' was killed; it may not act" } });
+    // The lifecycle (the kernel's own, in memory here) says since when and by whom.
+    expect(outcome).toMatchObject({ kind: 'refused', decision: { diagnostics: { step: 'standing' } }, refusal: { reason: expect.stringMatching(/^lifecycle:terminated: agent agent-f is terminated since .*; terminated is final$/) } });
     expect((await kernel.handle({ point: 'pre_input', content: 'hello', agent: 'agent-f' })).kind).toBe('refused');
     expect(ran).toBe(0);
     expect(kernel.killSwitch.isKilled('agent-f')).toBe(true);
+    expect(kernel.lifecycle?.stateOf('agent-f')?.state).toBe('terminated');
+    // Without a lifecycle, the kill switch's own memory of the kill is the standing step.
+    const bare = new Kernel({ policy, audit: false, lifecycle: false });
+    await bare.kill('agent-f');
+    expect(await bare.handle({ tool: 'read', args: {}, agent: 'agent-f' }, () => ran++)).toMatchObject({ kind: 'refused', decision: { rule: 'kill-switch', diagnostics: { step: 'standing' } }, refusal: { reason: "lifecycle:terminated: agent 'agent-f' was killed; it may not act" } });
+    expect(ran).toBe(0);
   });
 
   it('a call decided before the kill and held for its run (decide now, run later) does not run after it', async () => {
@@ -308,7 +317,7 @@ describe('kill(): the report and its edges', () => {
     expect(reports[1]).toBe(reports[0]);
     expect(reports[2]).toBe(reports[0]);
     expect(reports[0]?.aborted).toBe(1);
-    expect(audit.entries().filter((e) => e.stage === 'agent_shutdown')).toHaveLength(1);
+    expect(audit.entries().filter((e) => e.stage === 'agent_shutdown' && e.rule === 'kill-switch')).toHaveLength(1);
     gate.resolve();
     expect((await outcome).kind).toBe('refused');
   });
