@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { cgroupHome, RUN_GROUP_PREFIX, type CgroupHome } from './cgroups.js';
 import type { CgroupStatus } from './types.js';
@@ -36,7 +36,9 @@ export class RunCgroup {
   static create(limits: CgroupLimits): RunCgroup | { failed: string } {
     const home = cgroupHome();
     if (!home) return { failed: 'no cgroup is available to this process' };
-    const group = new RunCgroup(home, `${RUN_GROUP_PREFIX}${randomUUID()}`, limits);
+    sweepOrphanedRuns(home);
+    // The owner's pid in the name: a group whose owner died (kill -9) is known for an orphan.
+    const group = new RunCgroup(home, `${RUN_GROUP_PREFIX}${process.pid}-${randomUUID()}`, limits);
     try {
       group.#make();
       return group;
@@ -126,6 +128,55 @@ export class RunCgroup {
     } catch {
       return 0;
     }
+  }
+}
+
+/**
+ * Kills and removes the runs of host processes that died without cleaning up (SIGKILL, a crash):
+ * bubblewrap's --die-with-parent usually takes the sandbox with its host, but not always (a
+ * sandbox whose host is killed while it sets itself up can outlive it), and a cgroup is a place
+ * no process of the run can leave. Called before every run, so the next sandbox start on the
+ * machine ends whatever an earlier host left behind.
+ */
+export function sweepOrphanedRuns(home: CgroupHome | undefined = cgroupHome()): number {
+  if (!home) return 0;
+  let swept = 0;
+  const parents = home.version === 2 ? [home.dir] : [home.memory, home.pids];
+  for (const parent of parents) {
+    let names: string[];
+    try {
+      names = readdirSync(parent).filter((name) => name.startsWith(RUN_GROUP_PREFIX));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const owner = Number(/^agt-run-(\d+)-/.exec(name)?.[1]);
+      if (!Number.isSafeInteger(owner) || owner <= 0 || alive(owner)) continue;
+      const dir = `${parent}/${name}`;
+      for (const pid of readPids(`${dir}/cgroup.procs`)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+          swept++;
+        } catch {
+          // Already gone.
+        }
+      }
+      try {
+        rmdirSync(dir);
+      } catch {
+        // Still emptying: the next sweep removes it.
+      }
+    }
+  }
+  return swept;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

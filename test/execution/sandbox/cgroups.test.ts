@@ -49,7 +49,7 @@ describe('cgroup limits', () => {
       expect(result.cgroup).toMatchObject({ applied: true, memoryBytes: ring3.limits.memoryBytes, pids: ring3.limits.processes, oomKilled: false });
       const dirs = groupDirs(result);
       expect(dirs.length).toBeGreaterThan(0);
-      expect(dirs.every((dir) => /\/agt-run-[0-9a-f-]{36}$/.test(dir))).toBe(true);
+      expect(dirs.every((dir) => new RegExp(`/agt-run-${process.pid}-[0-9a-f-]{36}$`).test(dir))).toBe(true);
       for (const dir of dirs) expect(seen.get(dir)?.trim()).toMatch(/^\d+(\n\d+)*$/);
       expect(result.stdout).toMatch(/^0::\/$/m);
       expect(await gone(dirs)).toBe(true);
