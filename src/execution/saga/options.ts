@@ -83,9 +83,10 @@ export interface SagaOptions {
   /**
    * The kill switch's registry: the saga registers its {@link Saga.compensate} for `agent` while
    * it runs (and unregisters when it ends), so killing the agent undoes its completed steps.
-   * Needs `agent`.
+   * Default: the kernel's own kill switch (`kernel.killSwitch.compensations`) when `agent` is
+   * given; false: none (a kill then aborts the running step but undoes nothing).
    */
-  compensations?: CompensationRegistry;
+  compensations?: CompensationRegistry | false;
 }
 
 /** A saga's options, checked and with defaults applied. */
@@ -136,7 +137,7 @@ export function sagaSettings(options: SagaOptions): SagaSettings {
   }
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new GovernanceConfigError('Saga options.signal must be an AbortSignal (e.g. new AbortController().signal)');
-  const compensations = options.compensations;
+  const compensations = options.compensations === false ? undefined : (options.compensations ?? (agentId === undefined ? undefined : killSwitchOf(kernel)));
   if (compensations !== undefined && typeof (compensations as Partial<CompensationRegistry> | null)?.register !== 'function') {
     throw new GovernanceConfigError('Saga options.compensations must be a compensation registry with register(agentId, name, compensate) (the kill switch\'s)');
   }
@@ -153,6 +154,12 @@ export function sagaSettings(options: SagaOptions): SagaSettings {
     signal,
     compensations,
   };
+}
+
+/** The kill switch's registry of a kernel that has one (a Kernel does; a look-alike may not). */
+function killSwitchOf(kernel: unknown): CompensationRegistry | undefined {
+  const registry = (kernel as { killSwitch?: { compensations?: unknown } }).killSwitch?.compensations;
+  return typeof (registry as Partial<CompensationRegistry> | undefined)?.register === 'function' ? (registry as CompensationRegistry) : undefined;
 }
 
 /** Checks one step's definition before anything runs. */

@@ -13,7 +13,8 @@ describe('Saga and the real kill switch', () => {
     const audit = new AuditLog();
     const kernel = new Kernel({ policy: POLICY, audit, agent: 'shop-bot' });
     const undone: string[] = [];
-    const saga = new Saga({ kernel, name: 'order', agent: 'shop-bot', compensations: kernel.killSwitch.compensations });
+    // No `compensations` option: a saga for an agent registers with its kernel's kill switch.
+    const saga = new Saga({ kernel, name: 'order', agent: 'shop-bot' });
     await saga.step('reserve', { tool: 'stock.reserve', run: () => 'hold-1', compensate: (r) => void undone.push(r) });
     let aborted = false;
     const ship = saga.step('ship', {
@@ -36,6 +37,16 @@ describe('Saga and the real kill switch', () => {
     const next = new Saga({ kernel, name: 'after', agent: 'shop-bot' });
     expect(await rejection(next.step('a', { tool: 'stock.reserve', run: () => 1 }))).toMatchObject({ code: 'ERR_AGT_SAGA_STEP_DENIED' });
     expect(audit.verify().ok).toBe(true);
+  });
+
+  it('compensations: false opts out: a kill aborts the running step and undoes nothing', async () => {
+    const kernel = new Kernel({ policy: POLICY, audit: false, agent: 'shop-bot' });
+    const undone: string[] = [];
+    const saga = new Saga({ kernel, name: 'order', agent: 'shop-bot', compensations: false });
+    await saga.step('reserve', { tool: 'stock.reserve', run: () => 'hold-1', compensate: (r) => void undone.push(r) });
+    const report = await kernel.kill('shop-bot');
+    expect(report.compensations).toEqual([]);
+    expect(undone).toEqual([]);
   });
 
   it('a saga that cannot undo a step makes the kill not terminated', async () => {
