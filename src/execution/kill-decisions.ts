@@ -2,7 +2,7 @@
  * The decisions a kill leaves in the audit log: the denial of a killed agent's calls
  * (`lifecycle:terminated`), and the record of the kill itself with its report.
  */
-import { uuidv7 } from '../core/ids.js';
+import { recordDecision } from '../core/failed-decision.js';
 import type { Decision, Stage } from '../core/types.js';
 import type { KillReport } from './kill-switch.js';
 
@@ -14,25 +14,7 @@ export const TERMINATED = 'lifecycle:terminated';
 
 /** A deny made by the kill switch (no policy rule decided it). */
 export function killSwitchDenial(reason: string, stage: Stage, policyRevision: string): Decision {
-  return {
-    verdict: 'deny',
-    allowed: false,
-    rule: KILL_SWITCH_RULE,
-    policy: null,
-    reason,
-    message: reason,
-    approvers: [],
-    transform: null,
-    rateLimited: false,
-    retryAfterMs: null,
-    decisionId: uuidv7(),
-    policyRevision,
-    stage,
-    inputIdentity: null,
-    enforcedIdentity: null,
-    durationUs: 0,
-    diagnostics: { matchedRules: [], errors: [], step: 'standing' },
-  };
+  return recordDecision({ verdict: 'deny', reason, stage, policyRevision, rule: KILL_SWITCH_RULE, step: 'standing' });
 }
 
 /** Why a killed agent's call (new, held, or already running) is refused. */

@@ -1,6 +1,6 @@
 import type { AuditLog } from '../../audit/audit-log.js';
 import { describeError } from '../../core/errors.js';
-import { uuidv7 } from '../../core/ids.js';
+import { recordDecision } from '../../core/failed-decision.js';
 import type { Decision, NormalizedRequest, Stage } from '../../core/types.js';
 import { requestApproval, type ApprovalHandler } from '../../kernel/approvals.js';
 import type { LifecycleTransition } from '../../state/lifecycle-store.js';
@@ -63,23 +63,5 @@ function requestFor(agentId: string, command: LifecycleCommand, args: Record<str
 }
 
 function decisionFor(stage: Stage, verdict: 'log' | 'require_approval', reason: string): Decision {
-  return {
-    verdict,
-    allowed: verdict === 'log',
-    rule: null,
-    policy: null,
-    reason,
-    message: reason,
-    approvers: [],
-    transform: null,
-    rateLimited: false,
-    retryAfterMs: null,
-    decisionId: uuidv7(),
-    policyRevision: NO_POLICY_REVISION,
-    stage,
-    inputIdentity: null,
-    enforcedIdentity: null,
-    durationUs: 0,
-    diagnostics: { matchedRules: [], errors: [] },
-  };
+  return recordDecision({ verdict, reason, stage, policyRevision: NO_POLICY_REVISION });
 }

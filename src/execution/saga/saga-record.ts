@@ -1,5 +1,5 @@
-import { uuidv7 } from '../../core/ids.js';
-import type { Decision, Stage } from '../../core/types.js';
+import { recordDecision } from '../../core/failed-decision.js';
+import type { Stage } from '../../core/types.js';
 import type { SagaKernel } from './options.js';
 
 /** One entry a saga writes about itself (a step's outcome, a compensation attempt, its end). */
@@ -22,25 +22,7 @@ export interface SagaEntry {
  * the log took it (and, awaited, committed it).
  */
 export async function recordSagaEntry(kernel: SagaKernel, agent: string | undefined, entry: SagaEntry): Promise<boolean> {
-  const decision: Decision = {
-    verdict: 'log',
-    allowed: true,
-    rule: null,
-    policy: null,
-    reason: entry.reason,
-    message: entry.reason,
-    approvers: [],
-    transform: null,
-    rateLimited: false,
-    retryAfterMs: null,
-    decisionId: uuidv7(),
-    policyRevision: kernel.evaluator.revision,
-    stage: entry.stage ?? 'post_tool',
-    inputIdentity: null,
-    enforcedIdentity: null,
-    durationUs: 0,
-    diagnostics: { matchedRules: [], errors: [], step: 'saga' },
-  };
+  const decision = recordDecision({ verdict: 'log', reason: entry.reason, stage: entry.stage ?? 'post_tool', policyRevision: kernel.evaluator.revision, step: 'saga' });
   try {
     const recorded = kernel.record({ stage: decision.stage, tool_name: entry.tool, action: entry.action, args: entry.args, ...(agent === undefined ? {} : { agent }) }, decision);
     if (!recorded.allowed) return false;

@@ -166,7 +166,9 @@ function execute(file: string, args: string[], options: ExecuteOptions): Promise
       killGroup(); // a straggler that escaped the namespace's teardown has nowhere to hide
       const cgroupStatus = cgroup ? cgroup.status() : (options.cgroup as CgroupStatus);
       void cgroup?.removeWhenEmpty();
-      if (!status.includes('"exit-code"') && !timedOut && !options.signal?.aborted) {
+      // Killed by the OOM killer before bwrap could report: the run's own memory use ended it.
+      const oomKilled = cgroupStatus.applied && cgroupStatus.oomKilled === true;
+      if (!status.includes('"exit-code"') && !timedOut && !options.signal?.aborted && !oomKilled) {
         const why = stderr.text().trim() || `${file} exited with ${String(code ?? signal)}`;
         resolve(refusal('sandbox:setup_failed', `the sandbox could not be built: ${why}`, 'run `agt doctor`; check that bubblewrap can create namespaces and that the profile\'s paths exist'));
         return;
