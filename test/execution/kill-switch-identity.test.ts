@@ -89,7 +89,8 @@ describe('Governance.kill(): one switch for every kernel of a deployment', () =>
       expect(signals.every((s) => s.aborted)).toBe(true);
       expect((await Promise.all(calls)).map((o) => o.kind)).toEqual(['refused', 'refused']);
       expect((await two.handle({ tool: 'b', args: {}, agent: 'fleet-7' }, () => 1)).kind).toBe('refused');
-      const record = governance.audit.entries().find((e) => e.stage === 'agent_shutdown');
+      // The kill's own record (the lifecycle's move to terminated is an entry of its own, verdict log).
+      const record = governance.audit.entries().find((e) => e.stage === 'agent_shutdown' && e.rule === 'kill-switch');
       expect(record).toMatchObject({ agent: 'fleet-7', verdict: 'deny', rule: 'kill-switch' });
       expect(record?.reason).toContain("killed by 'sre' (drill)");
       gate.resolve();

@@ -87,7 +87,7 @@ describe('kill(): calls in flight', () => {
       ['post_tool', 'deny', 'kill-switch'],
       ['agent_shutdown', 'deny', 'kill-switch'],
     ]);
-    const record = audit.entries().at(-1)!;
+    const record = audit.entries().find((e) => e.rule === 'kill-switch' && e.stage === 'agent_shutdown')!;
     expect(record.agent).toBe('agent-a');
     expect(record.reason).toContain("killed by 'oncall' (runaway)");
     expect(JSON.parse(record.reason.slice(record.reason.indexOf('report ') + 7))).toMatchObject({ terminated: true, aborted: 1 });
