@@ -9,7 +9,8 @@
  */
 export { govern } from './kernel/govern.js';
 export type { GovernedTool, GovernOptions } from './kernel/govern.js';
-export { Kernel, defaultAuditLog } from './kernel/kernel.js';
+export { Kernel } from './kernel/kernel.js';
+export { defaultAuditLog } from './kernel/default-audit-log.js';
 export type { KernelOptions, HandleOptions } from './kernel/kernel.js';
 export type { KernelIdentityOptions } from './kernel/identity-step.js';
 export type { TrustDenialKind } from './kernel/requirements-step.js';

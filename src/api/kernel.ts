@@ -7,7 +7,7 @@ export type { ApprovalOutcome } from '../kernel/approvals.js';
 export { applyTransform, REDACTED } from '../kernel/transform.js';
 export { refusalOf } from '../kernel/action.js';
 export { MAX_HELD_DECISIONS, MAX_PENDING_APPROVALS } from '../kernel/held-calls.js';
-export { DEFAULT_LOG_WARNING_AT } from '../kernel/kernel.js';
+export { DEFAULT_LOG_WARNING_AT } from '../kernel/default-audit-log.js';
 export { KillSwitch, DEFAULT_KILL_GRACE_MS, DEFAULT_COMPENSATION_TIMEOUT_MS, MAX_KILL_WAIT_MS } from '../execution/kill-switch.js';
 export type { StillRunning, ApprovalHolder } from '../execution/kill-switch.js';
 export { Compensations, type Compensation, type CompensationResult } from '../execution/compensations.js';

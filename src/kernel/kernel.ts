@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../core/limits.js';
 import { snapshotJson } from '../core/snapshot.js';
 import type { AgentRef, Decision, GovernanceRequest, NormalizedRequest } from '../core/types.js';
-import { AuditLog } from '../audit/audit-log.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { PolicyEvaluator, ConflictStrategy } from '../policy/index.js';
 import { RateLimiter } from '../reliability/rate-limits.js';
 import { refusalOf, type Action, type Cleared, type Failed, type Held, type Outcome, type Passed, type Refused, type RunTool } from './action.js';
@@ -29,11 +29,10 @@ import { KillSwitch, type KillOptions, type KillReport } from '../execution/kill
 import { killRecord, killSwitchDenial, terminatedReason } from '../execution/kill-decisions.js';
 import { runTracked } from './tracked-run.js';
 import { ApprovalWaits } from './approval-waits.js';
-import { killedDenial } from './killed-guard.js';
-import { delegatorsOf } from '../execution/rings/effective-ring.js';
 import { killEverywhere, stopInFlightOnKill } from '../execution/kill-on-terminate.js';
 import { Lifecycle } from '../execution/lifecycle/lifecycle.js';
-import { standingDenial } from './standing-step.js';
+import { standingNow } from './standing-step.js';
+import { defaultAuditLog } from './default-audit-log.js';
 
 /** How a {@link Kernel} decides, records and enforces. */
 export interface KernelOptions {
@@ -732,29 +731,9 @@ export class Kernel {
     return { decision: answer, enforced: decided.enforced };
   }
 
-  /**
-   * The standing step: the lifecycle state of the agent and of every agent that delegated to it,
-   * then this process's kill switch. First of the guards, and asked again for a call decided
-   * earlier that comes to run now.
-   */
+  /** The standing step (standing-step.ts), asked first in guard() and again for a call decided earlier that comes to run now. */
   private standingNow(request: NormalizedRequest, agentId = agentIdOf(request)): Decision | undefined {
-    const own = this.standingOf(agentId, request);
-    if (own) return own;
-    // A delegate acts on its delegators' authority: stopping one of them stops it too.
-    for (const delegator of delegatorsOf(request.agent)) {
-      const stopped = this.standingOf(delegator.subject, request);
-      if (stopped) {
-        stopped.reason = stopped.message = `${stopped.reason} (agent ${agentId} acts on a delegation from it)`;
-        return stopped;
-      }
-    }
-    return undefined;
-  }
-
-  private standingOf(agentId: string, request: NormalizedRequest): Decision | undefined {
-    // The lifecycle's answer first: it says since when, by whom and why.
-    const stopped = this.lifecycle ? standingDenial(this.lifecycle.standing(agentId), agentId, request.tool_name, request.stage, this.evaluator, this.evaluator.revision) : undefined;
-    return stopped ?? killedDenial(this.killSwitch, agentId, request.stage, this.evaluator.revision);
+    return standingNow({ lifecycle: this.lifecycle, killSwitch: this.killSwitch, policy: this.evaluator }, request, agentId);
   }
 
   private transformed(subject: unknown, decision: Decision): { ok: true; value: unknown } | { ok: false; message: string } {
@@ -839,26 +818,4 @@ function agentIdOf(request: NormalizedRequest): string {
 /** The agent a call acts for, as a kill names it: the verified subject with identity, else the request's agent id. */
 function actingAgentOf(request: NormalizedRequest, decision: Decision): string {
   return decision.identity?.subject ?? agentIdOf(request);
-}
-
-let sharedLog: AuditLog | undefined;
-
-/** Entries after which the default log warns (once) that it only lives in memory. */
-export const DEFAULT_LOG_WARNING_AT = 100_000;
-
-/**
- * The process-wide in-memory audit log governed tools write to unless given another. It is meant
- * for scripts and tests: it grows with every decision and ends with the process, so it warns
- * once, at {@link DEFAULT_LOG_WARNING_AT} entries, that a durable sink should be configured.
- */
-export function defaultAuditLog(): AuditLog {
-  sharedLog ??= new AuditLog({ onLength: { at: DEFAULT_LOG_WARNING_AT, call: warnDefaultLogGrowing } });
-  return sharedLog;
-}
-
-function warnDefaultLogGrowing(length: number): void {
-  process.emitWarning(
-    `the default in-memory audit log holds ${length} entries and grows with every decision; pass govern({ audit }) an AuditLog with a durable sink (e.g. JsonlAuditSink)`,
-    { code: 'AGT_DEFAULT_AUDIT_LOG' },
-  );
 }

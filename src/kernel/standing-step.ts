@@ -1,6 +1,10 @@
 import { failedDecision } from '../core/failed-decision.js';
 import type { Decision, Stage } from '../core/types.js';
 import type { Lifecycle, Standing } from '../execution/lifecycle/lifecycle.js';
+import type { KillSwitch } from '../execution/kill-switch.js';
+import { delegatorsOf } from '../execution/rings/effective-ring.js';
+import type { NormalizedRequest } from '../core/types.js';
+import { killedDenial } from './killed-guard.js';
 import type { Guard } from './guards.js';
 
 /**
@@ -68,4 +72,36 @@ const HOW_OUT: Readonly<Record<Exclude<Standing & { kind: 'stopped' }, never>['s
 function withStep(decision: Decision): Decision {
   decision.diagnostics.step = 'standing';
   return decision;
+}
+
+/** What the kernel's standing step reads: the lifecycle (none with `lifecycle: false`), this process's kill switch, the policy. */
+export interface StandingSources {
+  readonly lifecycle: Lifecycle | null;
+  readonly killSwitch: KillSwitch;
+  readonly policy: QuarantinePolicy & { readonly revision: string };
+}
+
+/**
+ * The kernel's standing step: the lifecycle state of the agent and of every agent that delegated
+ * to it (a delegate acts on their authority, so stopping one of them stops it too), then this
+ * process's kill switch. The denial, or undefined when the agent may act.
+ */
+export function standingNow(sources: StandingSources, request: NormalizedRequest, agentId: string): Decision | undefined {
+  const own = standingOf(sources, agentId, request);
+  if (own) return own;
+  for (const delegator of delegatorsOf(request.agent)) {
+    const stopped = standingOf(sources, delegator.subject, request);
+    if (stopped) {
+      stopped.reason = stopped.message = `${stopped.reason} (agent ${agentId} acts on a delegation from it)`;
+      return stopped;
+    }
+  }
+  return undefined;
+}
+
+function standingOf(sources: StandingSources, agentId: string, request: NormalizedRequest): Decision | undefined {
+  const { lifecycle, killSwitch, policy } = sources;
+  // The lifecycle's answer first: it says since when, by whom and why.
+  const stopped = lifecycle ? standingDenial(lifecycle.standing(agentId), agentId, request.tool_name, request.stage, policy, policy.revision) : undefined;
+  return stopped ?? killedDenial(killSwitch, agentId, request.stage, policy.revision);
 }

@@ -202,7 +202,7 @@ rules:
 
 describe('the default audit log', () => {
   it('is shared by governed tools that are not given one, and warns once when it grows large', async () => {
-    const { defaultAuditLog, DEFAULT_LOG_WARNING_AT } = await import('../../src/kernel/kernel.js');
+    const { defaultAuditLog, DEFAULT_LOG_WARNING_AT } = await import('../../src/kernel/default-audit-log.js');
     const evaluator = PolicyEvaluator.fromYaml(SEED_POLICY);
     const safe = govern(async (_input: { action: string }) => 'ok', { policy: evaluator, name: 'db' });
     const before = defaultAuditLog().length;
