@@ -11,6 +11,7 @@ import { governMcpServer } from '../../src/adapters/mcp.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { AgentTerminatedError } from '../../src/execution/in-flight.js';
 import { PolicyEvaluator } from '../../src/policy/index.js';
+import { waitUntil } from './waits.js';
 
 // The real AI SDK loop (generateText with its mock model) and the real MCP client and server:
 // the tool's signal is one signal that aborts on the framework's own (the caller cancelled) or
@@ -48,13 +49,7 @@ function waitingTool(seen: (signal: AbortSignal) => void) {
   });
 }
 
-async function until(check: () => boolean, ms = 2_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (check: () => boolean, ms = 2_000): Promise<void> => waitUntil(check, ms, 5);
 
 const toolCall = { type: 'tool-call' as const, toolCallId: 'c1', toolName: 'crunch', input: JSON.stringify({ job: 'x' }) };
 

@@ -8,6 +8,7 @@ import { TrustedIssuers } from '../../src/identity/trusted-issuers.js';
 import type { IdentityVerifier } from '../../src/identity/verifier.js';
 import { Kernel } from '../../src/kernel/kernel.js';
 import { PolicyEvaluator } from '../../src/policy/index.js';
+import { waitUntil } from './waits.js';
 
 // Who a kill stops is who the kernel verified: with identity, the call's proven subject (a DID),
 // not a name the caller asserts. And one Governance's kernels answer to one kill switch.
@@ -40,13 +41,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-async function until(check: () => boolean, ms = 2_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (check: () => boolean, ms = 2_000): Promise<void> => waitUntil(check, ms, 5);
 
 describe('kill(): keyed by the verified agent', () => {
   it("a proven agent's calls are listed under its DID: killing the DID stops them, and its next proven call is denied", async () => {

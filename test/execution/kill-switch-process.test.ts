@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { sandboxAvailability } from '../../src/execution/sandbox/availability.js';
 import { cgroupSupport, sandbox } from '../../src/execution/sandbox/index.js';
+import { waitUntil, pidsWith } from './waits.js';
 
 // The harshest kill there is: the governing process itself is killed with SIGKILL (no handler,
 // no cleanup) while a governed sandboxed call runs. Nothing it started may outlive it.
@@ -12,26 +12,8 @@ const availability = sandboxAvailability();
 const why = availability.available ? '' : `bubblewrap is missing on this machine (${availability.reason}); ${availability.fix}`;
 const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
 
-function pidsWith(marker: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').includes(marker)) found.push(Number(entry));
-    } catch {
-      // Gone between the listing and the read.
-    }
-  }
-  return found;
-}
 
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (check: () => boolean, ms = 10_000): Promise<void> => waitUntil(check, ms, 20);
 
 // bwrap's --die-with-parent usually takes the sandbox with its host, but not always: a sandbox
 // whose host is SIGKILLed at the wrong moment can outlive it (seen about 3 runs in 5 here, as root

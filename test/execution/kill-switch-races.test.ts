@@ -6,6 +6,7 @@ import { PolicyEvaluator } from '../../src/policy/index.js';
 import { Kernel } from '../../src/kernel/kernel.js';
 import { govern } from '../../src/kernel/govern.js';
 import { currentSignal } from '../../src/kernel/tool-signal.js';
+import { waitUntil } from './waits.js';
 
 const policy = PolicyEvaluator.fromYaml(`apiVersion: governance.toolkit/v1
 name: kill-races
@@ -22,13 +23,7 @@ function alive(pid: number): boolean {
   }
 }
 
-async function until(check: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (check: () => boolean, ms = 5_000): Promise<void> => waitUntil(check, ms, 5);
 
 describe('kill(): races', () => {
   it('a kill in the middle of a storm of calls: no result of a tool that finished after the kill began is delivered', async () => {

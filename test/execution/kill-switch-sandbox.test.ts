@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
@@ -7,6 +6,7 @@ import { PolicyEvaluator } from '../../src/policy/index.js';
 import { Kernel } from '../../src/kernel/kernel.js';
 import { sandboxTool } from '../../src/kernel/sandbox-tool.js';
 import { sandboxAvailability } from '../../src/execution/sandbox/availability.js';
+import { waitUntil, pidsWith } from './waits.js';
 
 // The real bubblewrap and real processes: after a kill, the host's process table is read to
 // prove that nothing the sandboxed call started is left, children and orphans included.
@@ -19,28 +19,8 @@ default_action: allow
 rules: []
 `);
 
-/** The host pids whose command line contains `marker` (sleep durations no other process uses). */
-function pidsWith(marker: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
-      if (cmdline.includes(marker)) found.push(Number(entry));
-    } catch {
-      // Gone between the listing and the read.
-    }
-  }
-  return found;
-}
 
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (check: () => boolean, ms = 10_000): Promise<void> => waitUntil(check, ms, 20);
 
 /** A sleep duration no other process on the machine is running: the marker of this test's processes. */
 function marker(): string {

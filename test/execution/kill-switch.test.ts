@@ -10,6 +10,7 @@ import { Kernel } from '../../src/kernel/kernel.js';
 import { govern } from '../../src/kernel/govern.js';
 import { currentSignal } from '../../src/kernel/tool-signal.js';
 import { AgentTerminatedError } from '../../src/execution/in-flight.js';
+import { waitUntil } from './waits.js';
 
 // A real policy, a real kernel and a real audit log: what the kill switch stops is what the
 // kernel runs. `post_tool` has a rule, so a result that were delivered would be decided (and
@@ -45,13 +46,7 @@ function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => voi
 }
 
 /** Waits until `check` holds (polling the event loop), or fails the test after `ms`. */
-async function until(check: () => boolean, ms = 2_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (check: () => boolean, ms = 2_000): Promise<void> => waitUntil(check, ms, 5);
 
 describe('kill(): calls in flight', () => {
   it('aborts a tool awaiting a long promise with its signal; the caller is refused with lifecycle:terminated', async () => {

@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import type { CgroupStatus } from './types.js';
 
 /**
@@ -11,11 +11,9 @@ import type { CgroupStatus } from './types.js';
  */
 export type CgroupHome = { version: 2; dir: string } | { version: 1; memory: string; pids: string };
 
-/** Prefix of every group the sandbox creates; stale ones (a crashed host process) are removed by it. */
+/** Prefix of every group the sandbox creates (`agt-run-<host pid>-<uuid>`); a dead host's are swept (run-cgroup.ts). */
 export const RUN_GROUP_PREFIX = 'agt-run-';
 
-/** A stale run group is one older than this: a group just created by a concurrent run is never touched. */
-const STALE_AFTER_MS = 60_000;
 
 let cached: { home: CgroupHome; status: CgroupStatus } | { home: undefined; status: CgroupStatus } | undefined;
 
@@ -43,7 +41,6 @@ function detect(): { home: CgroupHome; status: CgroupStatus } | { home: undefine
     return unavailable('/proc/self/cgroup cannot be read; rlimits only');
   }
   const found = existsSync('/sys/fs/cgroup/cgroup.controllers') ? detectV2(lines) : detectV1(lines);
-  if (found.home) removeStaleGroups(found.home);
   return found;
 }
 
@@ -71,27 +68,6 @@ function detectV1(lines: readonly string[]): ReturnType<typeof detect> {
   }
   if (!writable(memory) || !writable(pids)) return unavailable(`this process's cgroup v1 groups (${memory}, ${pids}) are not writable by this user; rlimits only`);
   return { home: { version: 1, memory, pids }, status: { applied: true, path: `${memory} + ${pids}` } };
-}
-
-/** Empty run groups left by a host process that died mid-run (a live group holds processes, so rmdir refuses it). */
-function removeStaleGroups(home: CgroupHome): void {
-  const parents = home.version === 2 ? [home.dir] : [home.memory, home.pids];
-  const now = Date.now();
-  for (const parent of parents) {
-    let names: string[];
-    try {
-      names = readdirSync(parent).filter((name) => name.startsWith(RUN_GROUP_PREFIX));
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      try {
-        if (now - statSync(`${parent}/${name}`).mtimeMs > STALE_AFTER_MS) rmdirSync(`${parent}/${name}`);
-      } catch {
-        // In use, or already gone: not ours to force.
-      }
-    }
-  }
 }
 
 function readWords(path: string): string[] {

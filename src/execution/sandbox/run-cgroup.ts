@@ -151,9 +151,11 @@ export function sweepOrphanedRuns(home: CgroupHome | undefined = cgroupHome()): 
     }
     for (const name of names) {
       const owner = Number(/^agt-run-(\d+)-/.exec(name)?.[1]);
-      if (!Number.isSafeInteger(owner) || owner <= 0 || alive(owner)) continue;
+      const known = Number.isSafeInteger(owner) && owner > 0;
+      if (known && alive(owner)) continue;
       const dir = `${parent}/${name}`;
-      for (const pid of readPids(`${dir}/cgroup.procs`)) {
+      // A name without a host pid (an older version's) is removed only when empty: whose it is is unknown.
+      for (const pid of known ? readPids(`${dir}/cgroup.procs`) : []) {
         try {
           process.kill(pid, 'SIGKILL');
           swept++;
