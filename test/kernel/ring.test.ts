@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
-import { PolicyLoadError, type PolicyIssue } from '../../src/core/errors.js';
 import { generateAgentKey } from '../../src/identity/agent-key.js';
 import { issueCredential, toVerifiedIdentity, verifyCredential } from '../../src/identity/credential.js';
 import { isFailure } from '../../src/identity/did-key.js';
@@ -19,6 +18,7 @@ import type { Outcome } from '../../src/kernel/action.js';
 import { Kernel, type KernelOptions } from '../../src/kernel/kernel.js';
 import { PolicyEvaluator } from '../../src/policy/evaluator.js';
 import { loadPolicies } from '../../src/policy/loader.js';
+import { issuesOf } from '../policy/policy-issues.js';
 
 const HEAD = 'apiVersion: governance.toolkit/v1\nname: p\n';
 const POLICY = `${HEAD}default_action: allow
@@ -93,15 +93,6 @@ describe('ring guard: the ring each tool needs', () => {
 });
 
 describe('ring guard: the policy side', () => {
-  function issuesOf(yaml: string): PolicyIssue[] {
-    try {
-      PolicyEvaluator.fromYaml(yaml, { origin: 'policy.yaml' });
-    } catch (error) {
-      expect(error).toBeInstanceOf(PolicyLoadError);
-      return (error as PolicyLoadError).issues.filter((i) => i.severity === 'error');
-    }
-    throw new Error('expected the policy to be rejected');
-  }
 
   it('refuses ring 0 with a located error and a fix', () => {
     const [issue] = issuesOf(`${HEAD}tools:\n  db.drop:\n    ring: 0\n`);

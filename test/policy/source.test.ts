@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PolicyLoadError, type PolicyIssue } from '../../src/core/errors.js';
 import { PolicyEvaluator } from '../../src/policy/evaluator.js';
+import { issuesOf } from './policy-issues.js';
 
-function issuesOf(yaml: string): PolicyIssue[] {
-  try {
-    PolicyEvaluator.fromYaml(yaml, { origin: 'policy.yaml' });
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyLoadError);
-    return (error as PolicyLoadError).issues.filter((i) => i.severity === 'error');
-  }
-  throw new Error('expected the policy to be rejected');
-}
 
 const HEAD = 'apiVersion: governance.toolkit/v1\nname: p\n';
 

@@ -6,24 +6,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PolicyLoadError, type PolicyIssue } from '../../src/core/errors.js';
 import { NO_REQUIREMENTS } from '../../src/policy/compile/tool-requirements.js';
 import { PolicyEvaluator } from '../../src/policy/evaluator.js';
 import { loadPolicies } from '../../src/policy/loader.js';
+import { issuesOf } from './policy-issues.js';
 
 const HEAD = 'apiVersion: governance.toolkit/v1\nname: p\n';
 const dir = mkdtempSync(join(tmpdir(), 'agt-tools-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function issuesOf(yaml: string): PolicyIssue[] {
-  try {
-    PolicyEvaluator.fromYaml(yaml, { origin: 'policy.yaml' });
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyLoadError);
-    return (error as PolicyLoadError).issues.filter((i) => i.severity === 'error');
-  }
-  throw new Error('expected the policy to be rejected');
-}
 
 describe('tools: per-tool requirements', () => {
   it('defaults to session and no minimum; a tool no entry names requires nothing', () => {
