@@ -1,15 +1,24 @@
 import type { Lifecycle } from './lifecycle/lifecycle.js';
 import type { KillReport, KillSwitch } from './kill-switch.js';
 
+/** The lifecycles each kill switch already listens to. */
+const joined = new WeakMap<KillSwitch, WeakSet<Lifecycle>>();
+
 /**
  * Joins the two halves of a kill: the lifecycle (the state every process shares, which denies
  * the agent's next call) and the kill switch (what this process has running for the agent).
  * When the lifecycle sees an agent terminated, by a kill in this process or by `agt agent kill`
  * in another, this process aborts the agent's calls in flight, rejects its pending approvals and
- * runs its compensations. Returns the unsubscribe.
+ * runs its compensations. Each kill switch is joined to a lifecycle once, however many kernels
+ * share the pair (a Governance's, or `govern()` tools given one lifecycle); the first to join
+ * records the kills it sees.
  */
-export function stopInFlightOnKill(lifecycle: Lifecycle, killSwitch: KillSwitch, onReport: (report: KillReport) => void): () => void {
-  return lifecycle.onTransition((event) => {
+export function stopInFlightOnKill(lifecycle: Lifecycle, killSwitch: KillSwitch, onReport: (report: KillReport) => void): void {
+  const lifecycles = joined.get(killSwitch) ?? new WeakSet<Lifecycle>();
+  if (lifecycles.has(lifecycle)) return;
+  lifecycles.add(lifecycle);
+  joined.set(killSwitch, lifecycles);
+  lifecycle.onTransition((event) => {
     if (event.to !== 'terminated') return;
     // A kill already running in this process (Kernel.kill) is joined, not repeated.
     void killSwitch.kill(event.agentId, { reason: event.reason || 'terminated', by: event.by || 'another process' }, onReport).catch(() => undefined);

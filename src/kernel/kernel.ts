@@ -148,7 +148,8 @@ export class Kernel {
     this.killSwitch = options.killSwitch ?? new KillSwitch();
     this.killSwitch.attach(this);
     this.lifecycle = options.lifecycle === false ? null : (options.lifecycle ?? new Lifecycle({ audit: this.audit, ...(options.approvals ? { approvals: options.approvals } : {}) }));
-    if (this.lifecycle && options.lifecycle === undefined) stopInFlightOnKill(this.lifecycle, this.killSwitch, (report) => this.recordKill(report));
+    // A kill the lifecycle sees (from any process) stops what this kernel's kill switch runs.
+    if (this.lifecycle) stopInFlightOnKill(this.lifecycle, this.killSwitch, (report) => this.recordKill(report));
     // The standing step is not among these: it runs first, in guard(), before the ring step.
     this.guards = [...(options.guards ?? []), policyGuard(this.evaluator), limitsGuard(this.evaluator, options.rateLimiter ?? new RateLimiter())];
     this.approvals = options.approvals;

@@ -11,6 +11,7 @@ import { govern } from '../../src/kernel/govern.js';
 import { currentSignal } from '../../src/kernel/tool-signal.js';
 import { AgentTerminatedError } from '../../src/execution/in-flight.js';
 import { waitUntil } from './waits.js';
+import { Lifecycle } from '../../src/execution/lifecycle/lifecycle.js';
 
 // A real policy, a real kernel and a real audit log: what the kill switch stops is what the
 // kernel runs. `post_tool` has a rule, so a result that were delivered would be decided (and
@@ -161,6 +162,27 @@ describe('kill(): calls in flight', () => {
     expect(signal).toBeInstanceOf(AbortSignal);
     expect(signal?.aborted).toBe(false);
     expect(currentSignal()).toBeUndefined(); // outside a governed call
+  });
+});
+
+describe('kill(): kernels that share a lifecycle', () => {
+  it('a kill the lifecycle records aborts the calls in flight of every kernel given that lifecycle, each kill switch joined once', async () => {
+    const lifecycle = new Lifecycle({});
+    const one = new Kernel({ policy, audit: new AuditLog(), lifecycle });
+    const two = new Kernel({ policy, audit: new AuditLog(), lifecycle });
+    const again = new Kernel({ policy, audit: false, lifecycle, killSwitch: one.killSwitch });
+    const never = (_args: unknown, { signal }: { signal: AbortSignal }) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
+    const calls = [one.handle({ tool: 'a', args: {}, agent: 'shared-bot' }, never), two.handle({ tool: 'b', args: {}, agent: 'shared-bot' }, never)];
+    await until(() => one.killSwitch.inFlight.size === 1 && two.killSwitch.inFlight.size === 1);
+    const killed = await lifecycle.kill('shared-bot', { reason: 'drill', by: 'sre' });
+    expect(killed.ok).toBe(true);
+    expect((await Promise.all(calls)).map((o) => o.kind)).toEqual(['refused', 'refused']);
+    expect(one.killSwitch.inFlight.size + two.killSwitch.inFlight.size).toBe(0);
+    // One kill record per kill switch, though three kernels were built on the two of them.
+    await until(() => [one, two].every((k) => k.audit!.entries().some((e) => e.rule === 'kill-switch' && e.stage === 'agent_shutdown')));
+    expect(one.audit!.entries().filter((e) => e.rule === 'kill-switch' && e.stage === 'agent_shutdown')).toHaveLength(1);
+    expect(again.killSwitch).toBe(one.killSwitch);
+    lifecycle.close();
   });
 });
 
