@@ -295,6 +295,9 @@ export class Kernel {
     const held = this.held.takeWaiting(id);
     if (!held) {
       const request = bound({}, this.defaults).request;
+      // Already answered with a refusal (a kill rejected it, or a human denied it): that answer stands, and says why.
+      const answered = typeof id === 'string' ? this.held.peek(id) : undefined;
+      if (answered && !answered.decision.allowed && !answered.withheld) return this.refuse(answered.decision, request);
       return this.refuse(this.record(request, failed('invalid_request', `no approval is pending for call '${String(id)}'`, 'pre_tool', this.evaluator.revision)), request);
     }
     const who = held.decision.approvers.length ? ` (approvers: ${held.decision.approvers.join(', ')})` : '';

@@ -106,9 +106,11 @@ describe('the standing guard', () => {
     const kernel = kernelWith(lifecycle);
     const held = await kernel.handle({ tool: 'send_email', args: { to: 'x' }, agent: 'm', callId: 'mail-1' });
     expect(held.kind).toBe('approval');
-    await lifecycle.kill('m');
+    await lifecycle.kill('m', { reason: 'drill' });
+    // The kill rejected the waiting approval at once (the kernel's kill switch follows its lifecycle); a late yes gets that answer.
     const settled = await kernel.settle('mail-1', true);
-    expect(settled.kind === 'refused' && settled.decision.reason).toMatch(/^lifecycle:terminated/);
+    expect(settled.kind === 'refused' && settled.decision.reason).toMatch(/^agent killed: drill/);
+    expect((await kernel.handle({ tool: 'send_email', args: { to: 'x' }, agent: 'm', callId: 'mail-1' }, async () => 'sent')).kind).toBe('refused');
 
     // The kernel's own approval handler: the human answers after the kill.
     let approve: (answer: 'approved') => void = () => undefined;
@@ -119,7 +121,8 @@ describe('the standing guard', () => {
     await slow.kill('m2');
     approve('approved');
     const outcome = await pending;
-    expect(outcome.kind === 'refused' && outcome.decision.reason).toMatch(/^lifecycle:terminated/);
+    // Answered "denied" by the kill itself, before the human's late yes arrives.
+    expect(outcome.kind === 'refused' && outcome.decision.reason).toMatch(/^agent killed: /);
   });
 
   it('a lifecycle store that cannot be read refuses every call with runtime_error:state, never allows', async () => {
