@@ -70,7 +70,7 @@ describe('kill(): keyed by the verified agent', () => {
 
 describe('Governance.kill(): one switch for every kernel of a deployment', () => {
   it('stops the agent through every kernel made from it, and records the kill in the deployment audit log', async () => {
-    const governance = createGovernance({ version: 1, state: { path: 'memory' } });
+    const governance = createGovernance({ version: 1, state: { path: 'memory' }, audit: { store: 'memory' } });
     try {
       const one = governance.kernel({ policy });
       const two = governance.kernel({ policy });
